@@ -1,0 +1,21 @@
+"""ktxh-geo — entry point: page set-up and navigation (run with `make run`).
+
+The pages live in views/, not pages/: with a pages/ folder Streamlit (1.67) shows
+"Page not found" on every deep link such as /ban-do before running the right page.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="KT-XH Yên Thế — bản đồ kế hoạch", page_icon="🗺️", layout="wide")
+
+pages = [
+    st.Page(
+        "views/tong_quan.py",
+        title="Tổng quan chỉ tiêu",
+        icon=":material/bar_chart:",
+        url_path="tong-quan",
+        default=True,
+    ),
+    st.Page("views/ban_do.py", title="Bản đồ chuyên đề", icon=":material/map:", url_path="ban-do"),
+]
+st.navigation(pages).run()

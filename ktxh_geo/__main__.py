@@ -1,0 +1,66 @@
+"""Command line: ``python -m ktxh_geo validate | bench | ...``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .paths import data_dir, geo_dir
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .validate import validate
+
+    report = validate(Path(args.data), Path(args.geo))
+    for problem in report.problems:
+        print(problem)
+    if report.ok:
+        print("OK: " + "; ".join(report.summary))
+        return 0
+    print(f"{len(report.problems)} lỗi (problems) found", file=sys.stderr)
+    return 1
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import run
+
+    for name, value, unit in run(repeat=args.repeat):
+        print(f"{name}: {value:.1f} {unit}")
+    return 0
+
+
+def _place_projects(args: argparse.Namespace) -> int:
+    from .load import load_communes, read_csv_text
+    from .projects import write_project_points
+
+    register = read_csv_text(Path(args.data) / "projects.csv")
+    out = write_project_points(register, load_communes("2020-2024", Path(args.geo)), Path(args.geo))
+    print(f"wrote {out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ktxh_geo", description="ktxh-geo tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check geo/ and data/")
+    p.add_argument("--data", default=str(data_dir()))
+    p.add_argument("--geo", default=str(geo_dir()))
+    p.set_defaults(func=_validate)
+
+    p = sub.add_parser("bench", help="print performance figures (name: value unit)")
+    p.add_argument("--repeat", type=int, default=20)
+    p.set_defaults(func=_bench)
+
+    p = sub.add_parser("place-projects", help="(re)write geo/projects.geojson from data/projects.csv")
+    p.add_argument("--data", default=str(data_dir()))
+    p.add_argument("--geo", default=str(geo_dir()))
+    p.set_defaults(func=_place_projects)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Benchmarks for the shipped data: one figure per line, ``name: value unit`` (median of N)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterator
+
+from . import load
+from .classify import classify
+from .join import join_indicator
+from .mapview import build_map
+
+
+def _median_ms(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def run(repeat: int = 20) -> Iterator[tuple[str, float, str]]:
+    """Yield (name, value, unit) for each benchmark."""
+    indicators = load.load_indicators()
+    yield (
+        "load_data",
+        _median_ms(lambda: (load.load_communes(), load.load_values(), load.load_projects()), repeat),
+        "ms",
+    )
+    communes, values, projects, outline = (
+        load.load_communes(),
+        load.load_values(),
+        load.load_projects(),
+        load.load_outline(),
+    )
+    ind = indicators["poverty_rate"]
+
+    def join_classify():
+        joined = join_indicator(communes, values, ind, 2023)
+        return joined, classify(joined, ind)
+
+    yield "join_classify", _median_ms(join_classify, repeat), "ms"
+    joined, cls = join_classify()
+    yield "map_build", _median_ms(lambda: build_map(joined, cls, outline, projects), repeat), "ms"
+    yield (
+        "map_build_render_html",
+        _median_ms(lambda: build_map(joined, cls, outline, projects).get_root().render(), repeat),
+        "ms",
+    )

@@ -1,0 +1,292 @@
+"""Build the interactive folium map: choropleth, labels, object layers, legend — all offline.
+
+Leaflet is served by the app itself (static/vendor); nothing on the map loads from a CDN.
+The legend is our own HTML control, so streamlit-folium never pulls d3 for a branca colormap.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import folium
+import geopandas as gpd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from .classify import Classification, LegendItem
+from .join import ILLUSTRATIVE_MARK, STATUS_LABELS
+from .projects import CATEGORIES, CATEGORY_COLORS, PRECISION_LABELS, layer_objects
+from .projects import STATUS_LABELS as PROJECT_STATUS
+from .text import format_number
+
+LEAFLET_VERSION = "1.9.4"
+STATIC_URL = f"/app/static/vendor/leaflet-{LEAFLET_VERSION}"
+BASEMAPS = {"none": "Không dùng bản đồ nền (ngoại tuyến)", "osm": "OpenStreetMap (cần Internet)"}
+OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "&copy; Những người đóng góp OpenStreetMap"
+DEFAULT_LAYERS = ("cluster", "village", "residential")
+BACKGROUND = "#f4f3ee"
+
+
+def use_local_leaflet(m: folium.Map, base_url: str = STATIC_URL) -> folium.Map:
+    """Point the map's only script and stylesheet at the vendored Leaflet."""
+    m.default_js = [("leaflet", f"{base_url}/leaflet.js")]
+    m.default_css = [("leaflet_css", f"{base_url}/leaflet.css")]
+    return m
+
+
+class _Control(MacroElement):
+    """A Leaflet control holding our own HTML (legend, title, banner)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var ctl = L.control({position: {{ this.position|tojson }}});
+            ctl.onAdd = function() {
+                var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
+                div.innerHTML = {{ this.html_json }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            ctl.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, position: str, css_class: str):
+        super().__init__()
+        self._name = "Control"
+        # Readable UTF-8 in the page (not \u escapes); "</" escaped so it cannot end the script.
+        self.html_json = json.dumps(html_text, ensure_ascii=False).replace("</", "<\\/")
+        self.position = position
+        self.css_class = css_class
+
+
+class _MetricScale(MacroElement):
+    """Scale bar in metres/kilometres only (Leaflet's default adds miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
+class _TileErrorNotice(MacroElement):
+    """Show a small notice on the map when base tiles cannot load (no internet)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var shown = false;
+            {{ this.layer }}.on('tileerror', function() {
+                if (shown) return; shown = true;
+                var ctl = L.control({position: 'bottomleft'});
+                ctl.onAdd = function() {
+                    var d = L.DomUtil.create('div', 'ktxh-notice');
+                    d.innerHTML = 'Bản đồ nền không tải được (không có Internet). Ranh giới xã vẫn hiển thị.';
+                    return d;
+                };
+                ctl.addTo({{ this._parent.get_name() }});
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer_name: str):
+        super().__init__()
+        self.layer = layer_name
+
+
+CSS = f"""
+.leaflet-container {{ background: {BACKGROUND}; font-family: 'DejaVu Sans', Arial, sans-serif; }}
+.ktxh-legend, .ktxh-title, .ktxh-banner, .ktxh-notice {{
+  background: rgba(255,255,255,.94); padding: 6px 9px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.35); font-size: 13px; line-height: 1.35; color: #222; }}
+.ktxh-legend h4 {{ margin: 0 0 4px; font-size: 13px; max-width: 260px; }}
+.ktxh-legend .row {{ display: flex; align-items: center; gap: 6px; margin: 2px 0; }}
+.ktxh-legend .sw {{ width: 18px; height: 13px; border: 1px solid #555; flex: none; }}
+.ktxh-legend .sw.no_data {{ background-image: repeating-linear-gradient(45deg, #888 0 1.5px, transparent 1.5px 5px); }}
+.ktxh-legend .dot {{ width: 11px; height: 11px; border-radius: 50%; border: 2px solid; flex: none; }}
+.ktxh-legend .dot.approx {{ border-style: dashed; background: transparent !important; }}
+.ktxh-legend .src {{ margin-top: 4px; font-size: 11px; color: #555; max-width: 260px; }}
+.ktxh-title {{ font-weight: bold; font-size: 15px; max-width: 60vw; }}
+.ktxh-banner {{ background: #fff3cd; border: 1px solid #d39e00; font-weight: bold; color: #7a5a00; }}
+.ktxh-notice {{ background: #fdecea; color: #8a1c1c; font-size: 12px; }}
+.ktxh-label {{ font-size: 11px; font-weight: bold; color: #222; text-align: center; white-space: nowrap;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }}
+"""
+
+
+def legend_html(classification: Classification, layers: list[str], sources: list[str]) -> str:
+    """The legend as HTML: every class with its range, the no-data class, layers, sources."""
+    rows = [f"<h4>{html.escape(classification.title)}</h4>"]
+    rows += [_legend_row(item) for item in classification.legend]
+    for cat in layers:
+        color = CATEGORY_COLORS[cat]
+        rows.append(
+            f'<div class="row"><span class="dot approx" style="border-color:{color}"></span>'
+            f"{html.escape(CATEGORIES[cat])} (vị trí gần đúng)</div>"
+        )
+    if sources:
+        rows.append('<div class="src">Nguồn: ' + html.escape("; ".join(sources)) + "</div>")
+    return "".join(rows)
+
+
+def _legend_row(item: LegendItem) -> str:
+    return (
+        f'<div class="row" data-kind="{item.kind}"><span class="sw {item.kind}" '
+        f'style="background-color:{item.color}"></span>{html.escape(item.label)}</div>'
+    )
+
+
+def build_map(
+    joined: gpd.GeoDataFrame,
+    classification: Classification,
+    outline: gpd.GeoDataFrame,
+    projects: gpd.GeoDataFrame | None = None,
+    layers: list[str] | tuple[str, ...] = DEFAULT_LAYERS,
+    basemap: str = "none",
+    selected: str | None = None,
+    title: str | None = None,
+    asset_base: str = STATIC_URL,
+    labels: bool = True,
+    height: str = "100%",
+) -> folium.Map:
+    """A fresh folium map of one joined indicator (build per run; cache the data, not the map)."""
+    minx, miny, maxx, maxy = outline.total_bounds
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=11,
+        tiles=None,
+        height=height,
+        zoom_snap=0.25,
+    )
+    use_local_leaflet(m, asset_base)
+    m.add_child(_MetricScale())
+    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"))
+
+    if basemap == "osm":
+        tiles = folium.TileLayer(OSM_URL, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19)
+        tiles.add_to(m)
+        m.add_child(_TileErrorNotice(tiles.get_name()))
+
+    data = joined.assign(
+        fill=classification.colors,
+        class_label=classification.class_labels,
+        status_label=joined["status"].map(STATUS_LABELS).fillna(""),
+        year_label=joined["year"].astype(str),
+    )
+    fields = ["full_name", "display", "year_label", "status_label", "source"]
+    aliases = ["Đơn vị", "Giá trị", "Năm", "Loại số liệu", "Nguồn"]
+    commune_layer = folium.GeoJson(
+        data[["code", "full_name", "display", "year_label", "status_label", "source", "fill", "geometry"]],
+        name="Xã, thị trấn",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.85,
+            "color": "#444",
+            "weight": 1.2,
+        },
+        highlight_function=lambda f: {"weight": 3, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        smooth_factor=0.5,
+    )
+    commune_layer.add_to(m)
+
+    folium.GeoJson(
+        outline[["geometry"]],
+        name="Ranh giới huyện",
+        style_function=lambda f: {"fill": False, "color": "#111", "weight": 3},
+        interactive=False,
+    ).add_to(m)
+
+    if labels:
+        for row in data.itertuples():
+            pt = row.geometry.representative_point()
+            folium.Marker(
+                [pt.y, pt.x],
+                icon=folium.DivIcon(
+                    html=f'<div class="ktxh-label">{html.escape(row.name)}</div>',
+                    icon_size=(120, 16),
+                    icon_anchor=(60, 8),
+                    class_name="ktxh-label-icon",
+                ),
+                interactive=False,
+            ).add_to(m)
+
+    shown_layers = [c for c in layers if c in CATEGORIES]
+    if projects is not None:
+        for cat in shown_layers:
+            _add_object_layer(m, layer_objects(projects, [cat]), cat)
+
+    sources = sorted(set(s for s in joined["source"] if s))
+    if title:
+        m.add_child(_Control(html.escape(title), "topleft", "ktxh-title"))
+    if (joined["status"] == "illustrative").any():
+        m.add_child(_Control(f"{ILLUSTRATIVE_MARK} — không phải số liệu chính thức", "topright", "ktxh-banner"))
+    m.add_child(_Control(legend_html(classification, shown_layers, sources), "bottomright", "ktxh-legend"))
+
+    if selected and selected in set(joined["code"]):
+        sel = joined[joined["code"] == selected]
+        folium.GeoJson(
+            sel[["geometry"]],
+            name="Đơn vị đang chọn",
+            style_function=lambda f: {"fill": False, "color": "#0050ff", "weight": 4},
+            interactive=False,
+        ).add_to(m)
+        fit = sel.total_bounds
+    else:
+        fit = outline.total_bounds
+    m.fit_bounds([[fit[1], fit[0]], [fit[3], fit[2]]], padding=(10, 10))
+    return m
+
+
+def _add_object_layer(m: folium.Map, objects: gpd.GeoDataFrame, category: str) -> None:
+    group = folium.FeatureGroup(name=CATEGORIES[category])
+    color = CATEGORY_COLORS[category]
+    for row in objects.itertuples():
+        approx = row.location_precision != "exact"
+        lines = [
+            f"<b>{html.escape(row.name)}</b>",
+            html.escape(CATEGORIES[row.category]),
+            f"Trạng thái: {html.escape(PROJECT_STATUS.get(row.status, row.status))}",
+        ]
+        if row.area_ha == row.area_ha:  # not NaN
+            lines.append(f"Diện tích: {format_number(row.area_ha, 2)} ha")
+        if row.capital_bn == row.capital_bn:
+            lines.append(f"Vốn đầu tư: {format_number(row.capital_bn, 3)} tỷ đồng")
+        if row.investor:
+            lines.append(f"Nhà đầu tư: {html.escape(row.investor)}")
+        if row.decision_no:
+            lines.append(f"Quyết định: {html.escape(row.decision_no)} ngày {html.escape(row.decision_date)}")
+        lines.append(f"<i>{html.escape(PRECISION_LABELS.get(row.location_precision, ''))}</i>")
+        lines.append(f"Nguồn: {html.escape(row.source)}")
+        folium.CircleMarker(
+            [row.geometry.y, row.geometry.x],
+            radius=8,
+            color=color,
+            weight=2.5,
+            dash_array="4 3" if approx else None,
+            fill=True,
+            fill_color=color,
+            fill_opacity=0.25 if approx else 0.8,
+            tooltip="<br>".join(lines),
+        ).add_to(group)
+    group.add_to(m)
+
+
+def geojson_codes(m: folium.Map) -> list[str]:
+    """Codes of the communes drawn on a built map (for tests and checks)."""
+    for child in m._children.values():
+        if isinstance(child, folium.GeoJson) and child.layer_name == "Xã, thị trấn":
+            return [f["properties"]["code"] for f in child.data["features"]]
+    return []

@@ -1,0 +1,58 @@
+"""Vietnamese text helpers: accent-insensitive folding and number formatting."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+_PREFIXES = ("thi tran", "tt.", "tt", "xa", "x.", "huyen", "phuong")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics (đ → d) and collapse spaces: for search, never for joins."""
+    text = unicodedata.normalize("NFD", str(text))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    text = text.replace("đ", "d").replace("Đ", "D").lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def fold_name(text: str) -> str:
+    """Fold a place name and drop a leading unit prefix ("TT", "xã", "thị trấn")."""
+    folded = fold(text)
+    for prefix in _PREFIXES:
+        if folded.startswith(prefix + " "):
+            return folded[len(prefix) + 1 :].strip()
+    return folded
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC form (how the shipped data stores Vietnamese)."""
+    return unicodedata.normalize("NFC", str(text))
+
+
+def format_number(value: float | int | None, decimals: int = 2, strip: bool = True) -> str:
+    """Format in Vietnamese style: ``.`` for thousands, ``,`` for decimals (1.350; 2,83).
+
+    With ``strip`` a whole number drops its decimals (1.350 rather than 1.350,00) while other
+    values keep them all (4,10 stays 4,10).
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = f"{float(value):,.{decimals}f}"
+    if strip and "." in text and not text.split(".")[1].strip("0"):
+        text = text.split(".")[0]
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def format_value(value: float | int | None, unit: str = "", decimals: int = 2) -> str:
+    """Number with its unit, e.g. ``2,83 %`` or ``1.350 tỷ đồng``."""
+    number = format_number(value, decimals)
+    if not number:
+        return ""
+    return f"{number} {unit}".strip()
+
+
+def format_date_vn(d) -> str:
+    """dd/mm/yyyy."""
+    return d.strftime("%d/%m/%Y")

@@ -1,0 +1,65 @@
+"""The small Streamlit layer: cached data access and shared widgets. Pages stay thin."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from . import load
+from .classify import Classification, classify
+from .join import join_indicator
+
+
+@st.cache_data(show_spinner=False)
+def indicators() -> dict[str, load.Indicator]:
+    return load.load_indicators()
+
+
+@st.cache_data(show_spinner=False)
+def values(include_illustrative: bool) -> pd.DataFrame:
+    return load.load_values(include_illustrative)
+
+
+@st.cache_data(show_spinner=False)
+def communes(edition: str) -> gpd.GeoDataFrame:
+    return load.load_communes(edition)
+
+
+@st.cache_data(show_spinner=False)
+def outline() -> gpd.GeoDataFrame:
+    return load.load_outline()
+
+
+@st.cache_data(show_spinner=False)
+def units() -> pd.DataFrame:
+    return load.load_units()
+
+
+@st.cache_data(show_spinner=False)
+def projects() -> gpd.GeoDataFrame:
+    return load.load_projects()
+
+
+@st.cache_data(show_spinner=False)
+def thematic(
+    indicator_id: str,
+    year: int,
+    edition: str,
+    include_illustrative: bool,
+    scheme: str | None,
+    k: int,
+    breaks: tuple[float, ...] | None,
+) -> tuple[gpd.GeoDataFrame, Classification]:
+    """Joined and classified data for one map state (keyed by plain values, not frames)."""
+    ind = indicators()[indicator_id]
+    joined = join_indicator(communes(edition), values(include_illustrative), ind, year, include_illustrative)
+    return joined, classify(joined, ind, scheme, k, breaks)
+
+
+def page_style() -> None:
+    """Larger base font for projectors; keep Streamlit's own chrome minimal."""
+    st.markdown(
+        "<style>.block-container{padding-top:2.2rem;} footer{visibility:hidden;}</style>",
+        unsafe_allow_html=True,
+    )

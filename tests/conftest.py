@@ -1,0 +1,29 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ktxh_geo import load  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def indicators():
+    return load.load_indicators()
+
+
+@pytest.fixture(scope="session")
+def values():
+    return load.load_values()
+
+
+@pytest.fixture(scope="session")
+def communes():
+    return load.load_communes("2020-2024")
+
+
+@pytest.fixture(scope="session")
+def units():
+    return load.load_units()
