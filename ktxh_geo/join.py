@@ -14,7 +14,7 @@ ILLUSTRATIVE_MARK = "Số liệu minh họa"
 STATUS_LABELS = {
     "official": "chính thức",
     "target": "chỉ tiêu kế hoạch",
-    "illustrative": "minh họa",
+    "illustrative": "Số liệu minh họa",
     "not_applicable": "không áp dụng",
     "missing": "chưa có",
 }
