@@ -53,6 +53,8 @@ def palette(name: str, n: int) -> list[str]:
 
 
 def _bins(values: np.ndarray, scheme: str, k: int, breaks: tuple[float, ...]) -> np.ndarray:
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r}; expected one of {', '.join(SCHEMES)}")
     unique = np.unique(values)
     if scheme == "user":
         if not breaks:
@@ -67,9 +69,7 @@ def _bins(values: np.ndarray, scheme: str, k: int, breaks: tuple[float, ...]) ->
         return np.asarray(mapclassify.NaturalBreaks(values, k=k).bins)
     if scheme == "quantiles":
         return np.unique(mapclassify.Quantiles(values, k=k).bins)
-    if scheme == "equal_interval":
-        return np.asarray(mapclassify.EqualInterval(values, k=k).bins)
-    raise ValueError(f"unknown scheme {scheme!r}; expected one of {', '.join(SCHEMES)}")
+    return np.asarray(mapclassify.EqualInterval(values, k=k).bins)
 
 
 def class_labels(edges: np.ndarray, lowest: float, decimals: int, unit: str) -> list[str]:
