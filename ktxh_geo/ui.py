@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from . import load
+from .aggregate import join_for_edition, mark_derived
 from .classify import Classification, classify
-from .join import join_indicator
 
 
 @st.cache_data(show_spinner=False)
@@ -51,10 +51,22 @@ def thematic(
     k: int,
     breaks: tuple[float, ...] | None,
 ) -> tuple[gpd.GeoDataFrame, Classification]:
-    """Joined and classified data for one map state (keyed by plain values, not frames)."""
+    """Joined and classified data for one map state (keyed by plain values, not frames).
+
+    On a newer edition, values recorded on 2020–2024 units are aggregated along the crosswalk (see
+    ``aggregate.join_for_edition``; ``refusal`` gives the message when the rule cannot be applied).
+    """
     ind = indicators()[indicator_id]
-    joined = join_indicator(communes(edition), values(include_illustrative), ind, year, include_illustrative)
-    return joined, classify(joined, ind, scheme, k, breaks)
+    vals = values(include_illustrative)
+    joined, shown, _ = join_for_edition(communes(edition), vals, ind, year, include_illustrative)
+    return joined, mark_derived(classify(joined, shown, scheme, k, breaks), joined)
+
+
+@st.cache_data(show_spinner=False)
+def refusal(indicator_id: str, year: int, edition: str, include_illustrative: bool) -> str | None:
+    """Why an indicator cannot be shown on ``edition`` by aggregation (Vietnamese), or None."""
+    ind = indicators()[indicator_id]
+    return join_for_edition(communes(edition), values(include_illustrative), ind, year, include_illustrative)[2]
 
 
 def page_style() -> None:

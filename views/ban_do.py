@@ -87,6 +87,10 @@ if has_illustrative(joined):
     st.warning(f"⚠️ {ILLUSTRATIVE_MARK}: giá trị cấp xã trên bản đồ này không phải số liệu chính thức.")
 if edition != "2020-2024" and (joined["status"] == "missing").all():
     st.info("Số liệu của kế hoạch năm 2024 được ghi theo 19 đơn vị hành chính 2020–2024.")
+if refusal := ui.refusal(ind_id, year, edition, illustrative):
+    st.warning(refusal)
+if "derived_rule" in joined and joined["derived_rule"].ne("").any():
+    st.info("ℹ️ Số liệu gộp theo đơn vị mới: giá trị của các xã cũ được gộp theo quy tắc của chỉ tiêu (xem bảng).")
 
 m = build_map(
     joined,
@@ -108,8 +112,9 @@ if selected:
 
 with st.expander("Bảng số liệu và nguồn"):
     st.dataframe(
-        joined[["code", "full_name", "display", "status", "year", "source", "value_note"]].rename(
+        joined[["code", "full_name", "display", "status", "year", "source", "value_note", "derived_rule"]].rename(
             columns={
+                "derived_rule": "Quy tắc gộp",
                 "code": "Mã",
                 "full_name": "Đơn vị",
                 "display": "Giá trị",
