@@ -40,6 +40,23 @@ def _place_projects(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_locations(args: argparse.Namespace) -> int:
+    from .load import load_communes, load_outline
+    from .location_check import check_locations, format_csv, format_text
+    from .register_store import load_register
+
+    geo = Path(args.geo)
+    register = load_register(Path(args.data), geo, Path(args.state) if args.state else None)
+    report = check_locations(register, load_communes("2020-2024", geo), load_outline(geo))
+    text = format_csv(report) if args.format == "csv" else format_text(report)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}: {len(report)} đối tượng cần kiểm tra")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ktxh_geo", description="ktxh-geo tools")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -57,6 +74,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", default=str(data_dir()))
     p.add_argument("--geo", default=str(geo_dir()))
     p.set_defaults(func=_place_projects)
+
+    p = sub.add_parser("check-locations", help='print the "Cần kiểm tra" list (id, name, reason)')
+    p.add_argument("--format", choices=["text", "csv"], default="text")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p.add_argument("--data", default=str(data_dir()))
+    p.add_argument("--geo", default=str(geo_dir()))
+    p.add_argument("--state", default=None, help="folder of saved edits (default: KTXH_STATE_DIR or var/)")
+    p.set_defaults(func=_check_locations)
+
+    from .import_cli import add_parsers as add_import_parsers
+
+    add_import_parsers(sub)  # import, hash-password
 
     args = parser.parse_args(argv)
     return args.func(args)
