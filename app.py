@@ -17,5 +17,6 @@ pages = [
         default=True,
     ),
     st.Page("views/ban_do.py", title="Bản đồ chuyên đề", icon=":material/map:", url_path="ban-do"),
+    st.Page("views/so_sanh.py", title="So sánh hai bản đồ", icon=":material/compare:", url_path="so-sanh"),
 ]
 st.navigation(pages).run()

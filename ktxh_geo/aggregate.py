@@ -110,8 +110,8 @@ def aggregate_values(
                 "value": value,
                 "value_text": text,
                 "status": _weakest(statuses),
-                "source": f"{DERIVED_MARK} ({derived}). Nguồn gốc: {'; '.join(sources)}",
-                "note": "",
+                "source": f"{DERIVED_MARK} (quy tắc: {RULE_LABELS[rule]}). Nguồn gốc: {'; '.join(sources)}",
+                "note": derived,
                 "derived_rule": derived,
             }
         )

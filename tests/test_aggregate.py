@@ -46,7 +46,8 @@ def test_model_villages_sum_on_2025_communes(values, indicators):
     assert joined["value"].sum() == 6  # the district total of footnote 1 is preserved
     assert by.at["07264", "display"] == "3 thôn"
     assert "An Thượng 3" in by.at["07264", "derived_rule"]
-    assert by.at["07264", "source"].startswith(DERIVED_MARK)
+    assert by.at["07264", "source"].startswith(f"{DERIVED_MARK} (quy tắc: tổng)")
+    assert by.at["07264", "value_note"] == by.at["07264", "derived_rule"]
     assert "Kế hoạch KT-XH 2024, mục A, chú thích 1" in by.at["07264", "source"]
     assert "không áp dụng cho Thị trấn Phồn Xương" in by.at["07288", "derived_rule"]
     assert by.at["07264", "status"] == "official"

@@ -1,0 +1,65 @@
+"""Compare two thematic maps side by side (synchronised pan and zoom): editions, indicators or years."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from ktxh_geo import ui
+from ktxh_geo.compare import SyncedMaps
+from ktxh_geo.editions import EDITIONS
+from ktxh_geo.join import ILLUSTRATIVE_MARK, available_years, has_illustrative
+from ktxh_geo.mapview import build_map
+
+ui.page_style()
+indicators = {k: v for k, v in ui.indicators().items() if v.map}
+st.title("So sánh hai bản đồ")
+st.caption(
+    "Hai bản đồ đặt cạnh nhau, kéo hoặc thu phóng một bản đồ thì bản đồ kia đi theo. Chọn cùng chỉ tiêu trên hai "
+    "đơn vị hành chính, hai chỉ tiêu, hoặc hai năm. Số liệu ghi theo 19 đơn vị 2020–2024 được gộp lên đơn vị mới "
+    "theo quy tắc của từng chỉ tiêu."
+)
+illustrative = st.toggle(f"Hiện {ILLUSTRATIVE_MARK.lower()}", value=False, key="cmp_illustrative")
+DEFAULTS = {"left": ("model_villages", "2020-2024"), "right": ("model_villages", "2025")}
+
+
+def side_controls(side: str, label: str) -> tuple[str, str, int]:
+    """Indicator, edition and year of one side."""
+    default_ind, default_ed = DEFAULTS[side]
+    st.markdown(f"**{label}**")
+    ind_id = st.selectbox(
+        "Chỉ tiêu",
+        list(indicators),
+        index=list(indicators).index(default_ind),
+        format_func=lambda k: indicators[k].name,
+        key=f"cmp_{side}_indicator",
+    )
+    edition = st.selectbox(
+        "Đơn vị hành chính",
+        list(EDITIONS),
+        index=list(EDITIONS).index(default_ed),
+        format_func=lambda e: EDITIONS[e].label,
+        key=f"cmp_{side}_edition",
+    )
+    years = available_years(ui.values(True), ind_id) or [2023]
+    year = st.selectbox("Năm", years, index=len(years) - 1, key=f"cmp_{side}_year")
+    return ind_id, edition, year
+
+
+columns = st.columns(2)
+sides = []
+for col, side, label in zip(columns, ("left", "right"), ("Bản đồ bên trái", "Bản đồ bên phải"), strict=True):
+    with col:
+        ind_id, edition, year = side_controls(side, label)
+        ind = indicators[ind_id]
+        joined, classification = ui.thematic(ind_id, year, edition, illustrative, ind.scheme or None, 5, None)
+        if refusal := ui.refusal(ind_id, year, edition, illustrative):
+            st.warning(refusal)
+        if has_illustrative(joined):
+            st.warning(f"⚠️ {ILLUSTRATIVE_MARK}: không phải số liệu chính thức.")
+        title = f"{ind.name} năm {year} — {EDITIONS[edition].label}"
+        sides.append((joined, classification, title))
+
+maps = [
+    build_map(joined, classification, ui.outline(), None, layers=(), title=title)
+    for joined, classification, title in sides
+]
+st_folium(SyncedMaps(*maps), height=620, use_container_width=True, returned_objects=[], key="compare")
