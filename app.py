@@ -18,5 +18,6 @@ pages = [
     ),
     st.Page("views/ban_do.py", title="Bản đồ chuyên đề", icon=":material/map:", url_path="ban-do"),
     st.Page("views/so_sanh.py", title="So sánh hai bản đồ", icon=":material/compare:", url_path="so-sanh"),
+    st.Page("views/don_vi.py", title="Đơn vị hành chính", icon=":material/account_tree:", url_path="don-vi"),
 ]
 st.navigation(pages).run()

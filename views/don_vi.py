@@ -1,0 +1,86 @@
+"""Administrative units: the history old unit → 2025-H1 unit → new commune, as a table and a map."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from ktxh_geo import crosswalk, ui
+from ktxh_geo.text import format_number
+from ktxh_geo.unitmap import history_map
+
+ui.page_style()
+st.title("Đơn vị hành chính")
+st.markdown(
+    f"""
+- **01/01/2020 – 31/12/2024:** huyện Yên Thế (tỉnh Bắc Giang) có 19 đơn vị (2 thị trấn, 17 xã); các số liệu của
+  Kế hoạch KT-XH năm 2024 ghi theo 19 đơn vị này.
+- **01/01/2025 – 30/6/2025:** 17 đơn vị theo {crosswalk.NQ_1191}: xã Tam Hiệp (07261) và xã Tân Hiệp (07276) nhập
+  thành xã Tân Hiệp mang mã **07261** (mã 07276 thôi dùng); xã Hồng Kỳ (07267) nhập vào xã Đồng Kỳ (giữ mã 07282).
+- **Từ 01/7/2025:** cấp huyện kết thúc; 5 xã mới của tỉnh Bắc Ninh theo {crosswalk.NQ_1658}, Điều 1, mục 51–55.
+  Mỗi đơn vị cũ được nhập toàn bộ diện tích và dân số, không chia tách.
+"""
+)
+
+query = st.text_input("Tìm theo tên hoặc mã đơn vị cũ hay mới", placeholder="ví dụ: Tân Hiệp, 07261, yen the, Hồng Kỳ")
+table = crosswalk.history_table()
+selected: list[str] = []
+if query.strip():
+    chains = crosswalk.successors(query)
+    if not chains:
+        st.warning(f"Không tìm thấy đơn vị nào của huyện Yên Thế (cũ) khớp với “{query}”.")
+    else:
+        found = crosswalk.lookup(query)
+        st.success(
+            "Tìm thấy: "
+            + "; ".join(f"{v.full_name} (mã {v.code}, {v.period})" for v in found)
+            + f" — gồm {len(chains)} đơn vị 2020–2024."
+        )
+        selected = [c.old.code for c in chains]
+        table = table[table["old_code"].isin(selected)]
+
+st.subheader("Từ đơn vị cũ đến xã mới")
+st.dataframe(
+    table.rename(
+        columns={
+            "old_code": "Mã 2020–2024",
+            "old_name": "Đơn vị 2020–2024",
+            "old_period": "Thời gian tồn tại",
+            "h1_code": "Mã 01/01–30/6/2025",
+            "h1_name": "Đơn vị 01/01–30/6/2025",
+            "h1_period": "Thời gian (2025)",
+            "h1_basis": "Căn cứ (01/01/2025)",
+            "new_code": "Mã xã mới",
+            "new_name": "Xã mới",
+            "new_from": "Từ ngày",
+            "new_basis": "Căn cứ (01/7/2025)",
+            "nq1658_item": "Mục NQ 1658",
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+new = ui.communes("2025")
+st.subheader("5 xã mới (từ 01/7/2025)")
+st.dataframe(
+    new.assign(
+        area=[format_number(a, 2) for a in new["area_km2_published"]],
+        pop=[format_number(p, 0) for p in new["population"]],
+    )[["code", "full_name", "nq1658_item", "formed_from_2020_2024_units", "area", "pop", "admin_centre_stated"]].rename(
+        columns={
+            "code": "Mã",
+            "full_name": "Xã mới",
+            "nq1658_item": "Mục NQ 1658",
+            "formed_from_2020_2024_units": "Gồm các đơn vị 2020–2024",
+            "area": "Diện tích (km²)",
+            "pop": "Dân số (người)",
+            "admin_centre_stated": "Trụ sở",
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+st.caption(f"Diện tích, dân số: {new['area_population_source'].iloc[0]}.")
+
+st.subheader("Bản đồ")
+m = history_map(ui.communes("2020-2024"), new, selected)
+st_folium(m, height=620, use_container_width=True, returned_objects=[], key="units-map")
