@@ -108,10 +108,25 @@ def _typed_values(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def load_values(include_illustrative: bool = True, directory: Path | None = None) -> pd.DataFrame:
-    """All indicator values, official/target first, then (optionally) the illustrative set."""
+def load_values(
+    include_illustrative: bool = True, directory: Path | None = None, include_entered: bool = True
+) -> pd.DataFrame:
+    """All indicator values, official/target first, then (optionally) the illustrative set.
+
+    ``include_entered`` adds the figures entered in the app (ktxh_geo.store, status official); an entered
+    figure replaces a shipped official one for the same indicator, commune, edition and year.
+    """
     directory = directory or data_dir()
     frames = [read_csv_text(directory / VALUES_FILE)]
+    if include_entered:
+        from .store import as_values, snapshot
+
+        entered = as_values(snapshot())
+        if len(entered):
+            key = ["indicator_id", "level", "code", "edition", "year"]
+            shipped = frames[0]
+            replaced = shipped.set_index(key).index.isin(entered.set_index(key).index)
+            frames = [entered, shipped[~(replaced & (shipped["status"] == "official"))]]
     if include_illustrative:
         frames.append(read_csv_text(directory / ILLUSTRATIVE_FILE))
     return _typed_values(pd.concat(frames, ignore_index=True)[VALUE_COLUMNS])

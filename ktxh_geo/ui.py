@@ -16,8 +16,22 @@ def indicators() -> dict[str, load.Indicator]:
     return load.load_indicators()
 
 
-@st.cache_data(show_spinner=False)
 def values(include_illustrative: bool) -> pd.DataFrame:
+    """Shipped values plus the figures entered in the app (ktxh_geo.store); caches drop on a new version."""
+    from .store import latest_version, store_path
+
+    version = f"{store_path()}#{latest_version()}"
+    if _store_seen.setdefault("v", version) != version:
+        st.cache_data.clear()  # a figure was saved (here, in another session or by the CLI)
+        _store_seen["v"] = version
+    return _values(include_illustrative, version)
+
+
+_store_seen: dict[str, str] = {}
+
+
+@st.cache_data(show_spinner=False)
+def _values(include_illustrative: bool, store_version: str) -> pd.DataFrame:
     return load.load_values(include_illustrative)
 
 

@@ -1,0 +1,44 @@
+"""Editor passwords: salted PBKDF2-SHA256 hashes kept in Streamlit secrets ([editors] name = "pbkdf2_sha256$…").
+
+Plain functions (no Streamlit): the sign-in widgets live in ktxh_geo/ui_auth.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+
+ALGORITHM = "pbkdf2_sha256"
+DEFAULT_ITERATIONS = 600_000
+
+
+def hash_password(password: str, iterations: int = DEFAULT_ITERATIONS, salt: str | None = None) -> str:
+    """``pbkdf2_sha256$iterations$salt$hash`` (salt and hash in hex)."""
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii"), iterations)
+    return f"{ALGORITHM}${iterations}${salt}${digest.hex()}"
+
+
+def verify_password(password: str, encoded: str) -> bool:
+    """True when ``password`` matches the stored entry; malformed entries never match."""
+    try:
+        algorithm, iterations, salt, expected = str(encoded).split("$")
+        rounds = int(iterations)
+    except ValueError:
+        return False
+    if algorithm != ALGORITHM or not 1 <= rounds <= 10_000_000 or not salt:
+        return False
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii"), rounds)
+    return hmac.compare_digest(digest.hex(), expected.lower())
+
+
+def check_editor(name: str, password: str, editors: Mapping[str, str]) -> bool:
+    """True when ``name`` is a configured editor and the password matches (constant-time compare)."""
+    name = (name or "").strip()
+    encoded = editors.get(name) if name else None
+    if not encoded:
+        verify_password(password or "", hash_password("x", 1_000, "00"))  # similar work for unknown names
+        return False
+    return verify_password(password or "", str(encoded))

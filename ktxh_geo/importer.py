@@ -1,0 +1,549 @@
+"""Read an uploaded Excel/CSV table of commune figures and check it before anything is saved.
+
+``read_table`` turns bytes into a header + rows (or raises ``FileProblem`` with a Vietnamese message naming
+the file, and where it applies the row and column). ``check`` matches commune names to GSO codes and
+validates every cell against the dataset, producing a ``Report``; only a report without errors yields
+store cells. Nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .datasets import Column, Dataset, edition_for_year, units_in_year, validity_text
+from .search import VARIANTS
+from .store import Cell
+from .text import fold, format_number, nfc
+
+MAX_BYTES = 50 * 1024 * 1024
+MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_RATIO = 100
+MAX_ROWS = 5000
+HEADER_SCAN_ROWS = 15
+NAME_HEADERS = {
+    "xa",
+    "ten xa",
+    "ten don vi",
+    "don vi",
+    "xa thi tran",
+    "ten xa thi tran",
+    "don vi hanh chinh",
+    "commune",
+}
+CODE_HEADERS = {"ma", "ma xa", "ma don vi", "ma gso", "ma dvhc", "code", "gso code"}
+_UNIT_PREFIX = re.compile(r"^(?:thi tran|xa|x|tt|phuong|p)\s+")
+_HTML = re.compile(r"[<>]|&#|javascript:", re.IGNORECASE)
+
+
+class FileProblem(Exception):
+    """The file cannot be read as a table; the message is for the user (Vietnamese)."""
+
+
+@dataclass
+class Table:
+    """A sheet read as text-or-number cells, with spreadsheet coordinates for messages."""
+
+    file: str
+    headers: list[str]
+    rows: list[list]  # cell values (str, int, float or None)
+    row_numbers: list[int]  # 1-based line / row number in the file
+    column_letters: list[str]  # "A", "B", … (CSV: column numbers)
+    sheet: str = ""
+
+
+@dataclass(frozen=True)
+class Issue:
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+    level: str = "error"  # or "warning"
+
+    def __str__(self) -> str:
+        where = [self.file] if self.file else []
+        if self.row is not None:
+            where.append(f"dòng {self.row}")
+        if self.column:
+            where.append(f"cột {self.column}")
+        return ", ".join(where) + f": {self.message}" if where else self.message
+
+
+@dataclass
+class NameMatch:
+    """How one row's commune cell was resolved."""
+
+    row: int
+    text: str
+    code: str | None
+    status: str  # "code", "name", "manual", "unmatched", "ambiguous", "not_in_year", "skipped"
+    suggestions: list[tuple[str, str]] = field(default_factory=list)  # (code, full name)
+
+
+@dataclass
+class Report:
+    file: str
+    dataset: Dataset
+    year: int
+    issues: list[Issue]
+    matches: list[NameMatch]
+    preview: pd.DataFrame
+    cells: list[Cell]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "error"]
+
+    @property
+    def n_units(self) -> int:
+        return len({c.code for c in self.cells})
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.cells)
+
+    def lines(self) -> list[str]:
+        out = [str(i) if i.level == "error" else f"[cảnh báo] {i}" for i in self.issues]
+        if not self.cells and not self.errors:
+            out.append(f"{self.file}: không có giá trị nào để nhập")
+        status = "HỢP LỆ" if self.ok else f"KHÔNG HỢP LỆ ({len(self.errors)} lỗi)"
+        out.append(
+            f"{self.file}: {status} — {len(self.cells)} giá trị, {self.n_units} đơn vị, "
+            f"bộ số liệu {self.dataset.id}, năm {self.year}"
+        )
+        return out
+
+
+# ---------------------------------------------------------------- reading
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """Bytes of an .xlsx or .csv upload → Table, or ``FileProblem`` with a clear message."""
+    name = Path(filename).name
+    if len(data) > MAX_BYTES:
+        raise FileProblem(
+            f"{name}: tệp quá lớn ({format_number(len(data) / 1024 / 1024, 1)} MB); giới hạn là 50 MB. "
+            "Hãy chỉ giữ trang tính số liệu."
+        )
+    if not data.strip():
+        raise FileProblem(f"{name}: tệp rỗng.")
+    head = data[:4096]
+    if head.startswith(b"PK\x03\x04"):
+        return _read_xlsx(data, name)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileProblem(
+            f"{name}: đây là tệp Excel 97–2003 (.xls), không được hỗ trợ. Hãy mở bằng Excel và lưu thành .xlsx."
+        )
+    lowered = head.lower().lstrip()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table")) or b"<html" in lowered[:512]:
+        raise FileProblem(f"{name}: đây là trang HTML/XML, không phải bảng tính. Hãy lưu thành .xlsx hoặc .csv.")
+    if b"\x00" in head or head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8", b"GIF8", b"\x1f\x8b")):
+        raise FileProblem(f"{name}: không phải bảng tính (.xlsx hoặc .csv).")
+    return _read_csv(data, name)
+
+
+def _read_csv(data: bytes, name: str) -> Table:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileProblem(
+            f"{name}: dòng {line}: tệp CSV không phải mã UTF-8 (byte 0x{data[exc.start]:02x}). "
+            "Hãy lưu lại với mã hóa “CSV UTF-8 (Comma delimited)”."
+        ) from None
+    text = nfc(text)
+    first = text.splitlines()[0] if text.splitlines() else ""
+    delimiter = max([",", ";", "\t"], key=first.count)
+    try:
+        raw = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        raise FileProblem(f"{name}: không đọc được tệp CSV ({exc}).") from None
+    width = max((len(r) for r in raw), default=0)
+    cells = [[c if c.strip() else None for c in r] + [None] * (width - len(r)) for r in raw]
+    return _with_header(name, cells, list(range(1, len(cells) + 1)), [column_letter(i) for i in range(width)], "")
+
+
+def _check_zip(data: bytes, name: str) -> None:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise FileProblem(f"{name}: tệp hỏng hoặc không phải bảng tính .xlsx.") from None
+    with zf:
+        infos = zf.infolist()
+        names = {i.filename for i in infos}
+        total = sum(i.file_size for i in infos)
+        packed = sum(i.compress_size for i in infos) or 1
+        worst = max((i.file_size / max(i.compress_size, 1) for i in infos), default=0)
+        if total > MAX_UNCOMPRESSED or (total > 10 * 1024 * 1024 and (total / packed > MAX_RATIO or worst > 1000)):
+            raise FileProblem(
+                f"{name}: tệp nén bất thường (giải nén ra {format_number(total / 1024 / 1024, 0)} MB, "
+                f"gấp {format_number(total / packed, 0)} lần) — có thể là “bom nén”; không mở."
+            )
+        if "xl/workbook.xml" not in names:
+            raise FileProblem(f"{name}: tệp nén này không phải bảng tính Excel (.xlsx).")
+
+
+def _read_xlsx(data: bytes, name: str) -> Table:
+    _check_zip(data, name)
+    import openpyxl  # noqa: PLC0415 (heavy import, only for Excel uploads)
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds on damaged files
+        raise FileProblem(f"{name}: không mở được bảng tính ({type(exc).__name__}).") from None
+    sheets = [ws for ws in wb.worksheets if fold(ws.title) not in ("huong dan",)]
+    if not sheets:
+        raise FileProblem(f"{name}: không có trang tính số liệu.")
+    ws = sheets[0]
+    where = f"{name}, trang “{ws.title}”"
+    if ws.merged_cells.ranges:
+        ranges = ", ".join(str(r) for r in list(ws.merged_cells.ranges)[:5])
+        raise FileProblem(f"{where}: có ô gộp ({ranges}). Hãy bỏ gộp ô để mỗi xã một dòng, mỗi chỉ tiêu một cột.")
+    if ws.max_row > MAX_ROWS:
+        raise FileProblem(f"{where}: quá nhiều dòng ({ws.max_row}); giới hạn {MAX_ROWS}.")
+    cells: list[list] = []
+    for row in ws.iter_rows():
+        values = []
+        for c in row:
+            if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=") and c.data_type == "f"):
+                raise FileProblem(
+                    f"{where}: dòng {c.row}, cột {c.column_letter}: ô chứa công thức ({str(c.value)[:40]}). "
+                    "Hãy dán giá trị (Paste Special → Values) thay cho công thức."
+                )
+            v = c.value
+            if isinstance(v, str):
+                v = nfc(v) if v.strip() else None
+            values.append(v)
+        cells.append(values)
+    width = max((len(r) for r in cells), default=0)
+    return _with_header(
+        name,
+        cells,
+        list(range(1, len(cells) + 1)),
+        [column_letter(i) for i in range(width)],
+        ws.title,
+    )
+
+
+def _header_key(text) -> str:
+    """Folded header without units in brackets or punctuation: "Tên xã/thị trấn (*)" → "ten xa thi tran"."""
+    t = re.sub(r"\(.*?\)|\[.*?\]", " ", str(text or ""))
+    return fold(re.sub(r"[^\w\s]", " ", t))
+
+
+def _with_header(name: str, cells: list[list], numbers: list[int], letters: list[str], sheet: str) -> Table:
+    for i, row in enumerate(cells[:HEADER_SCAN_ROWS]):
+        keys = {_header_key(c) for c in row if c is not None}
+        if keys & (NAME_HEADERS | CODE_HEADERS):
+            headers = ["" if c is None else str(c).strip() for c in row]
+            headers += [""] * (len(letters) - len(headers))
+            body = [r + [None] * (len(letters) - len(r)) for r in cells[i + 1 :]]
+            keep = [j for j, r in enumerate(body) if any(v is not None for v in r)]
+            return Table(name, headers, [body[j] for j in keep], [numbers[i + 1 + j] for j in keep], letters, sheet)
+    raise FileProblem(
+        f"{name}: không tìm thấy dòng tiêu đề có cột “Tên xã” (hoặc “Mã xã”) trong {HEADER_SCAN_ROWS} dòng đầu. "
+        "Hãy dùng tệp mẫu hoặc thêm dòng tiêu đề."
+    )
+
+
+# ---------------------------------------------------------------- name matching
+
+
+def name_key(text: str) -> str:
+    """Matching key of a commune name: folded, punctuation and unit prefix removed ("TT. Bố Hạ" → "bo ha")."""
+    t = fold(re.sub(r"[.,;:_\-–/()]+", " ", fold(text)))
+    return _UNIT_PREFIX.sub("", t).strip()
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Commune names of one year → codes, plus every other name the unit list knows (for clear messages)."""
+
+    year: int
+    valid: pd.DataFrame  # units of the year (gso_code, name_full, name, type, valid_from, valid_to)
+    all_units: pd.DataFrame
+
+    @classmethod
+    def build(cls, units: pd.DataFrame, year: int) -> Gazetteer:
+        return cls(year, units_in_year(units, year), units)
+
+    def full_name(self, code: str) -> str:
+        rows = self.valid[self.valid["gso_code"] == code]
+        return rows["name_full"].iloc[0] if len(rows) else code
+
+    def aliases(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for r in self.valid.itertuples():
+            for alias in [r.name, r.name_full, *VARIANTS.get(r.gso_code, [])]:
+                out.setdefault(name_key(alias), set()).add(r.gso_code)
+        return out
+
+    def match(self, text: str) -> NameMatch:
+        key = name_key(text)
+        aliases = self.aliases()
+        codes = aliases.get(key, set())
+        if len(codes) == 1:
+            return NameMatch(0, text, next(iter(codes)), "name")
+        if len(codes) > 1:
+            return NameMatch(0, text, None, "ambiguous", [(c, self.full_name(c)) for c in sorted(codes)])
+        # a whole-word prefix of several names ("Đồng") is ambiguous rather than unknown
+        starts = sorted({c for k, cs in aliases.items() if key and k.startswith(key + " ") for c in cs})
+        if len(starts) > 1:
+            return NameMatch(0, text, None, "ambiguous", [(c, self.full_name(c)) for c in starts])
+        # a unit that existed in another year (Tam Hiệp in 2025)
+        for r in self.all_units.itertuples():
+            if key and name_key(r.name) == key and r.gso_code not in self._codes_named(key):
+                return NameMatch(0, text, None, "not_in_year", [(r.gso_code, f"{r.name_full} ({validity_text(r)})")])
+        close = difflib.get_close_matches(key, list(aliases), n=3, cutoff=0.6)
+        suggestions = [(c, self.full_name(c)) for k in close for c in sorted(aliases[k])]
+        suggestions += [(c, self.full_name(c)) for c in starts if (c, self.full_name(c)) not in suggestions]
+        return NameMatch(0, text, None, "unmatched", suggestions)
+
+    def _codes_named(self, key: str) -> set[str]:
+        return self.aliases().get(key, set())
+
+    def code_status(self, code: str) -> tuple[bool, str]:
+        """(valid in the year, message if not)."""
+        if code in set(self.valid["gso_code"]):
+            return True, ""
+        known = self.all_units[self.all_units["gso_code"] == code]
+        if len(known):
+            r = known.iloc[0]
+            return False, f"mã {code} ({r['name_full']}, hiệu lực {validity_text(r)}) không tồn tại năm {self.year}"
+        return False, f"mã {code} không phải đơn vị hành chính của huyện Yên Thế"
+
+
+# ---------------------------------------------------------------- cell validation
+
+
+def parse_number(raw, column: Column) -> tuple[float | None, str]:
+    """A cell → (number, "") or (None, Vietnamese error). Accepts 2,83 and 2.83; 1.350 as thousands in counts."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, ""
+    if isinstance(raw, bool):
+        return None, f"“{raw}” không phải là số"
+    if isinstance(raw, int | float):
+        number = float(raw)
+    elif isinstance(raw, str):
+        text = raw.strip().replace("\u00a0", "").replace(" ", "")
+        if column.kind == "rate":
+            text = text.removesuffix("%")
+        if "," in text and "." in text:
+            dec = "," if text.rfind(",") > text.rfind(".") else "."
+            text = text.replace("." if dec == "," else ",", "").replace(",", ".")
+        elif "," in text:
+            text = text.replace(",", ".") if not re.fullmatch(r"-?\d{1,3}(,\d{3})+", text) else text.replace(",", "")
+        elif column.integer and re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
+            text = text.replace(".", "")
+        try:
+            number = float(text)
+        except ValueError:
+            return None, f"“{raw}” không phải là số"
+    else:
+        return None, f"“{raw}” không phải là số"
+    if math.isnan(number) or math.isinf(number):
+        return None, f"“{raw}” không phải là số"
+    if column.integer and number != int(number):
+        return None, f"{format_number(number)} phải là số nguyên"
+    if column.min is not None and number < column.min:
+        return None, f"{format_number(number)} nhỏ hơn giá trị nhỏ nhất cho phép ({column.allowed_text()})"
+    if column.max is not None and number > column.max:
+        return None, f"{format_number(number)} vượt quá giá trị lớn nhất cho phép ({column.allowed_text()})"
+    return number, ""
+
+
+def parse_category(raw, column: Column) -> tuple[str, str]:
+    """A cell → (canonical category, "") or ("", error); accent- and case-insensitive."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return "", ""
+    by_key = {fold(c): c for c in column.categories}
+    hit = by_key.get(fold(str(raw)))
+    if hit:
+        return hit, ""
+    return "", f"“{raw}” không thuộc các giá trị cho phép ({column.allowed_text()})"
+
+
+def has_markup(text: str) -> bool:
+    return bool(_HTML.search(str(text)))
+
+
+# ---------------------------------------------------------------- the report
+
+
+def _find_columns(table: Table, dataset: Dataset) -> tuple[int | None, int | None, dict[str, int], list[Issue]]:
+    keys = [_header_key(h) for h in table.headers]
+    name_col = next((i for i, k in enumerate(keys) if k in NAME_HEADERS), None)
+    code_col = next((i for i, k in enumerate(keys) if k in CODE_HEADERS), None)
+    cols: dict[str, int] = {}
+    issues: list[Issue] = []
+    for column in dataset.columns:
+        wanted = {_header_key(column.label), fold(column.indicator_id), _header_key(column.label.split("(")[0])}
+        hit = [i for i, k in enumerate(keys) if k in wanted or fold(table.headers[i]) in wanted]
+        if len(hit) > 1:
+            issues.append(
+                Issue(table.file, None, table.column_letters[hit[1]], f"cột “{column.label}” xuất hiện nhiều lần")
+            )
+        if hit:
+            cols[column.indicator_id] = hit[0]
+        elif column.required:
+            issues.append(
+                Issue(
+                    table.file,
+                    None,
+                    None,
+                    f"thiếu cột “{column.label}” (bộ số liệu {dataset.id}); tiêu đề đang có: "
+                    + ", ".join(h for h in table.headers if h),
+                )
+            )
+    return name_col, code_col, cols, issues
+
+
+def check(
+    table: Table,
+    dataset: Dataset,
+    year: int,
+    units: pd.DataFrame,
+    overrides: dict[int, str] | None = None,
+) -> Report:
+    """Match communes and validate every value; ``overrides`` maps a file row number to a code chosen on screen."""
+    overrides = overrides or {}
+    gaz = Gazetteer.build(units, year)
+    edition = edition_for_year(year)
+    name_col, code_col, cols, issues = _find_columns(table, dataset)
+    file = table.file + (f" (trang “{table.sheet}”)" if table.sheet else "")
+    issues = [Issue(file, i.row, i.column, i.message, i.level) for i in issues]
+    matches: list[NameMatch] = []
+    preview_rows: list[dict] = []
+    cells: list[Cell] = []
+    seen: dict[str, int] = {}
+    letters = table.column_letters
+    townships = set(gaz.valid.loc[gaz.valid["type"] == "Thị trấn", "gso_code"])
+
+    def err(row, col_index, message, level="error"):
+        col = None if col_index is None else f"{letters[col_index]} “{table.headers[col_index]}”"
+        issues.append(Issue(file, row, col, message, level))
+
+    if any(i.level == "error" for i in issues):
+        return Report(table.file, dataset, year, issues, matches, pd.DataFrame(), cells)
+
+    for values, row_no in zip(table.rows, table.row_numbers, strict=True):
+        name = values[name_col] if name_col is not None else None
+        raw_code = values[code_col] if code_col is not None else None
+        name_text = "" if name is None else str(name).strip()
+        if name_text and has_markup(name_text):
+            err(row_no, name_col, "ô tên chứa mã HTML/script (ký tự < > hoặc javascript:); không chấp nhận")
+            continue
+        code_text = "" if raw_code is None else str(raw_code).strip()
+        if isinstance(raw_code, int | float) and not isinstance(raw_code, bool):
+            code_text = f"{int(raw_code):05d}"
+        code_text = code_text.zfill(5) if code_text.isdigit() else code_text
+        # resolve the commune: a code wins over a name; a choice made on screen wins over both
+        if row_no in overrides:
+            match = NameMatch(row_no, name_text or code_text, overrides[row_no], "manual")
+        elif code_text:
+            ok, message = gaz.code_status(code_text)
+            if not ok:
+                err(row_no, code_col, message)
+                matches.append(NameMatch(row_no, code_text, None, "not_in_year"))
+                continue
+            match = NameMatch(row_no, name_text or code_text, code_text, "code")
+        elif name_text:
+            match = gaz.match(name_text)
+            match.row = row_no
+        else:
+            if any(values[i] is not None for i in cols.values()):
+                err(row_no, name_col if name_col is not None else code_col, "thiếu tên (hoặc mã) xã")
+            continue
+        matches.append(match)
+        if match.code is None:
+            hint = "; gợi ý: " + ", ".join(n for _, n in match.suggestions) if match.suggestions else ""
+            if match.status == "ambiguous":
+                err(row_no, name_col, f"tên “{name_text}” khớp nhiều đơn vị{hint}")
+            elif match.status == "not_in_year":
+                err(row_no, name_col, f"“{name_text}” không tồn tại năm {year}: {match.suggestions[0][1]}")
+            else:
+                err(row_no, name_col, f"không tìm thấy xã “{name_text}” của huyện Yên Thế{hint}")
+            continue
+        code = match.code
+        if code in seen:
+            err(
+                row_no,
+                name_col if name_col is not None else code_col,
+                f"trùng đơn vị với dòng {seen[code]}: {gaz.full_name(code)}",
+            )
+            continue
+        seen[code] = row_no
+        row_cells: list[Cell] = []
+        preview = {"Dòng": row_no, "Trong tệp": name_text or code_text, "Mã": code, "Đơn vị": gaz.full_name(code)}
+        all_empty = all(values[i] is None for i in cols.values())
+        if all_empty:
+            preview_rows.append({**preview, "Ghi chú": "bỏ qua (chưa điền)"})
+            continue
+        if dataset.xa_only and code in townships:
+            err(row_no, name_col, f"{gaz.full_name(code)} là thị trấn: chỉ tiêu nông thôn mới không áp dụng")
+            continue
+        for column in dataset.columns:
+            if column.indicator_id not in cols:
+                continue
+            j = cols[column.indicator_id]
+            raw = values[j]
+            if column.kind == "category":
+                text, message = parse_category(raw, column)
+                cell = Cell(column.indicator_id, code, edition, year, None, text)
+                preview[column.label] = text
+            else:
+                number, message = parse_number(raw, column)
+                cell = Cell(column.indicator_id, code, edition, year, number, "")
+                preview[column.label] = number
+            if message:
+                err(row_no, j, message)
+            elif cell.empty and column.required:
+                err(row_no, j, f"ô bắt buộc đang trống ({column.allowed_text()})")
+            elif not cell.empty:
+                row_cells.append(cell)
+        by_id = {c.indicator_id: c.value for c in row_cells}
+        if by_id.get("households") is not None and by_id.get("poor_households") is not None:
+            if by_id["poor_households"] > by_id["households"]:
+                err(row_no, cols["poor_households"], "số hộ nghèo lớn hơn tổng số hộ")
+            elif by_id.get("poverty_rate") is not None and by_id["households"] > 0:
+                computed = 100 * by_id["poor_households"] / by_id["households"]
+                if abs(computed - by_id["poverty_rate"]) > 0.05:
+                    err(
+                        row_no,
+                        cols["poverty_rate"],
+                        f"tỷ lệ {format_number(by_id['poverty_rate'])} % khác số hộ nghèo / tổng số hộ "
+                        f"({format_number(computed)} %)",
+                        "warning",
+                    )
+        cells += row_cells
+        preview_rows.append(preview)
+    if name_col is None and code_col is None:
+        issues.append(Issue(file, None, None, "không có cột tên xã hoặc mã xã"))
+    return Report(table.file, dataset, year, issues, matches, pd.DataFrame(preview_rows), cells)
+
+
+def check_file(data: bytes, filename: str, dataset: Dataset, year: int, units: pd.DataFrame, overrides=None) -> Report:
+    """read_table + check; a file-level problem becomes a report with one error and no cells."""
+    try:
+        table = read_table(data, filename)
+    except FileProblem as exc:
+        return Report(Path(filename).name, dataset, year, [Issue("", None, None, str(exc))], [], pd.DataFrame(), [])
+    return check(table, dataset, year, units, overrides)

@@ -1,0 +1,254 @@
+"""Streamlit sections of the "Nhập số liệu" page: templates, upload with report, on-screen edit, history.
+
+All checks are in ktxh_geo.importer and all writes in ktxh_geo.store; user text is shown only in tables
+or escaped, never as HTML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from . import store
+from .datasets import YEARS, Dataset, edition_for_year, units_in_year
+from .importer import Report, check_file, parse_category, parse_number
+from .load import load_values
+from .text import format_number
+from .xlsx_template import build_template
+
+STATUS_TEXT = {
+    "name": "khớp tên",
+    "code": "theo mã",
+    "manual": "chọn trên màn hình",
+    "unmatched": "không tìm thấy",
+    "ambiguous": "khớp nhiều đơn vị",
+    "not_in_year": "không tồn tại trong năm",
+}
+
+
+def _pick(datasets: dict[str, Dataset], key: str) -> tuple[Dataset, int]:
+    cols = st.columns(2)
+    ds_id = cols[0].selectbox("Bộ số liệu", list(datasets), format_func=lambda k: datasets[k].title, key=f"{key}-ds")
+    year = cols[1].selectbox("Năm số liệu", list(YEARS), index=list(YEARS).index(2024), key=f"{key}-year")
+    return datasets[ds_id], int(year)
+
+
+def _names(units: pd.DataFrame, year: int) -> dict[str, str]:
+    return dict(zip(units_in_year(units, year)["gso_code"], units_in_year(units, year)["name_full"], strict=True))
+
+
+def template_section(datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
+    st.caption("Mẫu Excel có sẵn mã và tên các xã, mỗi chỉ tiêu một cột, và trang “Hướng dẫn” về đơn vị, giá trị.")
+    ds, year = _pick(datasets, "tpl")
+    st.download_button(
+        f"Tải mẫu “{ds.title}” năm {year} (.xlsx)",
+        build_template(ds, year, units),
+        file_name=f"mau_{ds.id}_{year}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="tpl-download",
+    )
+    st.markdown("**Các cột và giá trị cho phép**")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"Cột": c.label, "Giá trị cho phép": c.allowed_text(), "Bắt buộc": "có" if c.required else "không"}
+                for c in ds.columns
+            ]
+        ),
+        hide_index=True,
+    )
+
+
+def _issues_frame(report: Report) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Mức": "Lỗi" if i.level == "error" else "Cảnh báo",
+                "Dòng": "" if i.row is None else str(i.row),
+                "Cột": i.column or "",
+                "Vấn đề": i.message,
+            }
+            for i in report.issues
+        ]
+    )
+
+
+def upload_section(user: str | None, datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
+    if not user:
+        st.info("Cần đăng nhập với quyền biên tập để nhập số liệu.")
+        return
+    ds, year = _pick(datasets, "up")
+    upload = st.file_uploader("Tệp số liệu (.xlsx hoặc .csv, tối đa 50 MB)", type=["xlsx", "csv"], key="upload")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    key = hashlib.sha256(data).hexdigest()[:12] + f"-{ds.id}-{year}"
+    prefix = f"fix-{key}-"
+    overrides = {int(k[len(prefix) :]): v for k, v in st.session_state.items() if str(k).startswith(prefix) and v}
+    report = check_file(data, upload.name, ds, year, units, overrides)
+    names = _names(units, year)
+
+    fixable = [m for m in report.matches if m.code is None and m.status in ("unmatched", "ambiguous", "not_in_year")]
+    if fixable or overrides:
+        st.markdown("**Chọn đơn vị cho các tên chưa khớp**")
+        for m in sorted(fixable, key=lambda m: m.row) + [
+            m for m in report.matches if m.status == "manual" and m.row in overrides
+        ]:
+            suggested = [c for c, _ in m.suggestions if c in names]
+            options = [""] + suggested + [c for c in names if c not in suggested]
+            st.selectbox(
+                f"Dòng {m.row}: “{m.text}” ({STATUS_TEXT.get(m.status, m.status)})",
+                options,
+                format_func=lambda c: "— chọn đơn vị —" if not c else f"{names[c]} ({c})",
+                key=f"{prefix}{m.row}",
+            )
+
+    if report.errors:
+        st.error(f"Tệp chưa hợp lệ: {len(report.errors)} lỗi. Sửa tệp rồi tải lên lại, hoặc chọn đơn vị ở trên.")
+    elif report.cells:
+        st.success(f"Tệp hợp lệ: {len(report.cells)} giá trị cho {report.n_units} đơn vị, năm {year}.")
+    if report.issues:
+        st.markdown("**Báo cáo kiểm tra**")
+        st.dataframe(_issues_frame(report), hide_index=True, width="stretch")
+    if len(report.preview):
+        st.markdown("**Xem trước**")
+        st.dataframe(report.preview, hide_index=True, width="stretch")
+    if not report.ok:
+        return
+    source = st.text_input(
+        "Nguồn số liệu (bắt buộc): văn bản, cơ quan ban hành, ngày",
+        key=f"source-{key}",
+        placeholder="ví dụ: Quyết định số …/QĐ-UBND ngày …/…/2024 của UBND huyện Yên Thế",
+    )
+    if st.button("Xác nhận và lưu", type="primary", disabled=not source.strip(), key=f"confirm-{key}"):
+        try:
+            vid = store.save(
+                report.cells, user=user, source=source, action="import", dataset=ds.id, year=year, file=upload.name
+            )
+        except store.StoreError as exc:
+            st.error(str(exc))
+            return
+        st.cache_data.clear()
+        st.success(f"Đã lưu phiên bản {vid}: {len(report.cells)} giá trị. Bản đồ đã dùng số liệu mới.")
+
+
+def edit_section(user: str | None, datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
+    if not user:
+        st.info("Cần đăng nhập với quyền biên tập để sửa số liệu.")
+        return
+    ds, year = _pick(datasets, "edit")
+    edition = edition_for_year(year)
+    codes = units_in_year(units, year)
+    if ds.xa_only:
+        codes = codes[codes["type"] == "Xã"]
+    vals = load_values(include_illustrative=False)
+    vals = vals[(vals["level"] == "commune") & (vals["edition"] == edition) & (vals["year"] == year)]
+    table = pd.DataFrame({"Mã": codes["gso_code"].tolist(), "Đơn vị": codes["name_full"].tolist()})
+    config = {"Mã": st.column_config.TextColumn(disabled=True), "Đơn vị": st.column_config.TextColumn(disabled=True)}
+    for c in ds.columns:
+        rows = vals[vals["indicator_id"] == c.indicator_id].set_index("code")
+        if c.kind == "category":
+            table[c.label] = [rows["value_text"].get(code) or None for code in table["Mã"]]
+            config[c.label] = st.column_config.SelectboxColumn(options=list(c.categories))
+        else:
+            table[c.label] = [rows["value"].get(code) for code in table["Mã"]]
+            table[c.label] = pd.to_numeric(table[c.label], errors="coerce")
+            config[c.label] = st.column_config.NumberColumn(
+                min_value=c.min, max_value=c.max, step=1 if c.integer else 0.01
+            )
+    edited = st.data_editor(table, column_config=config, hide_index=True, key=f"editor-{ds.id}-{year}")
+    cells, problems = [], []
+    for (_, before), (_, after) in zip(table.iterrows(), edited.iterrows(), strict=True):
+        for c in ds.columns:
+            old, new = before[c.label], after[c.label]
+            if (pd.isna(old) and pd.isna(new)) or old == new:
+                continue
+            raw = None if pd.isna(new) else new
+            if c.kind == "category":
+                text, message = parse_category(raw, c)
+                cell = store.Cell(c.indicator_id, before["Mã"], edition, year, None, text)
+            else:
+                number, message = parse_number(raw, c)
+                cell = store.Cell(c.indicator_id, before["Mã"], edition, year, number, "")
+            if message:
+                problems.append(f"{before['Đơn vị']}, {c.label}: {message}")
+            else:
+                cells.append(cell)
+    for p in problems:
+        st.error(p)
+    if not cells:
+        st.caption("Sửa ô trong bảng rồi ghi nguồn và lưu. Ô để trống sẽ xóa giá trị đã nhập.")
+        return
+    st.write(f"{len(cells)} ô thay đổi.")
+    source = st.text_input("Nguồn số liệu (bắt buộc)", key=f"edit-source-{ds.id}-{year}")
+    if st.button("Lưu thay đổi", type="primary", disabled=bool(problems) or not source.strip(), key="edit-save"):
+        vid = store.save(cells, user=user, source=source, action="edit", dataset=ds.id, year=year)
+        st.cache_data.clear()
+        st.success(f"Đã lưu phiên bản {vid}.")
+
+
+def _show_value(value, text) -> str:
+    if text:
+        return str(text)
+    return "" if value is None or pd.isna(value) else format_number(value)
+
+
+def history_section(user: str | None, units: pd.DataFrame) -> None:
+    history = store.versions()
+    if history.empty:
+        st.info("Chưa có phiên bản nào: chưa nhập số liệu nào.")
+        return
+    names = dict(zip(units["gso_code"], units["name_full"], strict=True))
+    actions = {"import": "nhập tệp", "edit": "sửa trực tiếp", "restore": "khôi phục"}
+    st.dataframe(
+        history.assign(action=history["action"].map(actions))[
+            ["id", "created_at", "user", "action", "dataset", "year", "source", "file", "n_changes"]
+        ].rename(
+            columns={
+                "id": "Phiên bản",
+                "created_at": "Thời điểm (UTC)",
+                "user": "Người nhập",
+                "action": "Thao tác",
+                "dataset": "Bộ số liệu",
+                "year": "Năm",
+                "source": "Nguồn",
+                "file": "Tệp",
+                "n_changes": "Số ô thay đổi",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    vid = st.selectbox("Xem phiên bản", history["id"].tolist(), key="history-version")
+    diff = store.changes(vid)
+    if len(diff):
+        st.markdown(f"**Các thay đổi của phiên bản {vid}**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Chỉ tiêu": diff["indicator_id"],
+                    "Đơn vị": diff["code"].map(names),
+                    "Năm": diff["year"],
+                    "Trước": [_show_value(v, t) for v, t in zip(diff["old_value"], diff["old_text"], strict=True)],
+                    "Sau": [_show_value(v, t) for v, t in zip(diff["new_value"], diff["new_text"], strict=True)],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    with st.expander(f"Toàn bộ số liệu đã nhập tại phiên bản {vid}"):
+        snap = store.snapshot(vid)
+        st.dataframe(
+            snap.assign(name=snap["code"].map(names))[
+                ["indicator_id", "code", "name", "year", "value", "value_text", "source", "version_id"]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+    if user and vid != history["id"].max():
+        if st.button(f"Khôi phục phiên bản {vid} (tạo phiên bản mới)", key="restore"):
+            new = store.restore(int(vid), user=user)
+            st.cache_data.clear()
+            st.success(f"Đã khôi phục: phiên bản {new} có nội dung của phiên bản {vid}.")

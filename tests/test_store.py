@@ -1,0 +1,146 @@
+"""The versioned store: versions, restore, and crash safety (a killed writer leaves the previous version)."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from ktxh_geo import load, store
+from ktxh_geo.join import has_illustrative, join_indicator
+
+CODES_19 = (
+    "07243 07246 07249 07252 07255 07258 07260 07261 07264 07267 07270 07273 07276 07279 07282 07285 07288 07291 07294"
+).split()
+
+
+def _cells(value: float, year: int = 2023):
+    return [store.Cell("poverty_rate", code, "2020-2024", year, value) for code in CODES_19]
+
+
+def _save(path, value, **kw):
+    args = {"user": "an", "source": f"nguồn {value}", "action": "import", "dataset": "poverty_rate", "year": 2023}
+    return store.save(_cells(value), path=path, **{**args, **kw})
+
+
+def test_versions_history_and_restore(tmp_path):
+    path = tmp_path / "s.sqlite"
+    assert store.latest_version(path) == 0 and store.snapshot(path=path).empty
+    assert not path.exists()  # reading never creates the file
+    assert _save(path, 1.0) == 1
+    assert _save(path, 2.0) == 2
+    edit = [
+        store.Cell("poverty_rate", "07243", "2020-2024", 2023, 9.5),
+        store.Cell("poverty_rate", "07246", "2020-2024", 2023),
+    ]
+    assert store.save(edit, path=path, user="bình", source="sửa", action="edit", dataset="poverty_rate") == 3
+    snap = store.snapshot(path=path).set_index("code")
+    assert snap.at["07243", "value"] == 9.5 and "07246" not in snap.index and len(snap) == 18
+    assert snap.at["07249", "source"] == "nguồn 2.0" and snap.at["07249", "version_id"] == 2
+    changes = store.changes(3, path)
+    assert len(changes) == 2 and set(changes["code"]) == {"07243", "07246"}
+    assert store.restore(1, user="bình", path=path) == 4
+    snap = store.snapshot(path=path)
+    assert len(snap) == 19 and set(snap["value"]) == {1.0} and set(snap["source"]) == {"nguồn 1.0"}
+    history = store.versions(path)
+    assert history["id"].tolist() == [4, 3, 2, 1]
+    assert history.iloc[0]["action"] == "restore" and history.iloc[0]["restored_from"] == 1
+    assert history.iloc[0]["user"] == "bình" and history.iloc[0]["n_changes"] == 19
+    assert len(store.snapshot(2, path)) == 19  # old versions stay viewable
+
+
+def test_a_source_and_a_user_are_required(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with pytest.raises(store.StoreError, match="nguồn"):
+        _save(path, 1.0, source="  ")
+    with pytest.raises(store.StoreError, match="đăng nhập"):
+        _save(path, 1.0, user="")
+    with pytest.raises(store.StoreError):
+        store.restore(7, user="an", path=path)
+    assert store.latest_version(path) == 0
+
+
+def test_exception_mid_transaction_keeps_previous_version(tmp_path):
+    path = tmp_path / "s.sqlite"
+    _save(path, 1.0)
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        _save(path, 2.0, _fail_mid_transaction=True)
+    assert path.read_bytes() == before
+    assert store.latest_version(path) == 1
+    assert set(store.snapshot(path=path)["value"]) == {1.0}
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from ktxh_geo import store
+    path = Path(sys.argv[1])
+    codes = sys.argv[2].split(",")
+    i = 0
+    while True:
+        i += 1
+        cells = [store.Cell("poverty_rate", c, "2020-2024", y, float(i)) for c in codes for y in range(2000, 2040)]
+        store.save(cells, user="w", source=f"v{i}", action="import", dataset="poverty_rate", path=path)
+    """
+)
+
+
+def test_writer_killed_mid_save_leaves_a_complete_version(tmp_path):
+    path = tmp_path / "s.sqlite"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), ",".join(CODES_19)], env={**os.environ})
+    try:
+        deadline = time.monotonic() + 60
+        while store.latest_version(path) < 3:
+            assert proc.poll() is None, "writer died"
+            assert time.monotonic() < deadline, "writer made no progress"
+            time.sleep(0.05)
+        time.sleep(0.137)  # land somewhere inside a later save
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"  # rolls back a hot journal
+    con.close()
+    latest = store.latest_version(path)
+    assert latest >= 3
+    snap = store.snapshot(path=path)
+    assert len(snap) == 19 * 40  # every cell of the last committed version, none half-written
+    assert set(snap["value"]) == {float(latest)} and set(snap["source"]) == {f"v{latest}"}
+    assert len(store.changes(latest, path)) == 19 * 40
+    # and the store still takes new versions
+    assert _save(path, 5.0) == latest + 1
+
+
+def test_entered_values_replace_illustrative_ones(tmp_path, monkeypatch, communes, indicators):
+    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+    ind = indicators["poverty_rate"]
+    joined = join_indicator(communes, load.load_values(True), ind, 2023, True)
+    assert has_illustrative(joined)
+    store.save(_cells(1.25), user="an", source="Báo cáo rà soát hộ nghèo 2023", action="import", dataset="x")
+    values = load.load_values(True)
+    joined = join_indicator(communes, values, ind, 2023, True).set_index("code")
+    assert not has_illustrative(joined.reset_index())
+    assert set(joined["status"]) == {"official"}
+    assert joined.at["07273", "display"] == "1,25 %"
+    assert joined.at["07273", "source"] == "Báo cáo rà soát hộ nghèo 2023"
+    # the district figure of values.csv is untouched; without the store nothing changes
+    assert len(values[(values["indicator_id"] == "poverty_rate") & (values["level"] == "district")]) == 2
+    assert len(load.load_values(True, include_entered=False)) == len(values) - 19
+
+
+def test_an_entered_figure_replaces_a_shipped_official_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+    shipped = load.load_values(False)
+    row = shipped[(shipped["indicator_id"] == "ntm_status") & (shipped["level"] == "commune")].iloc[0]
+    cell = store.Cell("ntm_status", row["code"], row["edition"], int(row["year"]), None, "NTM kiểu mẫu")
+    store.save([cell], user="an", source="QĐ công nhận", action="edit", dataset="ntm_status")
+    values = load.load_values(False)
+    rows = values[(values["indicator_id"] == "ntm_status") & (values["code"] == row["code"])]
+    rows = rows[rows["year"] == row["year"]]
+    assert rows["value_text"].tolist() == ["NTM kiểu mẫu"] and rows["source"].tolist() == ["QĐ công nhận"]

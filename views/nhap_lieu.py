@@ -1,0 +1,27 @@
+"""Entering real figures: Excel templates, checked imports, on-screen edits and the version history."""
+
+import streamlit as st
+
+from ktxh_geo import ui, ui_import
+from ktxh_geo.datasets import load_datasets
+from ktxh_geo.ui_auth import editor
+
+ui.page_style()
+st.title("Nhập số liệu cấp xã")
+st.caption(
+    "Số liệu nhập ở đây là số liệu chính thức: thay cho số liệu minh họa của cùng xã và năm trên bản đồ. "
+    "Mỗi lần lưu tạo một phiên bản mới (ai, khi nào, nguồn nào), có thể xem lại và khôi phục."
+)
+user = editor()
+datasets = load_datasets(ui.indicators())
+units = ui.units()
+
+tabs = st.tabs(["Tải mẫu Excel", "Nhập từ tệp", "Sửa trực tiếp", "Lịch sử phiên bản"])
+with tabs[0]:
+    ui_import.template_section(datasets, units)
+with tabs[1]:
+    ui_import.upload_section(user, datasets, units)
+with tabs[2]:
+    ui_import.edit_section(user, datasets, units)
+with tabs[3]:
+    ui_import.history_section(user, units)
