@@ -126,6 +126,64 @@ CSS = f"""
 """
 
 
+# Presentation mode: legend, title, banner and labels get class ktxh-present (readable from the back of a room).
+PRESENT_CSS = """
+.ktxh-present.ktxh-legend, .ktxh-present.ktxh-banner { font-size: 22px; padding: 10px 14px; }
+.ktxh-present.ktxh-legend h4 { font-size: 24px; max-width: 440px; }
+.ktxh-present.ktxh-legend .sw { width: 30px; height: 22px; }
+.ktxh-present.ktxh-legend .dot { width: 18px; height: 18px; }
+.ktxh-present.ktxh-legend .src { font-size: 16px; max-width: 440px; }
+.ktxh-present.ktxh-title { font-size: 30px; max-width: 70vw; }
+.ktxh-present.ktxh-label { font-size: 17px; }
+.ktxh-notice { font-size: 18px; }
+#root, #parent, .float-child, #map_div, .folium-map { height: 100vh !important; }
+"""
+
+
+class _UrlSync(MacroElement):
+    """Mirror the live centre/zoom into the parent page's URL on every move (history.replaceState).
+
+    Runs in the streamlit-folium iframe (same origin as the app). It never talks to Streamlit, so
+    panning and zooming cause no rerun; copying the address bar gives a link to exactly this view.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on('moveend', function(e) {
+            try {
+                var m = e.target, c = m.getCenter(), loc = window.parent.location;
+                var q = new URLSearchParams(loc.search);
+                q.set('center', c.lat.toFixed(5) + ',' + c.lng.toFixed(5));
+                q.set('zoom', String(Math.round(m.getZoom() * 100) / 100));
+                window.parent.history.replaceState(window.parent.history.state, '',
+                    loc.pathname + '?' + q.toString().replace(/%2C/g, ','));
+            } catch (err) { /* not embedded in the app page: nothing to sync */ }
+        });
+        {% endmacro %}
+        """
+    )
+
+
+class _KeyForward(MacroElement):
+    """Presentation mode: a presenter clicker's PageUp/PageDown pressed while the map has focus
+    reach the app page (which steps through slides) instead of stopping in this iframe."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        document.addEventListener('keydown', function(e) {
+            if (e.key !== 'PageUp' && e.key !== 'PageDown') return;
+            try {
+                e.preventDefault();
+                window.parent.document.dispatchEvent(new KeyboardEvent('keydown', {key: e.key, bubbles: true}));
+            } catch (err) { /* not embedded */ }
+        });
+        {% endmacro %}
+        """
+    )
+
+
 def legend_html(classification: Classification, layers: list[str], sources: list[str]) -> str:
     """The legend as HTML: every class with its range, the no-data class, layers, sources."""
     rows = [f"<h4>{html.escape(classification.title)}</h4>"]
@@ -160,8 +218,18 @@ def build_map(
     asset_base: str = STATIC_URL,
     labels: bool = True,
     height: str = "100%",
+    presentation: bool = False,
+    center: tuple[float, float] | None = None,
+    zoom: float | None = None,
+    sync_url: bool = False,
 ) -> folium.Map:
-    """A fresh folium map of one joined indicator (build per run; cache the data, not the map)."""
+    """A fresh folium map of one joined indicator (build per run; cache the data, not the map).
+
+    ``presentation`` enlarges legend, labels and title (class ``ktxh-present``) for a projector;
+    ``center`` (lat, lon) with ``zoom`` replaces fitting the district/selected commune; ``sync_url``
+    mirrors the live centre/zoom into the parent page's URL (no Streamlit rerun), so the address bar
+    always holds a link to exactly this view.
+    """
     minx, miny, maxx, maxy = outline.total_bounds
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
@@ -173,6 +241,11 @@ def build_map(
     use_local_leaflet(m, asset_base)
     m.add_child(_MetricScale())
     m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"))
+    pc = " ktxh-present" if presentation else ""
+    if presentation:
+        m.get_root().header.add_child(folium.Element(f"<style>{PRESENT_CSS}</style>"))
+        m.add_child(_KeyForward())
+        m.options["zoomAnimation"] = False  # projectors and slow laptops: no half-scaled frames
 
     if basemap == "osm":
         tiles = folium.TileLayer(OSM_URL, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19)
@@ -215,9 +288,9 @@ def build_map(
             folium.Marker(
                 [pt.y, pt.x],
                 icon=folium.DivIcon(
-                    html=f'<div class="ktxh-label">{html.escape(row.name)}</div>',
-                    icon_size=(120, 16),
-                    icon_anchor=(60, 8),
+                    html=f'<div class="ktxh-label{pc}">{html.escape(row.name)}</div>',
+                    icon_size=(200, 28) if presentation else (120, 16),
+                    icon_anchor=(100, 14) if presentation else (60, 8),
                     class_name="ktxh-label-icon",
                 ),
                 interactive=False,
@@ -230,10 +303,10 @@ def build_map(
 
     sources = sorted(set(s for s in joined["source"] if s))
     if title:
-        m.add_child(_Control(html.escape(title), "topleft", "ktxh-title"))
+        m.add_child(_Control(html.escape(title), "topleft", "ktxh-title" + pc))
     if (joined["status"] == "illustrative").any():
-        m.add_child(_Control(f"{ILLUSTRATIVE_MARK} — không phải số liệu chính thức", "topright", "ktxh-banner"))
-    m.add_child(_Control(legend_html(classification, shown_layers, sources), "bottomright", "ktxh-legend"))
+        m.add_child(_Control(f"{ILLUSTRATIVE_MARK} — không phải số liệu chính thức", "topright", "ktxh-banner" + pc))
+    m.add_child(_Control(legend_html(classification, shown_layers, sources), "bottomright", "ktxh-legend" + pc))
 
     if selected and selected in set(joined["code"]):
         sel = joined[joined["code"] == selected]
@@ -246,7 +319,16 @@ def build_map(
         fit = sel.total_bounds
     else:
         fit = outline.total_bounds
-    m.fit_bounds([[fit[1], fit[0]], [fit[3], fit[2]]], padding=(10, 10))
+    if center is not None and zoom is not None:
+        m.location, m.options["zoom"] = [center[0], center[1]], zoom
+    else:
+        bounds = [[fit[1], fit[0]], [fit[3], fit[2]]]
+        if presentation:  # keep the district clear of the large title (top) and legend (right)
+            m.fit_bounds(bounds, padding_top_left=(10, 150), padding_bottom_right=(440, 60))
+        else:
+            m.fit_bounds(bounds, padding=(10, 10))
+    if sync_url:
+        m.add_child(_UrlSync())
     return m
 
 

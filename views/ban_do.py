@@ -1,88 +1,140 @@
-"""Thematic map page: pick an indicator, year, edition and layers; search a commune."""
+"""Thematic map page: pick an indicator, year, edition and layers; search a commune; present slides.
+
+The URL always carries the view (ktxh_geo.viewstate), so the address bar is a shareable link.
+Panning/zooming never reruns (returned_objects=[]); choosing a commune reruns only the map fragment.
+"""
+
+from dataclasses import replace
 
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ktxh_geo import ui
+from ktxh_geo import slides, ui, ui_view
 from ktxh_geo.classify import SCHEMES
-from ktxh_geo.editions import DEFAULT_EDITION, EDITIONS
+from ktxh_geo.editions import EDITIONS
 from ktxh_geo.join import ILLUSTRATIVE_MARK, available_years, has_illustrative
-from ktxh_geo.mapview import BASEMAPS, DEFAULT_LAYERS, build_map
+from ktxh_geo.mapview import BASEMAPS, build_map
 from ktxh_geo.projects import CATEGORIES
 from ktxh_geo.search import search_communes
+from ktxh_geo.ui_export import export_panel
+from ktxh_geo.viewstate import ViewState
 
+W = ui_view.W
 ui.page_style()
+opts = ui_view.view_options()
+url_state = ui_view.apply_url(opts)
 indicators = {k: v for k, v in ui.indicators().items() if v.map}
+deck, deck_error = slides.load_deck()
+
+
+def _go_to_slide(index: int) -> None:
+    """Button callback: show slide ``index`` (the URL changes; the next run pushes it into the widgets)."""
+    index = max(0, min(index, len(deck) - 1))
+    present = st.session_state.get(W["present"], False)
+    st.query_params.from_dict(slides.slide_params(deck[index], index, present))
+
+
+def _exit_presentation() -> None:
+    st.session_state[W["present"]] = False
+
+
+def _reset_view() -> None:
+    ui_view.clear_view()
+
 
 with st.sidebar:
     st.header("Bản đồ chuyên đề")
-    ind_id = st.selectbox(
-        "Chỉ tiêu",
-        list(indicators),
-        index=list(indicators).index("model_villages"),
-        format_func=lambda k: indicators[k].name,
-    )
+    ind_id = st.selectbox("Chỉ tiêu", list(indicators), key=W["indicator"], format_func=lambda k: indicators[k].name)
     ind = indicators[ind_id]
     edition = st.selectbox(
-        "Đơn vị hành chính",
-        list(EDITIONS),
-        index=list(EDITIONS).index(DEFAULT_EDITION),
-        format_func=lambda e: EDITIONS[e].label,
+        "Đơn vị hành chính", list(EDITIONS), key=W["edition"], format_func=lambda e: EDITIONS[e].label
     )
     illustrative = st.toggle(
         f"Hiện {ILLUSTRATIVE_MARK.lower()}",
-        value=False,
+        key=W["illustrative"],
         help="Bộ số liệu cấp xã minh họa (không chính thức), khớp số liệu toàn huyện của kế hoạch.",
     )
     years = available_years(ui.values(True), ind_id) or [2023]
-    year = st.selectbox("Năm", years, index=len(years) - 1)
+    if st.session_state.get(W["year"]) not in years:
+        st.session_state[W["year"]] = years[-1]
+    year = st.selectbox("Năm", years, key=W["year"])
     scheme, k, breaks = None, 5, None
     if not ind.is_categorical:
-        options = list(SCHEMES)
-        scheme = st.selectbox(
-            "Phân loại",
-            options,
-            index=options.index(ind.scheme or "natural_breaks"),
-            format_func=SCHEMES.get,
-        )
+        if st.session_state.get(W["scheme"]) not in SCHEMES:
+            st.session_state[W["scheme"]] = ind.scheme or "natural_breaks"
+        scheme = st.selectbox("Phân loại", list(SCHEMES), key=W["scheme"], format_func=SCHEMES.get)
         if scheme == "user":
-            text = st.text_input(
-                "Ngưỡng (cách nhau bởi dấu chấm phẩy)",
-                value="; ".join(f"{b:g}".replace(".", ",") for b in ind.breaks),
-            )
+            if not st.session_state.get(W["breaks"]):
+                st.session_state[W["breaks"]] = ui_view.breaks_text(ind.breaks)
+            text = st.text_input("Ngưỡng (cách nhau bởi dấu chấm phẩy)", key=W["breaks"])
             try:
-                breaks = tuple(sorted(float(t.strip().replace(",", ".")) for t in text.split(";") if t.strip()))
+                breaks = ui_view.parse_breaks(text)
             except ValueError:
                 st.error("Ngưỡng phải là các số, ví dụ: 1,5; 3; 5")
-                breaks = ind.breaks
-            breaks = breaks or None
+                breaks = ind.breaks or None
+            if not breaks:
+                scheme = "natural_breaks"
         else:
-            k = st.slider("Số lớp", 2, 7, 5)
-    layers = st.multiselect("Lớp đối tượng", list(CATEGORIES), default=list(DEFAULT_LAYERS), format_func=CATEGORIES.get)
-    basemap = st.radio("Bản đồ nền", list(BASEMAPS), format_func=BASEMAPS.get)
+            k = st.slider("Số lớp", 2, 7, key=W["k"])
+    layers = st.multiselect("Lớp đối tượng", list(CATEGORIES), key=W["layers"], format_func=CATEGORIES.get)
+    basemap = st.radio("Bản đồ nền", list(BASEMAPS), key=W["basemap"], format_func=BASEMAPS.get)
 
-communes = ui.communes(edition)
-query = st.text_input("Tìm xã, thị trấn", placeholder="ví dụ: dong son, Đông Sơn, Bồ Hạ")
-selected = None
-if query:
-    matches = search_communes(query, communes, ui.units())
-    if not matches:
-        st.warning(f"Không tìm thấy đơn vị nào khớp với “{query}”.")
+    st.divider()
+    present = st.toggle(
+        "Chế độ trình chiếu",
+        key=W["present"],
+        help="Ẩn thanh bên, bản đồ toàn màn hình, chữ lớn. Phím ←/→ hoặc PageUp/PageDown chuyển trang; Esc để thoát.",
+    )
+    with st.expander(f"Các trang trình chiếu ({len(deck)})"):
+        if deck_error:
+            st.error(deck_error)
+        for i, slide in enumerate(deck):
+            st.button(f"{i + 1}. {slide.title}", key=f"slide_go_{i}", on_click=_go_to_slide, args=(i,))
+        new_title = st.text_input("Tên trang mới", placeholder="ví dụ: Hộ nghèo 2023 — xã Đồng Tâm")
+        add = st.button("Thêm khung nhìn hiện tại vào bộ trình chiếu", disabled=not new_title.strip())
+    if ui_view.current_view()[0] is not None:
+        st.button("Xem toàn huyện", on_click=_reset_view, help="Bỏ tâm và mức thu phóng đã lưu trong liên kết.")
+
+if present:
+    ui_view.presentation_chrome()
+    ui_view.slide_keys()
+
+for notice in ui_view.notices():
+    st.warning(notice)
+
+slide_index = st.session_state.get("_vs_slide")
+with st.container(key="ktxh_slidebar", horizontal=True, vertical_alignment="center"):
+    cur = slide_index if slide_index is not None else -1
+    st.button("◀ Trước", key="slide_prev", on_click=_go_to_slide, args=(cur - 1,), disabled=cur <= 0)
+    if 0 <= cur < len(deck):
+        st.markdown(f"**{cur + 1}/{len(deck)}** · {deck[cur].title}")
     else:
-        pick = st.selectbox(
-            "Kết quả",
-            range(len(matches)),
-            format_func=lambda i: (
-                matches[i].full_name
-                + ("" if matches[i].via in (matches[i].name, matches[i].full_name) else f" (từ “{matches[i].via}”)")
-            ),
-        )
-        selected = matches[pick].code
+        st.caption(f"Trình chiếu: {len(deck)} trang")
+    st.button("Sau ▶", key="slide_next", on_click=_go_to_slide, args=(cur + 1,), disabled=cur >= len(deck) - 1)
+    if present:
+        st.button("Thoát trình chiếu", key="present_exit", on_click=_exit_presentation)
 
 joined, classification = ui.thematic(ind_id, year, edition, illustrative, scheme, k, breaks)
 edition_label = EDITIONS[edition].label
 title = f"{ind.name} năm {year} — huyện Yên Thế (đơn vị hành chính {edition_label})"
-st.subheader(title)
+map_title = f"{ind.name} năm {year} — huyện Yên Thế" if present and edition == "2020-2024" else title
+state = ViewState(
+    indicator=ind_id,
+    year=year,
+    edition=edition,
+    layers=tuple(layers),
+    scheme=scheme,
+    k=k,
+    breaks=breaks if scheme == "user" else None,
+    illustrative=illustrative,
+    basemap=basemap,
+    present=present,
+    slide=slide_index,
+)
+if edition != url_state.edition:
+    ui_view.clear_view()
+if not present:
+    st.subheader(title)
 if has_illustrative(joined):
     st.warning(f"⚠️ {ILLUSTRATIVE_MARK}: giá trị cấp xã trên bản đồ này không phải số liệu chính thức.")
 if edition != "2020-2024" and (joined["status"] == "missing").all():
@@ -92,38 +144,84 @@ if refusal := ui.refusal(ind_id, year, edition, illustrative):
 if "derived_rule" in joined and joined["derived_rule"].ne("").any():
     st.info("ℹ️ Số liệu gộp theo đơn vị mới: giá trị của các xã cũ được gộp theo quy tắc của chỉ tiêu (xem bảng).")
 
-m = build_map(
-    joined,
-    classification,
-    ui.outline(),
-    ui.projects(),
-    layers=layers,
-    basemap=basemap,
-    selected=selected,
-    title=title,
-)
-st_folium(m, height=640, use_container_width=True, returned_objects=[], key=f"map-{edition}")
 
-if selected:
-    row = joined[joined["code"] == selected].iloc[0]
-    st.markdown(f"**{row['full_name']}** (mã {row['code']}): {row['display']}")
-    if row["source"]:
-        st.caption(f"Nguồn: {row['source']}. {row['value_note']}")
+@st.fragment
+def map_panel(state: ViewState, title: str, joined, classification) -> None:
+    """Search, map and the selected commune's value: choosing a commune reruns only this part."""
+    communes = ui.communes(state.edition)
+    selected = None
+    if not state.present:
+        query = st.text_input("Tìm xã, thị trấn", key=W["query"], placeholder="ví dụ: dong son, Đông Sơn, Bồ Hạ")
+        if query:
+            matches = search_communes(query, communes, ui.units())
+            if not matches:
+                st.warning(f"Không tìm thấy đơn vị nào khớp với “{query}”.")
+            else:
+                labels = {
+                    m.code: m.full_name + ("" if m.via in (m.name, m.full_name) else f" (từ “{m.via}”)")
+                    for m in matches
+                }
+                if st.session_state.get(W["commune"]) not in labels:
+                    st.session_state[W["commune"]] = matches[0].code
+                selected = st.selectbox("Kết quả", list(labels), key=W["commune"], format_func=labels.get)
+    else:
+        selected = st.session_state.get(ui_view.COMMUNE)
+    if selected != st.session_state.get(ui_view.COMMUNE):
+        ui_view.clear_view()  # a newly chosen commune: fit it, not the linked centre
+    st.session_state[ui_view.COMMUNE] = selected
+    center, zoom = ui_view.current_view()
+    ui_view.write_url(replace(state, commune=selected))
 
-with st.expander("Bảng số liệu và nguồn"):
-    st.dataframe(
-        joined[["code", "full_name", "display", "status", "year", "source", "value_note", "derived_rule"]].rename(
-            columns={
-                "derived_rule": "Quy tắc gộp",
-                "code": "Mã",
-                "full_name": "Đơn vị",
-                "display": "Giá trị",
-                "status": "Loại",
-                "year": "Năm",
-                "source": "Nguồn",
-                "value_note": "Ghi chú",
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    m = build_map(
+        joined,
+        classification,
+        ui.outline(),
+        ui.projects(),
+        layers=list(state.layers),
+        basemap=state.basemap,
+        selected=selected,
+        title=title,
+        presentation=state.present,
+        center=center,
+        zoom=zoom,
+        sync_url=True,
     )
+    st_folium(m, height=1000 if state.present else 640, use_container_width=True, returned_objects=[], key="map")
+
+    if selected and not state.present:
+        row = joined[joined["code"] == selected]
+        if len(row):
+            row = row.iloc[0]
+            st.markdown(f"**{row['full_name']}** (mã {row['code']}): {row['display']}")
+            if row["source"]:
+                st.caption(f"Nguồn: {row['source']}. {row['value_note']}")
+
+
+map_panel(state, map_title, joined, classification)
+
+if add:
+    try:
+        path = slides.add_slide(slides.Slide(new_title.strip(), st.query_params.to_dict()))
+        st.sidebar.success(f"Đã thêm “{new_title.strip()}” vào {path}.")
+    except (OSError, ValueError) as e:
+        st.sidebar.error(f"Không lưu được trang trình chiếu: {e}")
+
+if not present:
+    with st.expander("Bảng số liệu và nguồn"):
+        st.dataframe(
+            joined[["code", "full_name", "display", "status", "year", "source", "value_note", "derived_rule"]].rename(
+                columns={
+                    "derived_rule": "Quy tắc gộp",
+                    "code": "Mã",
+                    "full_name": "Đơn vị",
+                    "display": "Giá trị",
+                    "status": "Loại",
+                    "year": "Năm",
+                    "source": "Nguồn",
+                    "value_note": "Ghi chú",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    export_panel(ind, year, edition, joined, classification, layers)
