@@ -87,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
 
     add_import_parsers(sub)  # import, hash-password
 
+    from .export_cli import add_parser as add_export_parser
+
+    add_export_parser(sub)  # export (png, pdf, html, gpkg, geojson, csv, xlsx)
+
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -49,3 +49,14 @@ def run(repeat: int = 20) -> Iterator[tuple[str, float, str]]:
         _median_ms(lambda: build_map(joined, cls, outline, projects).get_root().render(), repeat),
         "ms",
     )
+    yield from _export_benchmarks()
+
+
+def _export_benchmarks(repeat: int = 5) -> Iterator[tuple[str, float, str]]:
+    """Export times for the shipped poverty map (issue 4; target under 2 s each), median of 5."""
+    from .export import prepare, render_html, render_pdf, render_png
+
+    ctx = prepare("poverty_rate", 2023, include_illustrative=True)
+    yield "export_png_a4_300dpi", _median_ms(lambda: render_png(ctx, "a4", "landscape", 300), repeat), "ms"
+    yield "export_pdf_a4", _median_ms(lambda: render_pdf(ctx, "a4", "landscape"), repeat), "ms"
+    yield "export_html", _median_ms(lambda: render_html(ctx), repeat), "ms"

@@ -78,7 +78,8 @@ def offline_page(width: int = 1600, height: int = 1000):
 
     def route(r):
         host = urlparse(r.request.url).hostname or ""
-        if r.request.url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
+        # file:// (an exported HTML opened from disk) has no hostname and never leaves the machine.
+        if r.request.url.startswith(("data:", "blob:", "about:", "file:")) or host in LOCAL_HOSTS:
             r.continue_()
         else:
             blocked.append(r.request.url)
