@@ -15,11 +15,13 @@ from functools import cache
 import geopandas as gpd
 import matplotlib
 import numpy as np
+import shapely
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.patches import Polygon, Rectangle
 from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
+from shapely.geometry import Point
 
 from .classify import NO_DATA_COLOR, Classification
 from .join import ILLUSTRATIVE_MARK
@@ -309,7 +311,7 @@ def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s)
                 layout.marker_points += list(zip(sel.geometry.x, sel.geometry.y, strict=True))
 
     for code, name, geom in zip(communes["code"], communes["name"], communes.geometry, strict=True):
-        pt = geom.representative_point()
+        pt = _label_point(geom, layout.marker_points)
         layout.label_points[code] = (pt.x, pt.y)
         ax.text(
             pt.x,
@@ -326,6 +328,31 @@ def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s)
 
     _scale_bar(ax, m_per_mm, s)
     _north_arrow(ax, s)
+
+
+def _label_point(geom, markers: list[tuple[float, float]], clear: float = 1000.0) -> Point:
+    """The commune's representative point, or a nearby inner point clear of the object markers.
+
+    Objects are placed at the commune's pole of inaccessibility, right where a label would go;
+    on paper the label moves aside (up to ``clear`` metres from any marker) instead of hiding them.
+    """
+    start = geom.representative_point()
+    pts = np.asarray(markers, dtype=float).reshape(-1, 2)
+    if not len(pts) or np.hypot(*(pts - [start.x, start.y]).T).min() >= clear:
+        return start
+    inner = geom.buffer(-400)
+    inner = inner if not inner.is_empty else geom
+    minx, miny, maxx, maxy = inner.bounds
+    xs, ys = np.meshgrid(np.linspace(minx, maxx, 25), np.linspace(miny, maxy, 25))
+    xs, ys = xs.ravel(), ys.ravel()
+    inside = shapely.contains_xy(inner, xs, ys)
+    xs, ys = xs[inside], ys[inside]
+    if not len(xs):
+        return start
+    nearest = np.hypot(xs[:, None] - pts[:, 0], ys[:, None] - pts[:, 1]).min(axis=1)
+    score = np.minimum(nearest, clear) - 0.3 * np.hypot(xs - start.x, ys - start.y)
+    best = int(np.argmax(score))
+    return Point(xs[best], ys[best])
 
 
 def _scatter(ax, xs, ys, color, approx, s, zorder=5):
