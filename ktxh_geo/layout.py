@@ -61,6 +61,8 @@ class Layout:
     dpi: int
     label_points: dict[str, tuple[float, float]] = field(default_factory=dict)
     marker_points: list[tuple[float, float]] = field(default_factory=list)
+    m_per_mm: float = 0.0  # ground metres per millimetre of paper (the map scale / 1000)
+    scale_km: float = 0.0  # length of the scale bar
 
     @property
     def size_px(self) -> tuple[int, int]:
@@ -307,8 +309,9 @@ def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s)
                 sel = objs[(objs["category"] == cat) & ((objs["location_precision"] != "exact") == approx)]
                 if not len(sel):
                     continue
-                _scatter(ax, sel.geometry.x, sel.geometry.y, CATEGORY_COLORS[cat], approx, s, zorder=5)
-                layout.marker_points += list(zip(sel.geometry.x, sel.geometry.y, strict=True))
+                pts = sel.geometry.representative_point()  # a point stays itself; a footprint gets a marker
+                _scatter(ax, pts.x, pts.y, CATEGORY_COLORS[cat], approx, s, zorder=5)
+                layout.marker_points += list(zip(pts.x, pts.y, strict=True))
 
     for code, name, geom in zip(communes["code"], communes["name"], communes.geometry, strict=True):
         pt = _label_point(geom, layout.marker_points)
@@ -326,7 +329,8 @@ def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s)
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
         )
 
-    _scale_bar(ax, m_per_mm, s)
+    layout.m_per_mm = m_per_mm
+    layout.scale_km = _scale_bar(ax, m_per_mm, s)
     _north_arrow(ax, s)
 
 
@@ -368,7 +372,7 @@ def _scatter(ax, xs, ys, color, approx, s, zorder=5):
     )
 
 
-def _scale_bar(ax, m_per_mm, s) -> None:
+def _scale_bar(ax, m_per_mm, s) -> float:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     km = _nice_length_km(x1 - x0)
@@ -406,6 +410,7 @@ def _scale_bar(ax, m_per_mm, s) -> None:
     scale = round(m_per_mm * 1000 / 1000) * 1000
     ax.text(left, base - 1 * s * m_per_mm, f"Tỷ lệ 1:{format_number(scale, 0)} (khi in đúng khổ giấy)",
             ha="left", va="top", fontsize=5.5 * s, color="#333", zorder=8)  # fmt: skip
+    return km
 
 
 def _north_arrow(ax, s) -> None:

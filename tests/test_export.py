@@ -22,6 +22,7 @@ from ktxh_geo.__main__ import main
 from ktxh_geo.join import ILLUSTRATIVE_MARK
 from ktxh_geo.layout import render_layout
 from ktxh_geo.projects import UTM48N
+from ktxh_geo.text import format_number
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = date(2024, 3, 5)
@@ -108,6 +109,30 @@ def test_png_pixel_mapping_is_not_trivially_satisfied(villages):
         pt = _probe(communes.geometry[code], lay.label_points[code], lay.marker_points)
         col, row = lay.to_pixel(pt.x, pt.y)
         assert np.abs(img[int(row), int(col)] - np.array([round(c * 255) for c in to_rgb(colors[code])])).max() <= 6
+
+
+def test_scale_bar_measures_true_kilometres(villages):
+    """The map is drawn in UTM 48N: paper distances times the scale equal geodesic distances on the ground."""
+    from matplotlib.patches import Rectangle
+    from pyproj import Geod, Transformer
+
+    dpi = 150
+    lay = export.layout(villages, "a4", "landscape", dpi, DAY)
+    (x1, y1), (x2, y2) = lay.label_points["07243"], lay.label_points["07273"]  # Đồng Tiến, Đông Sơn
+    to_wgs = Transformer.from_crs(UTM48N, "EPSG:4326", always_xy=True)
+    (lon1, lat1), (lon2, lat2) = to_wgs.transform(x1, y1), to_wgs.transform(x2, y2)
+    ground_m = Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)[2]
+    (c1, r1), (c2, r2) = lay.to_pixel(x1, y1), lay.to_pixel(x2, y2)
+    paper_mm = np.hypot(c2 - c1, r2 - r1) / dpi * 25.4
+    assert paper_mm * lay.m_per_mm == pytest.approx(ground_m, rel=0.002)
+    segments = [p for p in lay.map_ax.patches if isinstance(p, Rectangle) and p.get_zorder() == 8]
+    assert len(segments) == 4
+    left = min(p.get_x() for p in segments)
+    right = max(p.get_x() + p.get_width() for p in segments)
+    assert right - left == pytest.approx(lay.scale_km * 1000)
+    texts = [t.get_text() for t in lay.map_ax.texts]
+    assert f"{format_number(lay.scale_km, 1)} km" in texts
+    assert f"Tỷ lệ 1:{format_number(round(lay.m_per_mm) * 1000, 0)} (khi in đúng khổ giấy)" in texts
 
 
 # ---- PDF ---------------------------------------------------------------------------------------
