@@ -17,8 +17,9 @@ pages = [
         default=True,
     ),
     st.Page("views/ban_do.py", title="Bản đồ chuyên đề", icon=":material/map:", url_path="ban-do"),
-    st.Page("views/nhap_lieu.py", title="Nhập số liệu", icon=":material/upload_file:", url_path="nhap-lieu"),
+    st.Page("views/du_an.py", title="Dự án", icon=":material/location_on:", url_path="du-an"),
     st.Page("views/so_sanh.py", title="So sánh hai bản đồ", icon=":material/compare:", url_path="so-sanh"),
     st.Page("views/don_vi.py", title="Đơn vị hành chính", icon=":material/account_tree:", url_path="don-vi"),
+    st.Page("views/nhap_lieu.py", title="Nhập số liệu", icon=":material/upload_file:", url_path="nhap-lieu"),
 ]
 st.navigation(pages).run()

@@ -107,3 +107,33 @@ def write_project_points(register: pd.DataFrame, communes: gpd.GeoDataFrame, geo
     out = f"{geo_dir}/projects.geojson"
     points.to_file(out, driver="GeoJSON", engine="pyogrio", COORDINATE_PRECISION=6)
     return out
+
+
+def filter_projects(
+    projects: pd.DataFrame,
+    query: str = "",
+    categories: list[str] | None = None,
+    communes: list[str] | None = None,
+    statuses: list[str] | None = None,
+) -> pd.DataFrame:
+    """Rows matching an accent-insensitive search (every word of the query appears in the name, id, notes or
+    investor: "cho bo ha" finds "Chợ thị trấn Bố Hạ") and the chosen filters.
+
+    Empty filters keep everything; a commune filter keeps objects that declare any of the chosen codes.
+    """
+    from .text import fold
+
+    keep = pd.Series(True, index=projects.index)
+    if query.strip():
+        hay = projects[["id", "name", "notes", "investor"]].fillna("").astype(str).agg(" ".join, axis=1).map(fold)
+        hay = hay.str.replace("_", " ", regex=False)
+        for word in fold(query).split():
+            keep &= hay.str.contains(word, regex=False)
+    if categories:
+        keep &= projects["category"].isin(categories)
+    if statuses:
+        keep &= projects["status"].isin(statuses)
+    if communes:
+        chosen = set(communes)
+        keep &= projects["commune_codes"].map(lambda v: bool(chosen & set(commune_codes(v))))
+    return projects[keep]

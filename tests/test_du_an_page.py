@@ -1,0 +1,100 @@
+"""AppTest runs of the "Dự án" page: table ↔ map link, editor with preview and history, check panel."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ktxh_geo.register_store import read_history
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture()
+def at(tmp_path, monkeypatch):
+    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page("views/du_an.py")
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _map_script(app) -> str:
+    comps = [c for c in app.get("component_instance") if c.proto.component_name.endswith("st_folium")]
+    assert len(comps) == 1
+    return json.loads(comps[0].proto.json_args)["script"]
+
+
+def _fit_bounds(script: str) -> list[list[float]]:
+    start = script.index("fitBounds(") + len("fitBounds(")
+    return json.loads(script[start : script.index("]]", start) + 2])
+
+
+def test_page_lists_register_and_check_panel(at):
+    assert at.title[0].value == "Dự án"
+    table = at.dataframe[0].value
+    assert len(table) == 28 and table.iloc[0]["Mã"] == "ccn_dong_son"
+    check = at.dataframe[1].value
+    assert len(check) == 28
+    assert check.iloc[0]["Lý do"] == "Chưa có vị trí: danh mục không ghi xã và chưa có tọa độ"
+    # whole district shown when nothing is selected
+    (s, w), (n, e) = _fit_bounds(_map_script(at))
+    assert n - s > 0.15 and e - w > 0.2
+
+
+def test_accent_insensitive_search_and_filters(at):
+    at.text_input[0].input("cho bo ha").run()
+    assert at.dataframe[0].value["Mã"].tolist() == ["cho_bo_ha"]
+    at.text_input[0].input("").run()
+    at.multiselect[0].select("tourism").run()
+    assert set(at.dataframe[0].value["Mã"]) == {"kdl_xuan_lung_thac_nga", "ban_ven", "dap_ba_mau"}
+    at.multiselect[1].select("07249").run()  # Xuân Lương
+    assert set(at.dataframe[0].value["Mã"]) == {"kdl_xuan_lung_thac_nga", "ban_ven"}
+
+
+def test_selecting_a_row_zooms_the_map_and_opens_the_popup(at):
+    at.text_input[0].input("cum cong nghiep").run()
+    at.session_state["du_an_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert at.session_state["du_an_selected"] == "ccn_tan_soi"
+    script = _map_script(at)
+    (s, w), (n, e) = _fit_bounds(script)
+    assert s < 21.444415 < n and w < 106.166337 < e and n - s < 0.02
+    assert "Cụm công nghiệp Tân Sỏi" in script and ".openPopup()" in script
+
+
+def test_clicking_an_object_on_the_map_selects_its_row(at):
+    at.session_state["du_an_map_0"] = {"last_object_clicked": {"lat": 21.477361, "lng": 106.266039}}
+    at.run()
+    assert at.session_state["du_an_selected"] == "ccn_dong_son"
+    assert at.session_state["du_an_table"]["selection"]["rows"] == [0]
+    assert _fit_bounds(_map_script(at))[0][0] > 21.46
+
+
+def test_edit_with_preview_who_and_history(at, tmp_path):
+    at.session_state["du_an_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}  # ccn_tan_soi
+    at.run()
+    at.number_input(key="lon_ccn_tan_soi").set_value(106.1700).run()
+    preview = [i.value for i in at.info if i.value.startswith("Điểm sẽ lưu")]
+    assert preview and "kinh độ 106,170000," in preview[0] and "thuộc Xã Tân Sỏi" in preview[0]
+    save = at.button(key="edit_save")
+    assert save.disabled  # "who" is required
+    at.text_input(key="edit_who").input("Cán bộ A").run()
+    at.button(key="edit_save").click().run()
+    assert not at.exception
+    assert any("Đã lưu vị trí mới" in s.value for s in at.success)
+    hist = read_history(tmp_path)
+    assert list(hist["who"]) == ["Cán bộ A"] and hist.at[0, "previous_geometry_wkt"] == "POINT (106.166337 21.444415)"
+    assert "ccn_tan_soi" not in set(at.dataframe[1].value["Mã"])  # now exact, in its commune
+
+
+def test_vn2000_input_outside_district_is_refused(at):
+    at.session_state["du_an_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    at.radio(key="edit_method").set_value("vn2000").run()
+    at.number_input(key="y_ccn_tan_soi").set_value(440000.0).run()  # ~26 km east: Lục Nam
+    assert any("nằm ngoài huyện Yên Thế" in e.value for e in at.error)
+    assert not [b for b in at.button if b.key == "edit_save"]

@@ -1,0 +1,66 @@
+"""Projects page: searchable table linked to the map, and the location tools (check, edit, upload, measure)."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from ktxh_geo import ui
+from ktxh_geo import ui_projects as up
+from ktxh_geo.project_map import build_project_map
+from ktxh_geo.projects import CATEGORIES, STATUS_LABELS, filter_projects
+from ktxh_geo.register_store import load_register
+
+ui.page_style()
+st.title("Dự án")
+st.caption(
+    "Các cụm công nghiệp, thôn bản NTM kiểu mẫu, khu dân cư, hạ tầng, chợ và điểm du lịch của Kế hoạch KT-XH 2024. "
+    "Đa số chưa có tọa độ: điểm nét đứt là vị trí gần đúng đặt trong phạm vi xã."
+)
+up.flash()
+
+projects = load_register()
+communes = ui.communes("2020-2024")
+outline = ui.outline()
+names = dict(zip(communes["code"], communes["full_name"], strict=True))
+
+c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
+query = c1.text_input("Tìm dự án (có dấu hoặc không dấu)", placeholder="ví dụ: cum cong nghiep, chợ, ban ven")
+cats = c2.multiselect("Loại", list(CATEGORIES), format_func=CATEGORIES.get)
+codes = c3.multiselect("Xã, thị trấn", list(names), format_func=names.get)
+statuses = c4.multiselect("Trạng thái", list(STATUS_LABELS), format_func=STATUS_LABELS.get)
+shown = filter_projects(projects, query, cats, codes, statuses)
+table = up.table_frame(shown, names)
+
+up.apply_map_click(projects, table)
+left, right = st.columns([5, 6])
+with left:
+    st.caption(f"{len(table)} / {len(projects)} đối tượng. Chọn một dòng để phóng bản đồ tới đối tượng.")
+    event = st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=up.TABLE_KEY,
+        height=560,
+    )
+    up.apply_table_event(event, table)
+selected = st.session_state.get(up.SELECTED)
+with right:
+    m = build_project_map(projects, communes, outline, selected=selected)
+    st_folium(m, height=600, use_container_width=True, returned_objects=["last_object_clicked"], key=up.map_key())
+    if selected and projects.set_index("id").at[selected, "geometry"] is None:
+        st.info("Đối tượng đang chọn chưa có vị trí trên bản đồ: dùng thẻ “Sửa vị trí” hoặc “Tải lên ranh giới”.")
+
+t_check, t_edit, t_upload, t_measure, t_hist = st.tabs(
+    ["Cần kiểm tra", "Sửa vị trí", "Tải lên ranh giới", "Đo khoảng cách", "Lịch sử thay đổi"]
+)
+with t_check:
+    up.check_panel(projects, communes, outline)
+with t_edit:
+    up.edit_panel(projects, communes, outline)
+with t_upload:
+    up.upload_panel(projects, communes, outline)
+with t_measure:
+    up.measure_panel(projects, communes)
+with t_hist:
+    up.history_panel()
