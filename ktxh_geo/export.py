@@ -304,8 +304,13 @@ def _write_data(fmt: str, ctx: MapContext, path: Path, export_date=None) -> None
         pd.DataFrame(table.drop(columns="geometry")).to_csv(path, index=False, encoding="utf-8-sig")
     elif fmt == "xlsx":
         with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            pd.DataFrame(table.drop(columns="geometry")).to_excel(xl, sheet_name="So lieu", index=False)
-            _notes(ctx, export_date).to_excel(xl, sheet_name="Ghi chu", index=False)
+            pd.DataFrame(table.drop(columns="geometry")).to_excel(xl, sheet_name="Số liệu", index=False)
+            _notes(ctx, export_date).to_excel(xl, sheet_name="Ghi chú", index=False)
+            for sheet in xl.sheets.values():  # readable column widths; the header row stays visible
+                sheet.freeze_panes = "A2"
+                for cells in sheet.columns:
+                    width = max(len(str(c.value or "")) for c in cells[:50])
+                    sheet.column_dimensions[cells[0].column_letter].width = min(60, max(8, width + 2))
     else:
         raise ExportError(f"định dạng không hỗ trợ '{fmt}'; chọn một trong: {', '.join(FORMATS)}")
 

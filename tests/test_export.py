@@ -62,6 +62,7 @@ def test_png_has_the_paper_size_in_pixels(villages, paper, orientation, dpi, siz
     png = export.render_png(villages, paper, orientation, dpi, DAY)
     img = Image.open(io.BytesIO(png))
     assert img.format == "PNG" and img.size == size
+    assert img.info["dpi"] == pytest.approx((dpi, dpi), abs=0.05)  # Word places it at the paper's size
 
 
 def _probe(geom, label_xy, markers) -> Point:
@@ -246,9 +247,9 @@ def test_csv_has_bom_and_round_trips(poverty, tmp_path):
 def test_xlsx_round_trips_with_notes(villages, tmp_path):
     out = export.write_export("xlsx", villages, tmp_path / "t.xlsx", export_date=DAY)
     sheets = pd.read_excel(out, sheet_name=None, dtype={"code": str})
-    back = sheets["So lieu"]
+    back = sheets["Số liệu"]
     _same(back, export.data_table(villages))
-    notes = dict(zip(sheets["Ghi chu"]["Mục"], sheets["Ghi chu"]["Nội dung"], strict=True))
+    notes = dict(zip(sheets["Ghi chú"]["Mục"], sheets["Ghi chú"]["Nội dung"], strict=True))
     assert notes["Ngày xuất"] == "05/03/2024" and "Marc Choisy" in notes["Ranh giới"]
     assert "Lưu ý" not in notes  # no illustrative values on this map
 
