@@ -2,6 +2,7 @@
 
 import pytest
 from browser import offline_page, streamlit_server
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
 
@@ -19,12 +20,29 @@ def server():
 
 
 def _compare_frame(page):
+    """The component frame once both maps are drawn and the page has finished running."""
     iframe = page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
     frame = iframe.content_frame()
     frame.wait_for_function("window.map_div && window.map_div2", timeout=60_000)
     frame.locator("#map_div path.leaflet-interactive").first.wait_for(timeout=60_000)
     frame.locator("#map_div2 path.leaflet-interactive").first.wait_for(timeout=60_000)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     return frame
+
+
+def _set_right_view(page, frame):
+    """setView on the right map until it sticks (a late re-render of the component may reset the view)."""
+    for _ in range(3):
+        frame.evaluate("window.map_div2.setView([21.48, 106.20], 13, {animate: false})")
+        try:
+            frame.wait_for_function("Math.abs(window.map_div2.getCenter().lat - 21.48) < 1e-4", timeout=3_000)
+            page.wait_for_timeout(1_000)
+            if abs(_view(frame, "map_div2")[0] - 21.48) < 1e-4:
+                return frame
+        except PlaywrightTimeout:
+            pass
+        frame = _compare_frame(page)
+    raise AssertionError("the right map never kept the new view")
 
 
 def test_both_maps_draw_offline_with_their_own_legend(server):
@@ -51,8 +69,7 @@ def test_moving_one_map_moves_the_other(server):
         assert start_left == pytest.approx(start_right, abs=1e-6)
 
         # programmatic move of the right map: the left follows (centre and zoom)
-        frame.evaluate("window.map_div2.setView([21.48, 106.20], 13, {animate: false})")
-        frame.wait_for_function("Math.abs(window.map_div.getCenter().lat - 21.48) < 1e-4", timeout=10_000)
+        frame = _set_right_view(page, frame)
         lat, lng, zoom = _view(frame, "map_div")
         assert (lat, lng, zoom) == pytest.approx((21.48, 106.20, 13), abs=1e-4)
 
