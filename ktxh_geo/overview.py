@@ -51,3 +51,63 @@ def district_table(values: pd.DataFrame, indicators: dict[str, Indicator]) -> pd
     out = pd.DataFrame(rows)
     order = {label: i for i, label in enumerate(GROUPS.values())}
     return out.sort_values("group", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+# District indicators whose commune-level picture is on the map page (?indicator=...).
+MAP_LINKS = {
+    "poverty_rate": "poverty_rate",
+    "ntm_communes": "ntm_status",
+    "ntm_verified_communes": "ntm_status",
+    "ntm_criteria_avg": "ntm_criteria",
+    "ntm_model_villages_district": "model_villages",
+}
+
+# The overview's small charts: (title, unit, [(bar label, indicator id)]); 2023 result beside 2024 target.
+# * 2023: communes whose NTM dossier was verified (Đông Sơn, Tân Sỏi), the plan's only 2023 NTM commune figure.
+CHARTS = (
+    (
+        "Giá trị sản xuất theo ngành (giá so sánh 2010)",
+        "tỷ đồng",
+        [
+            ("Nông-lâm-thủy sản", "gtsx_nln"),
+            ("Công nghiệp-XD", "gtsx_cnxd"),
+            ("Dịch vụ", "gtsx_dv"),
+        ],
+    ),
+    ("Tỷ lệ hộ nghèo", "%", [("Tỷ lệ hộ nghèo", "poverty_rate")]),
+    (
+        "Nông thôn mới",
+        "xã / thôn",
+        [
+            ("Xã đạt chuẩn NTM*", "ntm_communes|ntm_verified_communes"),
+            ("Thôn NTM kiểu mẫu", "ntm_model_villages_district"),
+        ],
+    ),
+)
+
+
+def chart_frame(table: pd.DataFrame, bars: list[tuple[str, str]]) -> pd.DataFrame:
+    """Long table for a grouped bar chart: one row per (bar, year) with the value and its text.
+
+    ``id_2024|id_2023`` takes the 2024 target from the first id and the 2023 result from the second
+    (the plan reports communes *verified* in 2023 beside communes to *reach* the standard in 2024).
+    """
+    by_id = table.set_index("id")
+    rows = []
+    for label, ids in bars:
+        id_2024, _, id_2023 = ids.partition("|")
+        id_2023 = id_2023 or id_2024
+        for year, ind_id, col, text_col in (
+            ("Kết quả 2023", id_2023, "value_2023", "Kết quả 2023"),
+            ("Kế hoạch 2024", id_2024, "value_2024", "Kế hoạch 2024"),
+        ):
+            if ind_id in by_id.index and pd.notna(by_id.at[ind_id, col]):
+                rows.append(
+                    {
+                        "Chỉ tiêu": label,
+                        "Năm": year,
+                        "Giá trị": float(by_id.at[ind_id, col]),
+                        "Nhãn": by_id.at[ind_id, text_col],
+                    }
+                )
+    return pd.DataFrame(rows, columns=["Chỉ tiêu", "Năm", "Giá trị", "Nhãn"])

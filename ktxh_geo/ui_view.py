@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from . import ui
 from .classify import SCHEMES
@@ -184,4 +183,4 @@ _KEYS_JS = """
 
 def slide_keys() -> None:
     """Arrow keys and a presenter clicker's PageUp/PageDown click the previous/next slide buttons."""
-    components.html(_KEYS_JS, height=0)
+    st.iframe(_KEYS_JS, height=1)

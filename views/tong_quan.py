@@ -1,22 +1,87 @@
-"""Home: the plan's district indicators, 2023 results beside 2024 targets."""
+"""Home: the plan's district indicators, 2023 results beside 2024 targets, grouped as the plan groups them.
 
+URL state: ``?group=<id>`` shows one group (kinh_te, nong_nghiep, ngan_sach, xa_hoi, moi_truong, ntm).
+"""
+
+import altair as alt
 import streamlit as st
 
 from ktxh_geo import ui
-from ktxh_geo.overview import district_table
+from ktxh_geo.overview import CHARTS, GROUPS, MAP_LINKS, chart_frame, district_table
 
+VI_NUMBER = (
+    "replace(replace(replace(datum.label, regexp(',', 'g'), '_'), regexp('\\\\.', 'g'), ','), regexp('_', 'g'), '.')"
+)
 ui.page_style()
 st.title("Kế hoạch phát triển KT-XH năm 2024 — huyện Yên Thế")
 st.caption(
     "Nguồn: Dự thảo Kế hoạch phát triển kinh tế - xã hội năm 2024 của UBND huyện Yên Thế "
     "(trình họp UBND huyện tháng 11/2023): mục A (kết quả 2023) và Biểu các chỉ tiêu (kế hoạch 2024)."
 )
-table = district_table(ui.values(False), ui.indicators())
-for group, rows in table.groupby("group", sort=False):
-    st.subheader(group)
+indicators = ui.indicators()
+table = district_table(ui.values(False), indicators)
+
+group_options = ["all", *GROUPS]
+wanted = st.query_params.get("group", "all")
+if wanted not in group_options:
+    st.warning(f"Tham số “group={wanted}” không hợp lệ; hiện tất cả các nhóm chỉ tiêu.")
+    wanted = "all"
+if st.session_state.get("_ov_group_url") != wanted:  # URL changed from outside: it wins over the widget
+    st.session_state["ov_group"] = wanted
+    st.session_state["_ov_group_url"] = wanted
+group = st.selectbox(
+    "Nhóm chỉ tiêu",
+    group_options,
+    key="ov_group",
+    format_func=lambda g: "Tất cả các nhóm" if g == "all" else GROUPS[g],
+)
+if group != wanted:
+    st.session_state["_ov_group_url"] = group
+    if group == "all":
+        del st.query_params["group"]
+    else:
+        st.query_params["group"] = group
+
+if group == "all":
+    st.subheader("Kết quả 2023 và kế hoạch 2024")
+    cols = st.columns(len(CHARTS))
+    for col, (chart_title, unit, bars) in zip(cols, CHARTS, strict=True):
+        frame = chart_frame(table, bars)
+        base = alt.Chart(frame, title=alt.Title(chart_title, subtitle=unit)).encode(
+            x=alt.X("Chỉ tiêu:N", title=None, sort=[b[0] for b in bars], axis=alt.Axis(labelAngle=0, labelLimit=150)),
+            xOffset=alt.XOffset("Năm:N", sort=["Kết quả 2023", "Kế hoạch 2024"]),
+            y=alt.Y("Giá trị:Q", title=unit, axis=alt.Axis(labelExpr=VI_NUMBER)),
+        )
+        bars_layer = base.mark_bar().encode(
+            color=alt.Color(
+                "Năm:N",
+                sort=["Kết quả 2023", "Kế hoạch 2024"],
+                scale=alt.Scale(range=["#9ecae1", "#08519c"]),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            tooltip=["Chỉ tiêu", "Năm", alt.Tooltip("Nhãn:N", title="Giá trị")],
+        )
+        labels = base.mark_text(dy=-6, fontSize=12).encode(text="Nhãn:N")
+        col.altair_chart((bars_layer + labels).properties(height=260), width="stretch")
+    st.caption(
+        "\\* Năm 2023: số xã đã thẩm tra nông thôn mới (Đông Sơn, Tân Sỏi). Nhãn trên cột: số liệu của kế hoạch."
+    )
+
+for group_label, rows in table.groupby("group", sort=False):
+    if group != "all" and group_label != GROUPS[group]:
+        continue
+    st.subheader(group_label)
     st.dataframe(
         rows[["Chỉ tiêu", "ĐVT", "Kết quả 2023", "Kế hoạch 2024", "Nguồn"]],
         hide_index=True,
         width="stretch",
     )
+    linked = [(r["Chỉ tiêu"], MAP_LINKS[r["id"]]) for _, r in rows.iterrows() if r["id"] in MAP_LINKS]
+    for name, map_id in linked:
+        st.page_link(
+            "views/ban_do.py",
+            label=f"Bản đồ theo xã: {indicators[map_id].name} (từ chỉ tiêu “{name}”)",
+            icon=":material/map:",
+            query_params={"indicator": map_id},
+        )
 st.page_link("views/ban_do.py", label="Mở bản đồ chuyên đề", icon=":material/map:")
