@@ -40,7 +40,8 @@ APPROX_NOTE = "Vị trí gần đúng: chỉ biết xã, điểm đặt trong ph
 COMMUNE_EDGE = "#444444"
 OUTLINE_COLOR = "#111111"
 MAP_BACKGROUND = "#fafaf7"
-HATCH = "////"
+HATCH = "///"
+HATCH_COLOR = "#7a7a7a"  # lighter than the boundaries, so the lines read as "no data", not as edges
 _TEXT_TO_PATH = TextToPath()
 RC = {
     "font.family": "sans-serif",
@@ -297,6 +298,7 @@ def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s)
             edgecolor=COMMUNE_EDGE,
             linewidth=0.6 * s,
             hatch=HATCH if no_data else None,
+            hatchcolor=HATCH_COLOR,
             zorder=1,
         )
     for geom in district.geometry:
@@ -458,7 +460,18 @@ def _draw_legend(lax, classification, objects, frame_mm, s, columns: int = 1) ->
     y = heading(x, y, classification.title)
     for item in classification.legend:
         hatch = HATCH if item.kind == "no_data" else None
-        lax.add_patch(Rectangle((x, y), sw_w, sw_h, facecolor=item.color, edgecolor="#555", linewidth=0.5, hatch=hatch))
+        lax.add_patch(
+            Rectangle(
+                (x, y),
+                sw_w,
+                sw_h,
+                facecolor=item.color,
+                edgecolor="#555",
+                linewidth=0.5,
+                hatch=hatch,
+                hatchcolor=HATCH_COLOR,
+            )
+        )
         y = entry(x, y, item.label)
     heights = [y]
 

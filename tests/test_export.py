@@ -112,6 +112,24 @@ def test_png_pixel_mapping_is_not_trivially_satisfied(villages):
         assert np.abs(img[int(row), int(col)] - np.array([round(c * 255) for c in to_rgb(colors[code])])).max() <= 6
 
 
+def test_png_hatches_communes_without_data():
+    """Official NTM status only: most xã have no figure and print as hatched grey, like the legend's swatch."""
+    ctx = export.prepare("ntm_status", 2023, include_illustrative=False, layers=())
+    lay = export.layout(ctx, "a4", "landscape", 150, DAY)
+    img = np.asarray(Image.open(io.BytesIO(export.save_png(lay))).convert("RGB")).astype(int)
+    communes = ctx.joined.to_crs(UTM48N)
+    missing = communes[communes["status"] == "missing"]
+    assert len(missing) >= 10
+    grey = np.array([0xBD, 0xBD, 0xBD])
+    for code, geom in zip(missing["code"], missing.geometry, strict=True):
+        pt = _probe(geom, lay.label_points[code], [])
+        col, row = (int(v) for v in lay.to_pixel(pt.x, pt.y))
+        window = img[row - 6 : row + 6, col - 6 : col + 6].reshape(-1, 3)
+        is_grey = (np.abs(window - grey).max(axis=1) <= 6).mean()
+        is_hatch = (window.max(axis=1) < 0xA8).mean()
+        assert is_grey > 0.5 and is_hatch > 0.05, (code, is_grey, is_hatch)
+
+
 def test_scale_bar_measures_true_kilometres(villages):
     """The map is drawn in UTM 48N: paper distances times the scale equal geodesic distances on the ground."""
     from matplotlib.patches import Rectangle
