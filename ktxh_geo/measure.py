@@ -21,12 +21,22 @@ def format_distance(metres: float) -> str:
 
 
 def nearest_boundary(project_id: str, projects: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> tuple[float, str]:
-    """(distance in m, commune full name) of the commune boundary nearest to the object's geometry."""
+    """(distance in m, what lies across it) for the commune boundary nearest to the object's geometry.
+
+    Across the boundary is the nearest neighbouring commune (full name), or "ngoài huyện" when the
+    district's outer edge is nearer than any neighbour.
+    """
     geom = _geometry(project_id, projects)
-    polys = communes.to_crs(UTM48N)
-    dists = polys.geometry.boundary.distance(geom)
-    i = dists.idxmin()
-    return float(dists[i]), polys.at[i, "full_name"]
+    polys = communes.to_crs(UTM48N).reset_index(drop=True)
+    dist = float(polys.geometry.boundary.distance(geom).min())
+    others = polys[~polys.geometry.covers(geom)]
+    if others.empty:
+        return dist, "ngoài huyện"
+    to_other = others.geometry.distance(geom)
+    i = to_other.idxmin()
+    if to_other[i] > dist + 1.0:  # the nearest edge is the district's outer edge
+        return dist, "ngoài huyện"
+    return dist, polys.at[i, "full_name"]
 
 
 def distances_to_projects(project_id: str, projects: gpd.GeoDataFrame) -> pd.DataFrame:

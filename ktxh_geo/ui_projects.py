@@ -28,6 +28,7 @@ from .text import format_number
 TABLE_KEY = "du_an_table"
 SELECTED = "du_an_selected"
 FLASH = "du_an_flash"
+LAST_CLICK = "du_an_last_click"
 
 
 def map_key() -> str:
@@ -51,6 +52,7 @@ def apply_map_click(projects: gpd.GeoDataFrame, table: pd.DataFrame) -> None:
     if st.session_state.get("du_an_click_done") == marker:
         return
     st.session_state["du_an_click_done"] = marker
+    st.session_state[LAST_CLICK] = (float(click["lng"]), float(click["lat"]))
     hit = object_at(projects, click["lng"], click["lat"])
     if hit is None:
         return
@@ -134,6 +136,14 @@ def edit_panel(projects, communes, outline) -> None:
     row = projects[projects["id"] == pid].iloc[0]
     geom = row.geometry
     start = geom.representative_point() if geom is not None else outline.union_all().representative_point()
+    clicked = st.session_state.get(LAST_CLICK)
+    if clicked:
+        st.button(
+            f"Dùng điểm vừa nhấp trên bản đồ ({format_number(clicked[0], 6)}; {format_number(clicked[1], 6)})",
+            key="edit_use_click",
+            on_click=_use_click,
+            args=(pid, clicked),
+        )
     method = st.radio(
         "Nhập tọa độ theo",
         ["wgs84", "vn2000"],
@@ -184,6 +194,12 @@ def edit_panel(projects, communes, outline) -> None:
         st.rerun()
 
 
+def _use_click(pid: str, clicked: tuple[float, float]) -> None:
+    """Put the last map click into the WGS84 inputs (runs before the widgets are drawn)."""
+    st.session_state["edit_method"] = "wgs84"
+    st.session_state[f"lon_{pid}"], st.session_state[f"lat_{pid}"] = clicked
+
+
 def upload_panel(projects, communes, outline) -> None:
     pid = _pick(projects, "Đối tượng", "up_pick")
     types = ["geojson", "json", "zip", "gpkg"] + (["kml"] if kml_supported() else [])
@@ -222,7 +238,7 @@ def measure_panel(projects, communes) -> None:
     if not pid:
         return
     metres, name = nearest_boundary(pid, projects, communes)
-    st.markdown(f"Ranh giới xã gần nhất: **{name}**, cách **{format_distance(metres)}** (đo trong UTM 48N).")
+    st.markdown(f"Ranh giới xã gần nhất: cách **{format_distance(metres)}**, bên kia là **{name}** (đo trong UTM 48N).")
     table = distances_to_projects(pid, projects)
     st.dataframe(
         table.rename(columns={"id": "Mã", "name": "Tên", "distance": "Khoảng cách"})[["Mã", "Tên", "Khoảng cách"]],

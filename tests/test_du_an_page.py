@@ -64,6 +64,12 @@ def test_selecting_a_row_zooms_the_map_and_opens_the_popup(at):
     (s, w), (n, e) = _fit_bounds(script)
     assert s < 21.444415 < n and w < 106.166337 < e and n - s < 0.02
     assert "Cụm công nghiệp Tân Sỏi" in script and ".openPopup()" in script
+    # measure tab: nearest commune boundary and the other objects by distance
+    assert any(
+        md.value.startswith("Ranh giới xã gần nhất: cách **933 m**, bên kia là **Xã Đồng Tâm**") for md in at.markdown
+    )
+    distances = [df.value for df in at.dataframe if "Khoảng cách" in df.value.columns][0]
+    assert len(distances) == 19 and distances.iloc[0]["Khoảng cách"].endswith((" m", " km"))
 
 
 def test_clicking_an_object_on_the_map_selects_its_row(at):
@@ -98,3 +104,16 @@ def test_vn2000_input_outside_district_is_refused(at):
     at.number_input(key="y_ccn_tan_soi").set_value(440000.0).run()  # ~26 km east: Lục Nam
     assert any("nằm ngoài huyện Yên Thế" in e.value for e in at.error)
     assert not [b for b in at.button if b.key == "edit_save"]
+
+
+def test_map_click_fills_the_editor(at):
+    at.session_state["du_an_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}  # ccn_tan_soi
+    at.run()
+    # a click on empty ground inside xã Tân Sỏi (no object within 250 m): selection stays, point offered
+    at.session_state["du_an_map_1"] = {"last_object_clicked": {"lat": 21.452, "lng": 106.158}}
+    at.run()
+    assert at.session_state["du_an_selected"] == "ccn_tan_soi"
+    at.button(key="edit_use_click").click().run()
+    assert at.number_input(key="lon_ccn_tan_soi").value == pytest.approx(106.158)
+    preview = [i.value for i in at.info if i.value.startswith("Điểm sẽ lưu")]
+    assert "vĩ độ 21,452000" in preview[0]

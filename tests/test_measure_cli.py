@@ -28,9 +28,13 @@ def test_format_distance():
 
 def test_distances_in_utm(communes, state):
     reg = load_register()
-    metres, name = nearest_boundary("ccn_dong_son", reg, communes)
-    # the point is the pole of inaccessibility of Đông Sơn: its distance to the nearest boundary is positive
-    assert name == "Xã Đông Sơn" and 500 < metres < 5000
+    metres, name = nearest_boundary("ccn_tan_soi", reg, communes)
+    assert name == "Xã Đồng Tâm" and 900 < metres < 970  # 933 m (UTM 48N)
+    # across the district's outer edge: a point just inside the eastern edge of Đông Sơn
+    edge = reg.copy()
+    edge.loc[edge["id"] == "ccn_dong_son", "geometry"] = Point(106.2853, 21.49)
+    metres, name = nearest_boundary("ccn_dong_son", edge, communes)
+    assert (name, metres < 500) == ("ngoài huyện", True)
     table = distances_to_projects("thon_an_chau", reg)
     assert "thon_an_chau" not in set(table["id"])
     assert table["distance_m"].is_monotonic_increasing
