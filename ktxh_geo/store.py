@@ -231,6 +231,8 @@ def _write(meta: dict, build, path: Path | None, fail_after_version_row: bool = 
     """Write one version in one transaction; ``build(con, old_state)`` returns the new state."""
     if not str(meta.get("source") or "").strip():
         raise StoreError("Phải ghi rõ nguồn số liệu (văn bản, cơ quan, ngày) trước khi lưu.")
+    if any(ch in str(meta["source"]) for ch in "<>"):
+        raise StoreError("Nguồn số liệu không được chứa ký tự < hoặc > (mã HTML).")
     if not str(meta.get("user") or "").strip():
         raise StoreError("Không rõ người nhập: cần đăng nhập với quyền biên tập.")
     path = path or store_path()

@@ -57,6 +57,8 @@ def test_a_source_and_a_user_are_required(tmp_path):
     path = tmp_path / "s.sqlite"
     with pytest.raises(store.StoreError, match="nguồn"):
         _save(path, 1.0, source="  ")
+    with pytest.raises(store.StoreError, match="HTML"):
+        _save(path, 1.0, source="QĐ <script>alert(1)</script>")
     with pytest.raises(store.StoreError, match="đăng nhập"):
         _save(path, 1.0, user="")
     with pytest.raises(store.StoreError):
