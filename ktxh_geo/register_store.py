@@ -13,9 +13,11 @@ replacement fails the first is rolled back, so a failed save leaves the register
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,8 +150,22 @@ def read_edits(directory: Path | None = None) -> gpd.GeoDataFrame:
     path = (directory or state_dir()) / EDITS_FILE
     if not path.exists():
         return gpd.GeoDataFrame({"id": [], "location_precision": []}, geometry=[], crs=WGS84)
-    gdf = gpd.read_file(path, engine="pyogrio")
-    return gdf.set_crs(WGS84, allow_override=True)[["id", "location_precision", "geometry"]]
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+        return gdf.set_crs(WGS84, allow_override=True)[["id", "location_precision", "geometry"]]
+    except Exception as exc:
+        raise RuntimeError(f"Không đọc được tệp vị trí đã sửa {path}: {exc}") from exc
+
+
+@contextmanager
+def _locked(state: Path):
+    """Serialise saves (two planners saving at once must not drop each other's edit)."""
+    with open(state / ".projects.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def read_history(directory: Path | None = None) -> pd.DataFrame:
@@ -239,28 +255,39 @@ def save_location(
     if not outline.to_crs(WGS84).union_all().covers(geometry):
         raise LocationError("Vị trí nằm ngoài huyện Yên Thế (toàn bộ hoặc một phần). Không lưu.")
 
-    old = match.iloc[0]
-    old_geom = old.geometry
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    row = {
-        "changed_at_utc": stamp,
-        "who": who,
-        "id": project_id,
-        "action": action,
-        "input": input_text,
-        "previous_precision": old["location_precision"],
-        "previous_geometry_wkt": "" if old_geom is None or old_geom.is_empty else shapely.to_wkt(old_geom, 7),
-        "new_precision": precision,
-        "new_geometry_wkt": shapely.to_wkt(geometry, 7),
-        "note": note,
-    }
     state.mkdir(parents=True, exist_ok=True)
-    edits = read_edits(state)
-    edits = edits[edits["id"] != project_id]
-    new = gpd.GeoDataFrame({"id": [project_id], "location_precision": [precision]}, geometry=[geometry], crs=WGS84)
-    edits = pd.concat([edits, new], ignore_index=True)
-    history = pd.concat([read_history(state), pd.DataFrame([row])], ignore_index=True)
-    _commit(state, _edits_bytes(gpd.GeoDataFrame(edits, crs=WGS84)), _history_bytes(history))
+    with _locked(state):
+        edits = read_edits(state)
+        # the previous value is read under the lock: the latest saved edit, else the shipped geometry
+        mine = edits[edits["id"] == project_id]
+        if mine.empty:
+            old_geom, old_precision = match.iloc[0].geometry, match.iloc[0]["location_precision"]
+            if bool(match.iloc[0].get("edited", False)):  # register given by the caller was stale
+                shipped = load_projects().set_index("id")
+                old_geom, old_precision = (
+                    shipped.at[project_id, "geometry"],
+                    shipped.at[project_id, "location_precision"],
+                )
+        else:
+            old_geom, old_precision = mine.geometry.iloc[0], mine["location_precision"].iloc[0]
+        stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        row = {
+            "changed_at_utc": stamp,
+            "who": who,
+            "id": project_id,
+            "action": action,
+            "input": input_text,
+            "previous_precision": old_precision,
+            "previous_geometry_wkt": "" if old_geom is None or old_geom.is_empty else shapely.to_wkt(old_geom, 7),
+            "new_precision": precision,
+            "new_geometry_wkt": shapely.to_wkt(geometry, 7),
+            "note": note,
+        }
+        edits = edits[edits["id"] != project_id]
+        new = gpd.GeoDataFrame({"id": [project_id], "location_precision": [precision]}, geometry=[geometry], crs=WGS84)
+        edits = pd.concat([edits, new], ignore_index=True)
+        history = pd.concat([read_history(state), pd.DataFrame([row])], ignore_index=True)
+        _commit(state, _edits_bytes(gpd.GeoDataFrame(edits, crs=WGS84)), _history_bytes(history))
     return row
 
 

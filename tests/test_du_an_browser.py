@@ -44,3 +44,42 @@ def test_select_row_moves_map_to_project(tmp_path):
         assert zoom > zoom0
         page.screenshot(path=str(tmp_path / "du_an_selected.png"))
         assert page.blocked == []
+
+
+def _select_first_row(page, query: str) -> None:
+    search = page.get_by_label("Tìm dự án (có dấu hoặc không dấu)")
+    search.fill(query)
+    search.press("Enter")
+    page.get_by_text("1 / 28 đối tượng").wait_for(timeout=30_000)
+    box = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)
+
+
+def test_upload_footprint_and_save_with_history(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from ktxh_geo.register_store import read_history
+
+    c = gpd.GeoSeries([Point(106.266, 21.477)], crs="EPSG:4326").to_crs("EPSG:32648").iloc[0]
+    square = gpd.GeoDataFrame(geometry=[box(c.x - 250, c.y - 250, c.x + 250, c.y + 250)], crs="EPSG:32648")
+    path = tmp_path / "ccn_dong_son.geojson"
+    square.to_crs("EPSG:4326").to_file(path, driver="GeoJSON", engine="pyogrio")
+    state = tmp_path / "state"
+    with streamlit_server({"KTXH_STATE_DIR": str(state)}) as url, offline_page() as page:
+        page.goto(url + "/du-an")
+        map_frame(page)
+        _select_first_row(page, "ccn dong son")
+        page.frame_locator("iframe[title*='streamlit_folium']").first.locator(".leaflet-popup-content").wait_for()
+        page.get_by_role("tab", name="Tải lên ranh giới").click()
+        page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(path))
+        page.get_by_text("Tệp hợp lệ").wait_for(timeout=30_000)
+        assert "diện tích 25 ha" in page.get_by_text("Tệp hợp lệ").inner_text()
+        page.get_by_label("Người sửa (bắt buộc)").last.fill("Cán bộ B")
+        page.get_by_label("Người sửa (bắt buộc)").last.press("Enter")
+        page.get_by_role("button", name="Lưu ranh giới").click()
+        page.get_by_text("Đã lưu ranh giới của “Cụm công nghiệp Đông Sơn”").wait_for(timeout=30_000)
+        assert page.blocked == []
+    hist = read_history(state)
+    assert list(hist["who"]) == ["Cán bộ B"] and hist.at[0, "action"] == "upload_footprint"
+    assert hist.at[0, "new_geometry_wkt"].startswith("POLYGON ((")

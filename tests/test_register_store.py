@@ -169,3 +169,24 @@ def test_failed_save_leaves_register_unchanged(tmp_path, monkeypatch, fail_on_ca
     assert list(read_history(tmp_path)["who"]) == ["A"]
     assert load_register(state=tmp_path).set_index("id").at["cho_bo_ha", "geometry"].equals(Point(106.19, 21.44))
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_concurrent_saves_keep_both_edits(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    points = {"cho_bo_ha": Point(106.19, 21.44), "ccn_tan_soi": Point(106.167, 21.445), "ban_ven": Point(106.06, 21.57)}
+    with ThreadPoolExecutor(3) as pool:
+        list(
+            pool.map(
+                lambda item: save_location(item[0], item[1], "A", action="set_point", input_text="", state=tmp_path),
+                points.items(),
+            )
+        )
+    assert set(read_edits(tmp_path)["id"]) == set(points)
+    assert len(read_history(tmp_path)) == 3
+
+
+def test_corrupt_edits_file_is_reported_with_its_name(tmp_path):
+    (tmp_path / "projects_edits.geojson").write_text("{ not geojson", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="projects_edits.geojson"):
+        load_register(state=tmp_path)

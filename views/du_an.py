@@ -17,7 +17,11 @@ st.caption(
 )
 up.flash()
 
-projects = load_register()
+try:
+    projects = load_register()
+except RuntimeError as err:  # a damaged edits file in KTXH_STATE_DIR: say which, never guess
+    st.error(str(err))
+    st.stop()
 communes = ui.communes("2020-2024")
 outline = ui.outline()
 names = dict(zip(communes["code"], communes["full_name"], strict=True))
