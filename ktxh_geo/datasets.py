@@ -33,6 +33,12 @@ class Column:
     def integer(self) -> bool:
         return self.kind in ("criteria", "count")
 
+    def range_text(self) -> str:
+        """ "từ 0 đến 100" or "≥ 0"."""
+        if self.max is not None:
+            return f"từ {self.min:g} đến {self.max:g}"
+        return f"≥ {self.min:g}"
+
     def allowed_text(self) -> str:
         """The allowed values in Vietnamese, e.g. "số từ 0 đến 100" or "một trong: chưa đạt, …"."""
         if self.kind == "category":

@@ -364,9 +364,9 @@ def parse_number(raw, column: Column) -> tuple[float | None, str]:
     if column.integer and number != int(number):
         return None, f"{format_number(number)} phải là số nguyên"
     if column.min is not None and number < column.min:
-        return None, f"{format_number(number)} nhỏ hơn giá trị nhỏ nhất cho phép ({column.allowed_text()})"
+        return None, f"{format_number(number)} nhỏ hơn giá trị nhỏ nhất cho phép (phải {column.range_text()})"
     if column.max is not None and number > column.max:
-        return None, f"{format_number(number)} vượt quá giá trị lớn nhất cho phép ({column.allowed_text()})"
+        return None, f"{format_number(number)} vượt quá giá trị lớn nhất cho phép (phải {column.range_text()})"
     return number, ""
 
 
@@ -512,7 +512,7 @@ def check(
             else:
                 number, message = parse_number(raw, column)
                 cell = Cell(column.indicator_id, code, edition, year, number, "")
-                preview[column.label] = number
+                preview[column.label] = format_number(number, 0 if column.integer else 2, strip=False)
             if message:
                 err(row_no, j, message)
             elif cell.empty and column.required:
@@ -538,6 +538,34 @@ def check(
     if name_col is None and code_col is None:
         issues.append(Issue(file, None, None, "không có cột tên xã hoặc mã xã"))
     return Report(table.file, dataset, year, issues, matches, pd.DataFrame(preview_rows), cells)
+
+
+def cells_from_edit(
+    before: pd.DataFrame, after: pd.DataFrame, dataset: Dataset, edition: str, year: int
+) -> tuple[list[Cell], list[str]]:
+    """Changed cells of an on-screen table (columns "Mã", "Đơn vị" and the dataset's labels), checked like a file.
+
+    A cleared cell becomes an empty Cell (the entered value is deleted); problems name the unit and column.
+    """
+    cells: list[Cell] = []
+    problems: list[str] = []
+    for (_, old_row), (_, new_row) in zip(before.iterrows(), after.iterrows(), strict=True):
+        for column in dataset.columns:
+            old, new = old_row[column.label], new_row[column.label]
+            if (pd.isna(old) and pd.isna(new)) or old == new:
+                continue
+            raw = None if pd.isna(new) else new
+            if column.kind == "category":
+                text, message = parse_category(raw, column)
+                cell = Cell(column.indicator_id, old_row["Mã"], edition, year, None, text)
+            else:
+                number, message = parse_number(raw, column)
+                cell = Cell(column.indicator_id, old_row["Mã"], edition, year, number, "")
+            if message:
+                problems.append(f"{old_row['Đơn vị']}, {column.label}: {message}")
+            else:
+                cells.append(cell)
+    return cells, problems
 
 
 def check_file(data: bytes, filename: str, dataset: Dataset, year: int, units: pd.DataFrame, overrides=None) -> Report:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from . import store
 from .datasets import YEARS, Dataset, edition_for_year, units_in_year
-from .importer import Report, check_file, parse_category, parse_number
+from .importer import Report, cells_from_edit, check_file
 from .load import load_values
 from .text import format_number
 from .xlsx_template import build_template
@@ -159,23 +159,7 @@ def edit_section(user: str | None, datasets: dict[str, Dataset], units: pd.DataF
                 min_value=c.min, max_value=c.max, step=1 if c.integer else 0.01
             )
     edited = st.data_editor(table, column_config=config, hide_index=True, key=f"editor-{ds.id}-{year}")
-    cells, problems = [], []
-    for (_, before), (_, after) in zip(table.iterrows(), edited.iterrows(), strict=True):
-        for c in ds.columns:
-            old, new = before[c.label], after[c.label]
-            if (pd.isna(old) and pd.isna(new)) or old == new:
-                continue
-            raw = None if pd.isna(new) else new
-            if c.kind == "category":
-                text, message = parse_category(raw, c)
-                cell = store.Cell(c.indicator_id, before["Mã"], edition, year, None, text)
-            else:
-                number, message = parse_number(raw, c)
-                cell = store.Cell(c.indicator_id, before["Mã"], edition, year, number, "")
-            if message:
-                problems.append(f"{before['Đơn vị']}, {c.label}: {message}")
-            else:
-                cells.append(cell)
+    cells, problems = cells_from_edit(table, edited, ds, edition, year)
     for p in problems:
         st.error(p)
     if not cells:

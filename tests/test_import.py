@@ -150,3 +150,20 @@ def test_list_datasets(capsys):
     for ds_id in ("poverty_rate", "ntm_criteria", "ntm_status", "model_villages"):
         assert f"{ds_id}:" in text
     assert "households" in text and "từ 0 đến 19" in text and "NTM kiểu mẫu" in text
+
+
+def test_on_screen_edit_yields_changed_cells_and_checks_them():
+    import pandas as pd
+
+    from ktxh_geo.importer import cells_from_edit
+
+    ds = load_datasets()["ntm_criteria"]
+    label = ds.columns[0].label
+    before = pd.DataFrame({"Mã": ["07243", "07246", "07249"], "Đơn vị": ["A", "B", "C"], label: [15.0, None, 17.0]})
+    after = before.copy()
+    after.loc[0, label] = 16.0  # changed
+    after.loc[1, label] = 25.0  # out of range
+    after.loc[2, label] = None  # cleared: delete
+    cells, problems = cells_from_edit(before, after, ds, "2020-2024", 2024)
+    assert [(c.code, c.value, c.empty) for c in cells] == [("07243", 16.0, False), ("07249", None, True)]
+    assert problems == [f"B, {label}: 25 vượt quá giá trị lớn nhất cho phép (phải từ 0 đến 19)"]
