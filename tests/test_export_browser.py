@@ -40,21 +40,26 @@ def test_map_page_downloads_png_and_csv(server, tmp_path):
     with offline_page() as page:
         page.goto(server + "/ban-do")
         page.get_by_text("Xuất bản đồ").click()
-        button = page.get_by_role("button", name="Tải ban-do_model_villages_2023_2020-2024_a4-ngang.png")
-        with page.expect_download(timeout=60_000) as info:
+        page.get_by_text("Ảnh PNG (cho Word)").wait_for(timeout=30_000)
+        button = page.locator("[data-testid='stDownloadButton'] button")
+        assert button.inner_text().strip().endswith("_a4-ngang.png")
+        with page.expect_download(timeout=120_000) as info:
             button.click()
         png = tmp_path / "map.png"
         info.value.save_as(png)
-        assert info.value.suggested_filename == "ban-do_model_villages_2023_2020-2024_a4-ngang.png"
+        name = info.value.suggested_filename
+        assert name.startswith("ban-do_") and name.endswith("_2020-2024_a4-ngang.png")
         assert Image.open(io.BytesIO(png.read_bytes())).size == (3508, 2480)
 
         page.get_by_text("Bảng CSV (UTF-8, mở bằng Excel)").click()
-        button = page.get_by_role("button", name="Tải ban-do_model_villages_2023_2020-2024.csv")
-        with page.expect_download(timeout=60_000) as info:
+        page.locator("[data-testid='stDownloadButton'] button", has_text=".csv").wait_for(timeout=30_000)
+        with page.expect_download(timeout=120_000) as info:
             button.click()
         csv = tmp_path / "map.csv"
         info.value.save_as(csv)
+        assert info.value.suggested_filename.endswith("_2020-2024.csv")
         assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
         table = pd.read_csv(csv, encoding="utf-8-sig", dtype={"code": str})
         assert len(table) == 19 and "Thị trấn Bố Hạ" in set(table["full_name"])
+        assert {"value", "status", "source", "value_note", "display"} <= set(table.columns)
         assert page.blocked == []
