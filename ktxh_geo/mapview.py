@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import html
 import json
+from functools import lru_cache
 
 import folium
 import geopandas as gpd
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -184,6 +186,42 @@ class _KeyForward(MacroElement):
     )
 
 
+# Drawing tolerance in degrees (~5 m): below one pixel up to zoom 14 (1 px ≈ 9,5 m), far below the
+# boundaries' own accuracy (~150 m); it quarters the vertices sent to the browser on every run.
+DRAW_TOLERANCE = 5e-5
+
+
+@lru_cache(maxsize=32)
+def _geometries(wkbs: tuple[bytes, ...]) -> tuple[dict, ...]:
+    """GeoJSON geometry dicts for WGS84 geometries (vectorised; cached: boundaries rarely change)."""
+    geoms = shapely.simplify(shapely.from_wkb(list(wkbs)), DRAW_TOLERANCE, preserve_topology=True)
+    return tuple(json.loads(g) for g in shapely.to_geojson(geoms))
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, columns: list[str]) -> dict:
+    """A GeoJSON FeatureCollection dict with ``columns`` as properties, in EPSG:4326.
+
+    Same output as folium's own conversion of a GeoDataFrame, several times faster on a rerun
+    (folium walks every coordinate in Python and round-trips the result through json).
+    """
+    wgs = gdf.to_crs("EPSG:4326") if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+    geoms = _geometries(tuple(shapely.to_wkb(wgs.geometry.values)))
+    props = wgs[columns].to_dict("records") if columns else [{} for _ in geoms]
+    return {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": p, "geometry": g} for p, g in zip(props, geoms, strict=True)],
+    }
+
+
+def _known_bounds(layer: folium.GeoJson, gdf: gpd.GeoDataFrame) -> folium.GeoJson:
+    """Give a GeoJson layer its bounds from the frame (streamlit-folium asks every layer for its
+    bounds on each run; folium would walk every coordinate in Python to find them)."""
+    wgs = gdf.to_crs("EPSG:4326") if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+    minx, miny, maxx, maxy = (float(v) for v in wgs.total_bounds)
+    layer._get_self_bounds = lambda: [[miny, minx], [maxy, maxx]]
+    return layer
+
+
 def legend_html(classification: Classification, layers: list[str], sources: list[str]) -> str:
     """The legend as HTML: every class with its range, the no-data class, layers, sources."""
     rows = [f"<h4>{html.escape(classification.title)}</h4>"]
@@ -261,7 +299,7 @@ def build_map(
     fields = ["full_name", "display", "year_label", "status_label", "source"]
     aliases = ["Đơn vị", "Giá trị", "Năm", "Loại số liệu", "Nguồn"]
     commune_layer = folium.GeoJson(
-        data[["code", "full_name", "display", "year_label", "status_label", "source", "fill", "geometry"]],
+        feature_collection(data, ["code", "full_name", "display", "year_label", "status_label", "source", "fill"]),
         name="Xã, thị trấn",
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
@@ -273,13 +311,16 @@ def build_map(
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
         smooth_factor=0.5,
     )
-    commune_layer.add_to(m)
+    _known_bounds(commune_layer, data).add_to(m)
 
-    folium.GeoJson(
-        outline[["geometry"]],
-        name="Ranh giới huyện",
-        style_function=lambda f: {"fill": False, "color": "#111", "weight": 3},
-        interactive=False,
+    _known_bounds(
+        folium.GeoJson(
+            feature_collection(outline, []),
+            name="Ranh giới huyện",
+            style_function=lambda f: {"fill": False, "color": "#111", "weight": 3},
+            interactive=False,
+        ),
+        outline,
     ).add_to(m)
 
     if labels:
@@ -311,7 +352,7 @@ def build_map(
     if selected and selected in set(joined["code"]):
         sel = joined[joined["code"] == selected]
         folium.GeoJson(
-            sel[["geometry"]],
+            feature_collection(sel, []),
             name="Đơn vị đang chọn",
             style_function=lambda f: {"fill": False, "color": "#0050ff", "weight": 4},
             interactive=False,
