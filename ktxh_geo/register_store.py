@@ -35,10 +35,14 @@ from .projects import PRECISION_LABELS
 from .text import format_number
 
 # Bắc Giang's VN-2000 plane: TM-3° zone, central meridian 107°00′, k = 0.9999, false easting 500 km
-# (kinh tuyến trục của Bắc Giang: Thông tư 973/2001/TT-TCĐC, phụ lục). Datum shift VN-2000 → WGS84:
-# the official 7 parameters of Quyết định 05/2007/QĐ-BTNMT, the same numbers as EPSG transformation 6960
-# "VN-2000 to WGS 84 (2)". Written as a PROJ ``+towgs84`` (position-vector convention); EPSG applies
-# the same rotations as coordinate-frame, which moves a point here by about 0,8 m (rotations are < 0,02″).
+# (kinh tuyến trục by province, Thông tư 973/2001/TT-TCĐC; table as reproduced at
+# https://rtk.com.vn/tin-tuc/kinh-tuyen-truc-he-toa-do-dia-phuong-vn2000.html: "Bắc Giang 107°00′"; the same zone is
+# EPSG:9214 "VN-2000 / TM-3 107-00"). Datum shift VN-2000 → WGS84:
+# the official 7 parameters of Quyết định 05/2007/QĐ-BTNMT of 27/02/2007 (text: https://luatminhkhue.vn/
+# quyet-dinh-so-05-2007-qd-btnmt-cua-bo-tai-nguyen-va-moi-truong---ve-su-dung-he-thong-tham-so-tinh-chuyen-giua-
+# he-toa-do-quoc-te-wgs-84-va-he-toa-do-quoc-gia-vn-2000.aspx), the same numbers as EPSG transformation 6960
+# "VN-2000 to WGS 84 (2)" (source DoSM Vietnam). Written as a PROJ ``+towgs84`` (position-vector convention);
+# EPSG applies the same rotations as coordinate-frame, which moves a point here by about 0,8 m (rotations < 0,02″).
 VN2000_TOWGS84 = "-191.90441429,-39.30318279,-111.45032835,-0.00928836,0.01975479,-0.00427372,0.252906278"
 VN2000_BAC_GIANG_PROJ = (
     "+proj=tmerc +lat_0=0 +lon_0=107 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 "
