@@ -68,7 +68,7 @@ def editor() -> str | None:
 
 def _oidc_editor(sec: dict) -> str | None:
     allowed = {e.strip().lower() for e in (sec.get("auth_editors") or {}).get("emails", [])}
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
         st.button("Đăng nhập (tài khoản tổ chức)", on_click=st.login, key="oidc_login")
         return None
     email = str(st.user.get("email") or "").lower()

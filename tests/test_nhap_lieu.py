@@ -117,3 +117,38 @@ def test_upload_report_fix_and_confirm_updates_the_map():
     assert "1,75 %" in script and "Báo cáo rà soát hộ nghèo 2023" in script
     assert "3,50 %" in script and "0,50 %" in script
     assert not any("minh họa" in w.value for w in at.warning)
+
+
+def test_oidc_configured_but_signed_out_offers_sign_in_and_no_editing():
+    auth = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-cookie-secret",
+        "client_id": "ktxh",
+        "client_secret": "s",
+        "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+    }
+    at = _page({"auth": auth, "auth_editors": {"emails": ["a@example.vn"]}})
+    assert any(b.label == "Đăng nhập (tài khoản tổ chức)" for b in at.button)
+    assert not at.get("file_uploader") and not at.text_input
+    assert not any("đang tắt" in i.value for i in at.info)
+
+
+def test_hash_password_cli_prints_a_secrets_line():
+    import subprocess
+    import sys
+    import tomllib
+
+    run = subprocess.run(
+        [sys.executable, "-m", "ktxh_geo", "hash-password", "nguyen.van.a", "--iterations", "1000"],
+        input="mot-mat-khau\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = run.stdout.splitlines()[-1]
+    entry = tomllib.loads(line)["nguyen.van.a"]
+    assert entry.startswith("pbkdf2_sha256$1000$") and verify_password("mot-mat-khau", entry)
+    short = subprocess.run(
+        [sys.executable, "-m", "ktxh_geo", "hash-password", "x"], input="ngan\n", capture_output=True, text=True
+    )
+    assert short.returncode == 1 and "8 ký tự" in short.stderr

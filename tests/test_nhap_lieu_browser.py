@@ -58,10 +58,16 @@ def test_upload_report_confirm_then_map_shows_values(server, tmp_path, monkeypat
         frame = map_frame(page)
         page.get_by_text("Số thôn được công nhận đạt chuẩn NTM kiểu mẫu năm 2024").first.wait_for()
         label = frame.locator(".ktxh-label", has_text="An Thượng")
-        box = label.bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 6)
-        tip = frame.locator(".leaflet-tooltip").first
-        tip.wait_for(timeout=10_000)
+        tip = frame.locator(".leaflet-tooltip", has_text="Xã An Thượng")
+        for dx, dy in ((0, 6), (-25, 10), (25, 10), (0, 18), (-40, 4), (0, -20)):  # around the label, in the commune
+            box = label.bounding_box()  # (an object marker may sit right under the first spot)
+            page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] + dy, steps=3)
+            if tip.count():
+                break
+            page.wait_for_timeout(400)
+            if tip.count():
+                break
+        tip.wait_for(timeout=5_000)
         text = tip.inner_text()
         assert "Xã An Thượng" in text and "6 thôn" in text and "2024" in text and SOURCE in text
         assert "minh họa" not in text
