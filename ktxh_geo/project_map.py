@@ -23,6 +23,7 @@ from .text import format_number
 
 UTM48N = "EPSG:32648"
 SELECTED_COLOR = "#0050ff"
+PREVIEW_COLOR = "#e00000"
 ZOOM_PAD_M = 700.0
 CLICK_TOLERANCE_M = 250.0
 POPUP_CSS = ".leaflet-popup-content { font-size: 13px; line-height: 1.4; }"
@@ -78,8 +79,13 @@ def build_project_map(
     outline: gpd.GeoDataFrame,
     selected: str | None = None,
     asset_base: str = STATIC_URL,
+    preview: Point | None = None,
 ) -> folium.Map:
-    """A fresh map of all located objects; with ``selected`` it fits to that object and opens its popup."""
+    """A fresh map of all located objects; with ``selected`` it fits to that object and opens its popup.
+
+    ``preview`` (WGS84) is an unsaved point from the location editor, drawn as a red cross-hair marker and
+    included in the view, so the planner sees where the typed coordinates land before saving.
+    """
     minx, miny, maxx, maxy = outline.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=11, tiles=None, zoom_snap=0.25)
     use_local_leaflet(m, asset_base)
@@ -133,6 +139,20 @@ def build_project_map(
                 popup = None
         if is_sel:
             fit = selection_bounds(row["geometry"])
+    if preview is not None:
+        folium.CircleMarker(
+            [preview.y, preview.x],
+            radius=7,
+            color=PREVIEW_COLOR,
+            weight=3,
+            fill=True,
+            fill_color="#ffffff",
+            fill_opacity=1,
+            tooltip="Điểm xem trước (chưa lưu)",
+            class_name="ktxh-preview",
+        ).add_to(m)
+        pb = selection_bounds(preview)
+        fit = (min(fit[0], pb[0]), min(fit[1], pb[1]), max(fit[2], pb[2]), max(fit[3], pb[3]))
     m.fit_bounds([[fit[1], fit[0]], [fit[3], fit[2]]])
     return m
 

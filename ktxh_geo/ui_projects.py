@@ -9,6 +9,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+from shapely.geometry import Point
 
 from .footprint import CRS_CHOICES, FootprintError, kml_supported, load_footprint
 from .location_check import check_locations, format_csv
@@ -129,10 +130,11 @@ def _pick(projects, label: str, key: str) -> str | None:
     )
 
 
-def edit_panel(projects, communes, outline) -> None:
+def edit_panel(projects, communes, outline) -> Point | None:
+    """The location editor; returns the valid unsaved point being previewed (None when unchanged or invalid)."""
     pid = _pick(projects, "Đối tượng", "edit_pick")
     if not pid:
-        return
+        return None
     row = projects[projects["id"] == pid].iloc[0]
     geom = row.geometry
     start = geom.representative_point() if geom is not None else outline.union_all().representative_point()
@@ -170,7 +172,7 @@ def edit_panel(projects, communes, outline) -> None:
         pv = preview_point(lon, lat, outline, communes)
     except LocationError as err:
         st.error(str(err))
-        return
+        return None
     declared = commune_codes(row["commune_codes"])
     st.info(
         f"Điểm sẽ lưu: kinh độ {format_number(pv.point.x, 6)}, vĩ độ {format_number(pv.point.y, 6)} (WGS84); "
@@ -189,9 +191,11 @@ def edit_panel(projects, communes, outline) -> None:
             save_location(pid, pv.point, who, action="set_point", input_text=input_text, precision=precision, note=note)
         except (LocationError, OSError) as err:
             st.error(f"Không lưu được: {err}")
-            return
+            return None
         st.session_state[FLASH] = f"Đã lưu vị trí mới của “{row['name']}” (người sửa: {who.strip()})."
         st.rerun()
+    moved = geom is None or geom.geom_type != "Point" or geom.distance(pv.point) > 1e-6
+    return pv.point if moved else None
 
 
 def _use_click(pid: str, clicked: tuple[float, float]) -> None:

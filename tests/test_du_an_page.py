@@ -64,6 +64,7 @@ def test_selecting_a_row_zooms_the_map_and_opens_the_popup(at):
     (s, w), (n, e) = _fit_bounds(script)
     assert s < 21.444415 < n and w < 106.166337 < e and n - s < 0.02
     assert "Cụm công nghiệp Tân Sỏi" in script and ".openPopup()" in script
+    assert "Điểm xem trước" not in script  # the editor shows the current point: nothing to preview
     # measure tab: nearest commune boundary and the other objects by distance
     assert any(
         md.value.startswith("Ranh giới xã gần nhất: cách **933 m**, bên kia là **Xã Đồng Tâm**") for md in at.markdown
@@ -86,6 +87,7 @@ def test_edit_with_preview_who_and_history(at, tmp_path):
     at.number_input(key="lon_ccn_tan_soi").set_value(106.1700).run()
     preview = [i.value for i in at.info if i.value.startswith("Điểm sẽ lưu")]
     assert preview and "kinh độ 106,170000," in preview[0] and "thuộc Xã Tân Sỏi" in preview[0]
+    assert "Điểm xem trước (chưa lưu)" in _map_script(at) and "[21.444415, 106.17]" in _map_script(at)
     save = at.button(key="edit_save")
     assert save.disabled  # "who" is required
     at.text_input(key="edit_who").input("Cán bộ A").run()

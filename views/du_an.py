@@ -49,11 +49,7 @@ with left:
     )
     up.apply_table_event(event, table)
 selected = st.session_state.get(up.SELECTED)
-with right:
-    m = build_project_map(projects, communes, outline, selected=selected)
-    st_folium(m, height=600, use_container_width=True, returned_objects=["last_object_clicked"], key=up.map_key())
-    if selected and projects.set_index("id").at[selected, "geometry"] is None:
-        st.info("Đối tượng đang chọn chưa có vị trí trên bản đồ: dùng thẻ “Sửa vị trí” hoặc “Tải lên ranh giới”.")
+map_box = right.container()  # filled after the tabs, so the map can show the editor's unsaved point
 
 t_check, t_edit, t_upload, t_measure, t_hist = st.tabs(
     ["Cần kiểm tra", "Sửa vị trí", "Tải lên ranh giới", "Đo khoảng cách", "Lịch sử thay đổi"]
@@ -61,10 +57,18 @@ t_check, t_edit, t_upload, t_measure, t_hist = st.tabs(
 with t_check:
     up.check_panel(projects, communes, outline)
 with t_edit:
-    up.edit_panel(projects, communes, outline)
+    preview = up.edit_panel(projects, communes, outline)
 with t_upload:
     up.upload_panel(projects, communes, outline)
 with t_measure:
     up.measure_panel(projects, communes)
 with t_hist:
     up.history_panel()
+
+with map_box:
+    m = build_project_map(projects, communes, outline, selected=selected, preview=preview)
+    st_folium(m, height=600, use_container_width=True, returned_objects=["last_object_clicked"], key=up.map_key())
+    if selected and projects.set_index("id").at[selected, "geometry"] is None:
+        st.info("Đối tượng đang chọn chưa có vị trí trên bản đồ: dùng thẻ “Sửa vị trí” hoặc “Tải lên ranh giới”.")
+    if preview is not None:
+        st.caption("Chấm tròn viền đỏ: điểm xem trước trong thẻ “Sửa vị trí” (chưa lưu).")
