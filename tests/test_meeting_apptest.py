@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from app_pages import app_pages
 from streamlit.testing.v1 import AppTest
 
 from ktxh_geo.slides import load_deck
@@ -206,3 +207,11 @@ def test_map_link_from_overview_opens_that_indicator():
     at = _open("views/ban_do.py", {"indicator": "poverty_rate"})
     assert _widgets(at)["selectboxes"][0] == "poverty_rate"
     assert not at.warning.values
+
+
+@pytest.mark.parametrize("spec", app_pages(), ids=lambda p: p["url_path"])
+def test_every_page_survives_stale_and_unknown_params(spec):
+    """Old or hand-edited links never raise on any page of the navigation."""
+    params = {"indicator": "removed_indicator", "year": "abc", "edition": "1999", "commune": "00000", "zzz": "1"}
+    at = _open(None if spec["default"] else spec["path"], params)
+    assert not at.exception

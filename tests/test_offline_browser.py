@@ -1,11 +1,11 @@
 """The whole app with no internet: every page of app.py's navigation, in Chromium with every
 non-localhost request blocked, and the Streamlit server itself watched for outbound connections."""
 
-import ast
 import textwrap
 import tomllib
 
 import pytest
+from app_pages import app_pages
 from browser import ROOT, map_frame, offline_page, streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -41,24 +41,6 @@ NET_GUARD = textwrap.dedent(
     socket.socket.connect = connect
     """
 )
-
-
-def app_pages() -> list[dict]:
-    """The st.Page(...) entries of app.py: script path, title, url_path, default."""
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    pages = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
-            kw = {k.arg: ast.literal_eval(k.value) for k in node.keywords if isinstance(k.value, ast.Constant)}
-            pages.append(
-                {
-                    "path": ast.literal_eval(node.args[0]),
-                    "title": kw["title"],
-                    "url_path": kw.get("url_path", ""),
-                    "default": kw.get("default", False),
-                }
-            )
-    return pages
 
 
 PAGES = app_pages()
