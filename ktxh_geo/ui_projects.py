@@ -63,6 +63,22 @@ def apply_map_click(projects: gpd.GeoDataFrame, table: pd.DataFrame) -> None:
     select(hit)
 
 
+def sync_table_selection(table: pd.DataFrame) -> None:
+    """Before the table is drawn: keep its highlighted row on the selected object when the filters change.
+
+    A fresh click by the user (rows differ from the last rows seen) is left alone; apply_table_event handles it.
+    """
+    state = st.session_state.get(TABLE_KEY)
+    rows = list(state["selection"]["rows"]) if state else []
+    if rows != st.session_state.get("du_an_rows_seen", []):
+        return
+    selected = st.session_state.get(SELECTED)
+    want = [i for i, pid in enumerate(table["Mã"]) if pid == selected][:1]
+    if want != rows:
+        st.session_state[TABLE_KEY] = {"selection": {"rows": want, "columns": [], "cells": []}}
+        st.session_state["du_an_rows_seen"] = want
+
+
 def table_frame(projects: gpd.GeoDataFrame, names: dict[str, str]) -> pd.DataFrame:
     """Display table: id, name, category, communes, status, location precision."""
     return pd.DataFrame(
@@ -87,6 +103,8 @@ def apply_table_event(event, table: pd.DataFrame) -> None:
     st.session_state["du_an_rows_seen"] = rows
     if rows and rows[0] < len(table):
         select(str(table.iloc[rows[0]]["Mã"]))
+    elif not rows:  # the user unticked the row: back to the whole district
+        select(None)
 
 
 def flash() -> None:

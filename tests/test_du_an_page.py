@@ -119,3 +119,27 @@ def test_map_click_fills_the_editor(at):
     assert at.number_input(key="lon_ccn_tan_soi").value == pytest.approx(106.158)
     preview = [i.value for i in at.info if i.value.startswith("Điểm sẽ lưu")]
     assert "vĩ độ 21,452000" in preview[0]
+
+
+def test_selection_follows_the_object_when_filters_change(at):
+    at.text_input[0].input("tan soi").run()
+    at.session_state["du_an_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert at.session_state["du_an_selected"] == "ccn_tan_soi"
+    at.text_input[0].input("").run()  # full table: ccn_tan_soi is the second row
+    assert at.session_state["du_an_table"]["selection"]["rows"] == [1]
+    assert at.session_state["du_an_selected"] == "ccn_tan_soi"
+    at.text_input[0].input("cho").run()  # filtered out: no row highlighted, the map keeps the object
+    assert at.session_state["du_an_table"]["selection"]["rows"] == []
+    assert at.session_state["du_an_selected"] == "ccn_tan_soi"
+
+
+def test_unticking_the_row_returns_to_the_district(at):
+    at.session_state["du_an_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert at.session_state["du_an_selected"] == "ccn_dong_son"
+    at.session_state["du_an_table"] = {"selection": {"rows": [], "columns": [], "cells": []}}
+    at.run()
+    assert at.session_state["du_an_selected"] is None
+    (s, w), (n, e) = _fit_bounds(_map_script(at))
+    assert n - s > 0.15

@@ -35,6 +35,7 @@ shown = filter_projects(projects, query, cats, codes, statuses)
 table = up.table_frame(shown, names)
 
 up.apply_map_click(projects, table)
+up.sync_table_selection(table)
 left, right = st.columns([5, 6])
 with left:
     st.caption(f"{len(table)} / {len(projects)} đối tượng. Chọn một dòng để phóng bản đồ tới đối tượng.")
