@@ -223,7 +223,7 @@ def _read_xlsx(data: bytes, name: str) -> Table:
     for row in ws.iter_rows():
         values = []
         for c in row:
-            if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=") and c.data_type == "f"):
+            if c.data_type == "f":
                 raise FileProblem(
                     f"{where}: dòng {c.row}, cột {c.column_letter}: ô chứa công thức ({str(c.value)[:40]}). "
                     "Hãy dán giá trị (Paste Special → Values) thay cho công thức."

@@ -212,6 +212,8 @@ def _record(
         pair_new = (new["value"], new["value_text"]) if new else (None, None)
         if pair_old != pair_new:
             changed.append((vid, *key, *pair_old, *pair_new))
+    if not changed:
+        raise StoreError("Không có giá trị nào khác với phiên bản hiện tại: không tạo phiên bản mới.")
     con.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", changed)
     return vid
 

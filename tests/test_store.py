@@ -64,6 +64,11 @@ def test_a_source_and_a_user_are_required(tmp_path):
     with pytest.raises(store.StoreError):
         store.restore(7, user="an", path=path)
     assert store.latest_version(path) == 0
+    _save(path, 1.0)
+    before = path.read_bytes()
+    with pytest.raises(store.StoreError, match="Không có giá trị nào khác"):
+        _save(path, 1.0, source="cùng số liệu, nguồn khác")
+    assert path.read_bytes() == before and store.latest_version(path) == 1
 
 
 def test_exception_mid_transaction_keeps_previous_version(tmp_path):
