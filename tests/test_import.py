@@ -167,3 +167,24 @@ def test_on_screen_edit_yields_changed_cells_and_checks_them():
     cells, problems = cells_from_edit(before, after, ds, "2020-2024", 2024)
     assert [(c.code, c.value, c.empty) for c in cells] == [("07243", 16.0, False), ("07249", None, True)]
     assert problems == [f"B, {label}: 25 vượt quá giá trị lớn nhất cho phép (phải từ 0 đến 19)"]
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+@pytest.mark.parametrize("dataset_id", ["poverty_rate", "ntm_criteria", "ntm_status", "model_villages"])
+def test_every_template_round_trips(dataset_id, year, units):
+    ds = load_datasets()[dataset_id]
+    wb = openpyxl.load_workbook(io.BytesIO(build_template(ds, year, units)))
+    ws = wb["Số liệu"]
+    codes = [r[0].value for r in ws.iter_rows(min_row=2)]
+    assert len(codes) == {(True, 2024): 17, (True, 2025): 15, (False, 2024): 19, (False, 2025): 17}[(ds.xa_only, year)]
+    assert ("07261" in codes) and (("07276" in codes) == (year == 2024))
+    good = {"rate": 2.5, "criteria": 17, "count": 3, "category": "NTM nâng cao"}
+    for row in ws.iter_rows(min_row=2):
+        for cell, column in zip(row[2:], ds.columns, strict=True):
+            cell.value = good[column.kind]
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = check_file(buf.getvalue(), "mau.xlsx", ds, year, units)
+    assert report.ok, report.lines()
+    assert report.n_units == len(codes) and len(report.cells) == len(codes) * len(ds.columns)
+    assert {c.edition for c in report.cells} == {"2020-2024" if year == 2024 else "2025-h1"}
