@@ -9,13 +9,19 @@ DONG_SON = (21.477361, 106.266039)  # approximate point of CCN Đông Sơn in ge
 
 
 def _map_center(page):
-    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
-    return frame.evaluate(
-        """() => { for (const k of Object.keys(window)) {
+    """(lat, lon, zoom) of the Leaflet map in the streamlit-folium iframe (None while it is being replaced)."""
+    frames = [f for f in page.frames if "streamlit_folium" in f.url and not f.is_detached()]
+    if not frames:
+        return None
+    try:
+        return frames[-1].evaluate(
+            """() => { for (const k of Object.keys(window)) {
                  const v = window[k];
                  if (v && v instanceof L.Map) { const c = v.getCenter(); return [c.lat, c.lng, v.getZoom()]; } }
                return null; }"""
-    )
+        )
+    except Exception:  # the frame was detached between the lookup and the call (map remounting)
+        return None
 
 
 def test_select_row_moves_map_to_project(tmp_path):
@@ -83,3 +89,32 @@ def test_upload_footprint_and_save_with_history(tmp_path):
     hist = read_history(state)
     assert list(hist["who"]) == ["Cán bộ B"] and hist.at[0, "action"] == "upload_footprint"
     assert hist.at[0, "new_geometry_wkt"].startswith("POLYGON ((")
+
+
+def test_click_object_on_map_selects_its_row(tmp_path):
+    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path)}) as url, offline_page() as page:
+        page.goto(url + "/du-an")
+        frame = map_frame(page)
+        # the two CCN markers are drawn in the cluster colour; the first is CCN Đông Sơn (register order)
+        frame.locator("path.leaflet-interactive[stroke='#7b3294']").first.click(force=True)
+        popup = page.frame_locator("iframe[title*='streamlit_folium']").first.locator(".leaflet-popup-content")
+        popup.wait_for(timeout=30_000)
+        assert "Cụm công nghiệp Đông Sơn" in popup.inner_text()
+        # the rerun selects the row and the map is rebuilt around the object
+        page.get_by_role("tab", name="Đo khoảng cách").click()
+        page.get_by_text("Ranh giới xã gần nhất").wait_for(timeout=30_000)
+        for _ in range(60):
+            center = _map_center(page)
+            if center and abs(center[0] - DONG_SON[0]) < 0.01 and abs(center[1] - DONG_SON[1]) < 0.01:
+                break
+            page.wait_for_timeout(500)
+        else:
+            raise AssertionError(f"map did not move to the object: {center}")
+        # the editor (fed by the selected row) now shows the object
+        page.get_by_role("tab", name="Sửa vị trí").click()
+        picker = page.locator("[data-testid='stSelectbox']:visible").first
+        assert picker.locator("input").input_value() == "Cụm công nghiệp Đông Sơn (ccn_dong_son)"
+        # and the table's row is selected (glide-data-grid's accessible table mirrors the canvas)
+        selected_rows = page.locator("[data-testid='stDataFrame'] tr[aria-selected='true']")
+        assert selected_rows.count() == 1 and selected_rows.first.inner_text().startswith("ccn_dong_son")
+        assert page.blocked == []
