@@ -98,7 +98,9 @@ def to_wgs84(gdf: gpd.GeoDataFrame, filename: str, crs_choice: str = "auto") -> 
     """Reproject to WGS84, resolving a missing or wrong CRS from the planner's choice."""
     declared = gdf.crs
     metric = _looks_metric(gdf)
-    if crs_choice == "vn2000" and (declared is None or declared.is_geographic):
+    if crs_choice == "vn2000" and not metric:
+        raise FootprintError(f"Tệp “{filename}” có tọa độ dạng độ (kinh độ, vĩ độ), không phải VN-2000 (mét).")
+    if crs_choice == "vn2000":  # the planner's choice wins over a missing, wrong or parameter-less .prj
         gdf = gdf.set_crs(VN2000_BAC_GIANG, allow_override=True)
     elif crs_choice == "wgs84" and declared is None:
         gdf = gdf.set_crs(WGS84)

@@ -119,3 +119,17 @@ def test_partly_outside_and_metric_geojson(tmp_path, outline):
     with pytest.raises(FootprintError, match="tọa độ tính bằng mét"):
         load_footprint("met.geojson", raw, outline, 25)
     assert load_footprint("met.geojson", raw, outline, 25, crs_choice="vn2000").area_ha == pytest.approx(25, rel=0.01)
+
+
+def test_vn2000_declared_by_epsg_code_and_wrong_choice(tmp_path, outline):
+    # a GeoPackage declaring EPSG:9214 (VN-2000 / TM-3 107-00): PROJ picks the EPSG datum shift itself
+    sq = _square(500).to_crs("EPSG:9214")
+    data = _bytes(sq, "GPKG", ".gpkg", tmp_path)
+    auto = load_footprint("vn2000.gpkg", data, outline, 25)
+    ours = load_footprint("vn2000.gpkg", data, outline, 25, crs_choice="vn2000")
+    assert auto.area_ha == pytest.approx(25, rel=0.01)
+    shift = gpd.GeoSeries([auto.geometry.centroid, ours.geometry.centroid], crs="EPSG:4326").to_crs("EPSG:32648")
+    assert shift.iloc[0].distance(shift.iloc[1]) < 1.0  # same official parameters, rotation convention aside
+    lonlat = _bytes(_square(500).to_crs("EPSG:4326"), "GeoJSON", ".geojson", tmp_path)
+    with pytest.raises(FootprintError, match="dạng độ"):
+        load_footprint("ll.geojson", lonlat, outline, 25, crs_choice="vn2000")
