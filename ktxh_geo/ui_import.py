@@ -14,7 +14,7 @@ import streamlit as st
 from . import store
 from .datasets import YEARS, Dataset, edition_for_year, units_in_year
 from .importer import Report, cells_from_edit, check_file
-from .load import load_values
+from .load import load_indicators, load_values
 from .text import format_number
 from .xlsx_template import build_template
 
@@ -185,6 +185,7 @@ def history_section(user: str | None, units: pd.DataFrame) -> None:
         st.info("Chưa có phiên bản nào: chưa nhập số liệu nào.")
         return
     names = dict(zip(units["gso_code"], units["name_full"], strict=True))
+    indicators = load_indicators()
     actions = {"import": "nhập tệp", "edit": "sửa trực tiếp", "restore": "khôi phục"}
     st.dataframe(
         history.assign(action=history["action"].map(actions))[
@@ -212,7 +213,7 @@ def history_section(user: str | None, units: pd.DataFrame) -> None:
         st.dataframe(
             pd.DataFrame(
                 {
-                    "Chỉ tiêu": diff["indicator_id"],
+                    "Chỉ tiêu": diff["indicator_id"].map(lambda i: indicators[i].name if i in indicators else i),
                     "Đơn vị": diff["code"].map(names),
                     "Năm": diff["year"],
                     "Trước": [_show_value(v, t) for v, t in zip(diff["old_value"], diff["old_text"], strict=True)],

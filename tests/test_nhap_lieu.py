@@ -76,6 +76,10 @@ def test_wrong_password_is_refused():
 def test_restore_needs_an_editor_and_creates_a_version():
     _save_two_versions()
     at = _page({"editors": EDITORS})
+    changes = next(df.value for df in at.dataframe if "Trước" in df.value.columns)
+    assert changes.to_dict("records") == [
+        {"Chỉ tiêu": "Tỷ lệ hộ nghèo", "Đơn vị": "Xã Đông Sơn", "Năm": 2023, "Trước": "1", "Sau": "2"}
+    ]
     at.selectbox(key="history-version").set_value(1).run()
     assert not any("Khôi phục" in b.label for b in at.button)
     at = _login(at)
