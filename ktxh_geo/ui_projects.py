@@ -134,17 +134,20 @@ def check_panel(projects, communes, outline) -> None:
 
 
 def _pick(projects, label: str, key: str) -> str | None:
+    """Object picker of a tool tab; defaults to the selected object, and picking one selects it everywhere."""
     ids = list(projects["id"])
     names = dict(zip(projects["id"], projects["name"], strict=True))
     current = st.session_state.get(SELECTED)
     index = ids.index(current) if current in ids else None
+    widget_key = f"{key}_{current}"
     return st.selectbox(
         label,
         ids,
         index=index,
         format_func=lambda i: f"{names[i]} ({i})",
-        key=f"{key}_{current}",
+        key=widget_key,
         placeholder="Chọn đối tượng (hoặc chọn một dòng trong bảng)",
+        on_change=lambda: select(st.session_state[widget_key]),
     )
 
 

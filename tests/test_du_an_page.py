@@ -143,3 +143,11 @@ def test_unticking_the_row_returns_to_the_district(at):
     assert at.session_state["du_an_selected"] is None
     (s, w), (n, e) = _fit_bounds(_map_script(at))
     assert n - s > 0.15
+
+
+def test_picking_in_a_tool_selects_the_object_everywhere(at):
+    at.selectbox(key="ms_pick_None").select("ban_ven").run()
+    assert at.session_state["du_an_selected"] == "ban_ven"
+    assert at.dataframe[0].value.iloc[at.session_state["du_an_table"]["selection"]["rows"][0]]["Mã"] == "ban_ven"
+    assert at.selectbox(key="edit_pick_ban_ven").value == "ban_ven"
+    assert "Du lịch cộng đồng bản Ven" in _map_script(at)
