@@ -12,11 +12,7 @@ from dataclasses import replace
 import streamlit as st
 
 from . import ui
-from .classify import SCHEMES
-from .editions import DEFAULT_EDITION, EDITIONS
-from .mapview import BASEMAPS, DEFAULT_LAYERS
-from .projects import CATEGORIES
-from .viewstate import Options, ViewState, build_options
+from .viewstate import Options, ViewState, shipped_options
 
 # Widget keys of the map page (session_state), one per ViewState field shown as a widget.
 W = {
@@ -41,19 +37,7 @@ COMMUNE = "_vs_commune"  # the selected commune (kept while the search widgets a
 
 @st.cache_data(show_spinner=False)
 def view_options() -> Options:
-    communes = {e: frozenset(ui.communes(e)["code"]) for e in EDITIONS}
-    return build_options(
-        ui.indicators(),
-        ui.values(True),
-        communes,
-        editions=tuple(EDITIONS),
-        layers=tuple(CATEGORIES),
-        schemes=tuple(SCHEMES),
-        basemaps=tuple(BASEMAPS),
-        default_indicator="model_villages",
-        default_edition=DEFAULT_EDITION,
-        default_layers=DEFAULT_LAYERS,
-    )
+    return shipped_options()
 
 
 def breaks_text(breaks: tuple[float, ...] | None) -> str:

@@ -293,3 +293,25 @@ def build_options(indicators: Mapping, values, communes: Mapping[str, frozenset[
         if i.map
     }
     return Options(indicators=inds, communes=communes, **defaults)
+
+
+def shipped_options() -> Options:
+    """Options for the shipped data (the map page's indicators, editions, layers, schemes, base maps)."""
+    from . import load
+    from .classify import SCHEMES
+    from .editions import DEFAULT_EDITION, EDITIONS
+    from .mapview import BASEMAPS, DEFAULT_LAYERS
+    from .projects import CATEGORIES
+
+    return build_options(
+        load.load_indicators(),
+        load.load_values(True),
+        {e: frozenset(load.load_communes(e)["code"]) for e in EDITIONS},
+        editions=tuple(EDITIONS),
+        layers=tuple(CATEGORIES),
+        schemes=tuple(SCHEMES),
+        basemaps=tuple(BASEMAPS),
+        default_indicator="model_villages",
+        default_edition=DEFAULT_EDITION,
+        default_layers=DEFAULT_LAYERS,
+    )

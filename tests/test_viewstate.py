@@ -4,29 +4,14 @@ from dataclasses import replace
 
 import pytest
 
-from ktxh_geo import load
-from ktxh_geo.classify import SCHEMES
-from ktxh_geo.editions import DEFAULT_EDITION, EDITIONS
-from ktxh_geo.mapview import BASEMAPS, DEFAULT_LAYERS
+from ktxh_geo.mapview import DEFAULT_LAYERS
 from ktxh_geo.projects import CATEGORIES
-from ktxh_geo.viewstate import ViewState, build_options
+from ktxh_geo.viewstate import ViewState, shipped_options
 
 
 @pytest.fixture(scope="module")
 def opts():
-    communes = {e: frozenset(load.load_communes(e)["code"]) for e in EDITIONS}
-    return build_options(
-        load.load_indicators(),
-        load.load_values(True),
-        communes,
-        editions=tuple(EDITIONS),
-        layers=tuple(CATEGORIES),
-        schemes=tuple(SCHEMES),
-        basemaps=tuple(BASEMAPS),
-        default_indicator="model_villages",
-        default_edition=DEFAULT_EDITION,
-        default_layers=DEFAULT_LAYERS,
-    )
+    return shipped_options()
 
 
 def test_empty_params_give_defaults_without_notices(opts):
