@@ -1,10 +1,15 @@
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Tests never see a developer's own var/ store (entered figures, edited locations, slides):
+# every test run, and every app server it starts, uses a fresh state directory.
+os.environ["KTXH_STATE_DIR"] = tempfile.mkdtemp(prefix="ktxh-test-state-")
 
 from ktxh_geo import load  # noqa: E402
 
