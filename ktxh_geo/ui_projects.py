@@ -215,7 +215,7 @@ def edit_panel(projects, communes, outline) -> Point | None:
             return None
         st.session_state[FLASH] = f"Đã lưu vị trí mới của “{row['name']}” (người sửa: {who.strip()})."
         st.rerun()
-    moved = geom is None or geom.geom_type != "Point" or geom.distance(pv.point) > 1e-6
+    moved = geom is None or start.distance(pv.point) > 1e-6
     return pv.point if moved else None
 
 
