@@ -280,4 +280,19 @@ def history_panel() -> None:
     if hist.empty:
         st.caption("Chưa có thay đổi nào được lưu.")
         return
-    st.dataframe(hist.iloc[::-1], hide_index=True, width="stretch", key="du_an_history")
+    labels = {
+        "changed_at_utc": "Thời điểm (UTC)",
+        "who": "Người sửa",
+        "id": "Mã",
+        "action": "Thao tác",
+        "input": "Dữ liệu nhập",
+        "previous_precision": "Độ chính xác cũ",
+        "previous_geometry_wkt": "Vị trí cũ (WKT)",
+        "new_precision": "Độ chính xác mới",
+        "new_geometry_wkt": "Vị trí mới (WKT)",
+        "note": "Ghi chú",
+    }
+    actions = {"set_point": "Đặt điểm", "upload_footprint": "Tải lên ranh giới"}
+    shown = hist.iloc[::-1].assign(action=hist["action"].map(actions).fillna(hist["action"]))
+    st.caption(f"{len(hist)} thay đổi, mới nhất trước. Giá trị cũ được giữ lại; tệp lịch sử chỉ được ghi thêm.")
+    st.dataframe(shown.rename(columns=labels), hide_index=True, width="stretch", key="du_an_history")

@@ -97,6 +97,10 @@ def test_edit_with_preview_who_and_history(at, tmp_path):
     hist = read_history(tmp_path)
     assert list(hist["who"]) == ["Cán bộ A"] and hist.at[0, "previous_geometry_wkt"] == "POINT (106.166337 21.444415)"
     assert "ccn_tan_soi" not in set(at.dataframe[1].value["Mã"])  # now exact, in its commune
+    shown = [df.value for df in at.dataframe if "Người sửa" in df.value.columns][0]
+    assert (
+        shown.iloc[0]["Thao tác"] == "Đặt điểm" and shown.iloc[0]["Vị trí cũ (WKT)"] == "POINT (106.166337 21.444415)"
+    )
 
 
 def test_vn2000_input_outside_district_is_refused(at):
