@@ -35,7 +35,26 @@ def use_local_leaflet(m: folium.Map, base_url: str = STATIC_URL) -> folium.Map:
     """Point the map's only script and stylesheet at the vendored Leaflet."""
     m.default_js = [("leaflet", f"{base_url}/leaflet.js")]
     m.default_css = [("leaflet_css", f"{base_url}/leaflet.css")]
+    m.add_child(_IconPath(f"{base_url}/images/"))
     return m
+
+
+class _IconPath(MacroElement):
+    """Tell Leaflet where its marker images are: its guess from the stylesheet URL drops a "/" inside
+    the streamlit-folium iframe (404 on .../leaflet-1.9.4marker-icon.png for every marker)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.Icon.Default.imagePath = {{ this.path|tojson }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, path: str):
+        super().__init__()
+        self._name = "IconPath"
+        self.path = path
 
 
 class _Control(MacroElement):

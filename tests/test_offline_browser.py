@@ -99,6 +99,8 @@ def test_every_page_renders_offline(guarded_server, spec):
     with offline_page() as page:
         failed: list[str] = []
         page.on("requestfailed", lambda r: failed.append(r.url))
+        missing: list[str] = []  # the app's own assets that are not there (vendored file missing, bad path)
+        page.on("response", lambda r: r.status >= 400 and "/app/static/" in r.url and missing.append(r.url))
         page.goto(url + "/" + ("" if spec["default"] else spec["url_path"]))
         wait_until_run_finished(page)
         assert page.locator("[data-testid='stException']").count() == 0, page.locator(
@@ -120,6 +122,7 @@ def test_every_page_renders_offline(guarded_server, spec):
         page.wait_for_timeout(1500)  # late requests (fonts, tiles, telemetry) would show up here
         assert page.blocked == [], page.blocked
         assert not [u for u in failed if not u.startswith(url)], failed
+        assert missing == []
     assert log.read_text(encoding="utf-8") == "", "server made outbound calls"
 
 
