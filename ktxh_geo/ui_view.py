@@ -126,7 +126,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 [data-testid="stAppViewContainer"] > section, .stMain { padding: 0 !important; }
 iframe[title*="streamlit_folium"] { position: fixed !important; inset: 0; z-index: 990;
   height: 100vh !important; width: 100vw !important; display: block; }
-.st-key-ktxh_slidebar { position: fixed; left: 50%; transform: translateX(-50%); bottom: 12px; z-index: 1000;
+.st-key-ktxh_slidebar { position: fixed; left: 12px; bottom: 40px; z-index: 1000;
   width: auto !important;
   background: rgba(255,255,255,.92); border-radius: 6px; padding: 4px 8px; box-shadow: 0 1px 6px rgba(0,0,0,.35); }
 .st-key-ktxh_slidebar p { font-size: 18px; }
