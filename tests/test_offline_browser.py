@@ -117,8 +117,15 @@ def test_every_page_renders_offline(guarded_server, spec):
         # Charts (Vega, bundled with Streamlit) draw offline too.
         for chart in page.locator("[data-testid='stVegaLiteChart']").all():
             chart.locator("canvas, svg").first.wait_for(timeout=30_000)
-        # Material icons come from Streamlit's own bundle: the icon font is loaded, not a box of text.
-        assert page.evaluate("document.fonts.check('24px \"Material Symbols Rounded\"')")
+        # Material icons come from Streamlit's own bundle: the icon font loaded and each nav icon is one glyph,
+        # not its name as text (without the font, "bar_chart" overflows its 16 px box: scrollWidth 40+).
+        icons = page.locator("[data-testid='stSidebarNav'] [data-testid='stIconMaterial']")
+        assert icons.count() == len(PAGES)
+        page.wait_for_function("document.fonts.status === 'loaded'", timeout=30_000)
+        statuses = page.evaluate("[...document.fonts].filter(f => f.family.includes('Material')).map(f => f.status)")
+        assert statuses and set(statuses) == {"loaded"}, statuses
+        widths = icons.evaluate_all("els => els.map(e => e.scrollWidth)")
+        assert all(0 < w <= 24 for w in widths), widths
         page.wait_for_timeout(1500)  # late requests (fonts, tiles, telemetry) would show up here
         assert page.blocked == [], page.blocked
         assert not [u for u in failed if not u.startswith(url)], failed
