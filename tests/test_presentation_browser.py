@@ -86,6 +86,11 @@ def test_keyboard_steps_through_slides(server):
         assert back == second and "slide=1" in page.url
         page.keyboard.press("ArrowLeft")
         assert wait_for_legend_title(page, back) == first and "slide=0" in page.url
+        # the clicker still works when the map (its own iframe) has the focus
+        page.mouse.click(1100, 120)
+        page.keyboard.press("PageDown")
+        assert wait_for_legend_title(page, first) == second and "slide=1" in page.url
+        page.locator(".st-key-ktxh_slidebar").get_by_text("Tình trạng nông thôn mới năm 2023").click()  # focus: page
         page.keyboard.press("Escape")  # leave presentation mode
         page.locator("[data-testid='stSidebar']").wait_for(state="visible", timeout=60_000)
         page.wait_for_function("!location.search.includes('present=1')", timeout=30_000)
