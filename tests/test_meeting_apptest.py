@@ -215,3 +215,12 @@ def test_every_page_survives_stale_and_unknown_params(spec):
     params = {"indicator": "removed_indicator", "year": "abc", "edition": "1999", "commune": "00000", "zzz": "1"}
     at = _open(None if spec["default"] else spec["path"], params)
     assert not at.exception
+
+
+def test_empty_user_deck_and_out_of_range_slide_do_not_raise(tmp_path, monkeypatch):
+    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+    (tmp_path / "slides.json").write_text('{"slides": []}', encoding="utf-8")
+    at = _open("views/ban_do.py", {"present": "1", "slide": "7"})
+    assert at.button(key="slide_next").disabled
+    at.button(key="slide_prev").click().run()
+    assert not at.exception

@@ -29,6 +29,8 @@ deck, deck_error = slides.load_deck()
 
 def _go_to_slide(index: int) -> None:
     """Button callback: show slide ``index`` (the URL changes; the next run pushes it into the widgets)."""
+    if not deck:  # a user deck with no slides
+        return
     index = max(0, min(index, len(deck) - 1))
     present = st.session_state.get(W["present"], False)
     st.query_params.from_dict(slides.slide_params(deck[index], index, present))
