@@ -167,7 +167,7 @@ def container(old_code: str, edition: str, all_versions: tuple[UnitVersion, ...]
 
 
 def _split_qualifier(query: str) -> tuple[str, str]:
-    """"Hồng Kỳ (Sóc Sơn)" / "Đồng Tiến, Hiệp Hòa" → (name, qualifier)."""
+    """ "Hồng Kỳ (Sóc Sơn)" / "Đồng Tiến, Hiệp Hòa" → (name, qualifier)."""
     parts = re.split(r"[,(\-–]", query, maxsplit=1)
     name = parts[0]
     rest = parts[1] if len(parts) > 1 else ""
@@ -228,9 +228,7 @@ def lineage(old_code: str, all_versions: tuple[UnitVersion, ...] | None = None) 
     return Lineage(old, container(old_code, "2025-h1", all_versions), container(old_code, "2025", all_versions))
 
 
-def predecessors(
-    code: str, edition: str, all_versions: tuple[UnitVersion, ...] | None = None
-) -> list[UnitVersion]:
+def predecessors(code: str, edition: str, all_versions: tuple[UnitVersion, ...] | None = None) -> list[UnitVersion]:
     """The 2020–2024 units that make up unit ``code`` of ``edition`` (empty if no such unit)."""
     all_versions = all_versions or versions()
     by_code = {v.code: v for v in edition_units(edition, all_versions)}

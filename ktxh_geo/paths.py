@@ -18,5 +18,14 @@ def data_dir() -> Path:
     return Path(os.environ.get("KTXH_DATA_DIR", ROOT / "data"))
 
 
+def state_dir() -> Path:
+    """Writable folder for what users change at run time: entered figures, edited locations, slides.
+
+    Env ``KTXH_STATE_DIR`` overrides; the default ``var/`` in the project is git-ignored. Shipped files
+    in data/ and geo/ are never written at run time.
+    """
+    return Path(os.environ.get("KTXH_STATE_DIR", ROOT / "var"))
+
+
 STATIC_DIR = ROOT / "static"
 LEAFLET_DIR = STATIC_DIR / "vendor" / "leaflet-1.9.4"

@@ -30,7 +30,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from .load import WGS84, load_outline, load_projects
-from .paths import ROOT
+from .paths import state_dir
 from .projects import PRECISION_LABELS
 from .text import format_number
 
@@ -68,11 +68,6 @@ HISTORY_COLUMNS = [
 
 class LocationError(ValueError):
     """A location that cannot be accepted; the message is Vietnamese and meant for the planner."""
-
-
-def state_dir() -> Path:
-    """Writable folder for edits (env ``KTXH_STATE_DIR``; default ``var/`` in the repository, git-ignored)."""
-    return Path(os.environ.get("KTXH_STATE_DIR", ROOT / "var"))
 
 
 _TO_WGS84 = Transformer.from_crs(VN2000_BAC_GIANG, WGS84, always_xy=True)

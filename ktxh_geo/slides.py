@@ -9,11 +9,10 @@ starts as a copy of the shipped deck. A broken user deck is reported and left un
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import ROOT, data_dir
+from .paths import data_dir, state_dir
 
 DECK_FILE = "slides.json"
 
@@ -22,11 +21,6 @@ DECK_FILE = "slides.json"
 class Slide:
     title: str
     params: dict[str, str]
-
-
-def state_dir() -> Path:
-    """Writable folder for user state (env ``KTXH_STATE_DIR``, default ./var/)."""
-    return Path(os.environ.get("KTXH_STATE_DIR", ROOT / "var"))
 
 
 def shipped_deck_path() -> Path:

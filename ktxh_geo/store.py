@@ -8,7 +8,6 @@ version intact. Reading never creates or modifies the file.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterable
 from contextlib import closing
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .paths import ROOT
+from .paths import state_dir
 
 STORE_FILE = "ktxh_store.sqlite"
 KEY = ("indicator_id", "code", "edition", "year")
@@ -84,11 +83,6 @@ class Cell:
     @property
     def empty(self) -> bool:
         return self.value is None and not self.value_text
-
-
-def state_dir() -> Path:
-    """Folder of the app's mutable state (env ``KTXH_STATE_DIR``; default ./var/ in the project, git-ignored)."""
-    return Path(os.environ.get("KTXH_STATE_DIR", ROOT / "var"))
 
 
 def store_path() -> Path:
