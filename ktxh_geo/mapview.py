@@ -18,9 +18,7 @@ from jinja2 import Template
 
 from .classify import Classification, LegendItem
 from .join import ILLUSTRATIVE_MARK, STATUS_LABELS
-from .projects import CATEGORIES, CATEGORY_COLORS, PRECISION_LABELS, layer_objects
-from .projects import STATUS_LABELS as PROJECT_STATUS
-from .text import format_number
+from .projects import CATEGORIES, CATEGORY_COLORS, layer_objects, object_html
 
 LEAFLET_VERSION = "1.9.4"
 STATIC_URL = f"/app/static/vendor/leaflet-{LEAFLET_VERSION}"
@@ -394,36 +392,35 @@ def build_map(
 
 
 def _add_object_layer(m: folium.Map, objects: gpd.GeoDataFrame, category: str) -> None:
+    """One toggleable group per category; approximate locations dashed and hollow, footprints as outlines."""
     group = folium.FeatureGroup(name=CATEGORIES[category])
     color = CATEGORY_COLORS[category]
-    for row in objects.itertuples():
-        approx = row.location_precision != "exact"
-        lines = [
-            f"<b>{html.escape(row.name)}</b>",
-            html.escape(CATEGORIES[row.category]),
-            f"Trạng thái: {html.escape(PROJECT_STATUS.get(row.status, row.status))}",
-        ]
-        if row.area_ha == row.area_ha:  # not NaN
-            lines.append(f"Diện tích: {format_number(row.area_ha, 2)} ha")
-        if row.capital_bn == row.capital_bn:
-            lines.append(f"Vốn đầu tư: {format_number(row.capital_bn, 3)} tỷ đồng")
-        if row.investor:
-            lines.append(f"Nhà đầu tư: {html.escape(row.investor)}")
-        if row.decision_no:
-            lines.append(f"Quyết định: {html.escape(row.decision_no)} ngày {html.escape(row.decision_date)}")
-        lines.append(f"<i>{html.escape(PRECISION_LABELS.get(row.location_precision, ''))}</i>")
-        lines.append(f"Nguồn: {html.escape(row.source)}")
-        folium.CircleMarker(
-            [row.geometry.y, row.geometry.x],
-            radius=8,
-            color=color,
-            weight=2.5,
-            dash_array="4 3" if approx else None,
-            fill=True,
-            fill_color=color,
-            fill_opacity=0.25 if approx else 0.8,
-            tooltip="<br>".join(lines),
-        ).add_to(group)
+    for row in objects.to_dict("records"):
+        approx = row["location_precision"] != "exact"
+        geom = row["geometry"]
+        if geom.geom_type == "Point":
+            layer = folium.CircleMarker(
+                [geom.y, geom.x],
+                radius=8,
+                color=color,
+                weight=2.5,
+                dash_array="4 3" if approx else None,
+                fill=True,
+                fill_color=color,
+                fill_opacity=0.25 if approx else 0.8,
+            )
+        else:
+            layer = folium.GeoJson(
+                gpd.GeoSeries([geom], crs="EPSG:4326").__geo_interface__,
+                style_function=lambda f, c=color, a=approx: {
+                    "color": c,
+                    "weight": 2.5,
+                    "dashArray": "4 3" if a else None,
+                    "fillOpacity": 0.3,
+                },
+            )
+        layer.add_child(folium.Tooltip(object_html(row)))
+        layer.add_to(group)
     group.add_to(m)
 
 

@@ -18,8 +18,7 @@ from jinja2 import Template
 from shapely.geometry import Point
 
 from .mapview import CSS, STATIC_URL, use_local_leaflet
-from .projects import CATEGORIES, CATEGORY_COLORS, PRECISION_LABELS, STATUS_LABELS
-from .text import format_number
+from .projects import CATEGORY_COLORS, object_html
 
 UTM48N = "EPSG:32648"
 SELECTED_COLOR = "#0050ff"
@@ -46,25 +45,6 @@ class _Popup(MacroElement):
         self._name = "Popup"
         self.html_json = json.dumps(html_text, ensure_ascii=False).replace("</", "<\\/")
         self.show = show
-
-
-def popup_html(row) -> str:
-    """The object's popup: name, category, status, figures, location precision and source."""
-    lines = [
-        f'<b class="ktxh-obj-name">{html.escape(row["name"])}</b>',
-        html.escape(CATEGORIES.get(row["category"], row["category"])),
-        f"Mã: {html.escape(row['id'])}",
-        f"Trạng thái: {html.escape(STATUS_LABELS.get(row['status'], row['status']))}",
-    ]
-    if row["area_ha"] == row["area_ha"]:
-        lines.append(f"Diện tích: {format_number(row['area_ha'], 2)} ha")
-    if row["capital_bn"] == row["capital_bn"]:
-        lines.append(f"Vốn đầu tư: {format_number(row['capital_bn'], 3)} tỷ đồng")
-    if row["investor"]:
-        lines.append(f"Nhà đầu tư: {html.escape(row['investor'])}")
-    lines.append(f"<i>{html.escape(PRECISION_LABELS.get(row['location_precision'], ''))}</i>")
-    lines.append(f"Nguồn: {html.escape(row['source'])}")
-    return "<br>".join(lines)
 
 
 def selection_bounds(geometry, pad_m: float = ZOOM_PAD_M) -> tuple[float, float, float, float]:
@@ -109,7 +89,7 @@ def build_project_map(
         is_sel = row["id"] == selected
         color = SELECTED_COLOR if is_sel else CATEGORY_COLORS.get(row["category"], "#333")
         approx = row["location_precision"] != "exact"
-        popup = _Popup(popup_html(row), show=is_sel)
+        popup = _Popup(object_html(row), show=is_sel)
         for part in shapely.get_parts(row["geometry"]):
             if part.geom_type == "Point":
                 layer = folium.CircleMarker(

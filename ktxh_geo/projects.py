@@ -6,12 +6,16 @@ point inside that commune and flagged ``location_precision = "commune"`` (approx
 
 from __future__ import annotations
 
+import html
 import math
+from collections.abc import Mapping
 
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import MultiPoint, Point
 from shapely.ops import polylabel
+
+from .text import format_number as _number
 
 UTM48N = "EPSG:32648"
 CATEGORIES = {
@@ -91,6 +95,30 @@ def _slot_point(poly, k: int, n: int) -> Point:
             return p
         radius /= 2
     return anchor
+
+
+def object_html(row: Mapping) -> str:
+    """Tooltip/popup HTML of one object: name, category, id, status, figures, decision, location, source.
+
+    Every value is escaped: names and notes may come from users (tooltips and popups are HTML).
+    """
+    lines = [
+        f'<b class="ktxh-obj-name">{html.escape(row["name"])}</b>',
+        html.escape(CATEGORIES.get(row["category"], row["category"])),
+        f"Mã: {html.escape(row['id'])}",
+        f"Trạng thái: {html.escape(STATUS_LABELS.get(row['status'], row['status']))}",
+    ]
+    if row["area_ha"] == row["area_ha"]:  # not NaN
+        lines.append(f"Diện tích: {_number(row['area_ha'], 2)} ha")
+    if row["capital_bn"] == row["capital_bn"]:
+        lines.append(f"Vốn đầu tư: {_number(row['capital_bn'], 3)} tỷ đồng")
+    if row["investor"]:
+        lines.append(f"Nhà đầu tư: {html.escape(row['investor'])}")
+    if row.get("decision_no"):
+        lines.append(f"Quyết định: {html.escape(row['decision_no'])} ngày {html.escape(row['decision_date'])}")
+    lines.append(f"<i>{html.escape(PRECISION_LABELS.get(row['location_precision'], ''))}</i>")
+    lines.append(f"Nguồn: {html.escape(row['source'])}")
+    return "<br>".join(lines)
 
 
 def layer_objects(projects: gpd.GeoDataFrame, categories: list[str]) -> gpd.GeoDataFrame:

@@ -50,9 +50,20 @@ def units() -> pd.DataFrame:
     return load.load_units()
 
 
-@st.cache_data(show_spinner=False)
 def projects() -> gpd.GeoDataFrame:
-    return load.load_projects()
+    """The project register with the planners' saved location edits (cache keyed on the edits file)."""
+    from .paths import state_dir
+    from .register_store import EDITS_FILE
+
+    edits = state_dir() / EDITS_FILE
+    return _projects(edits.stat().st_mtime_ns if edits.exists() else 0)
+
+
+@st.cache_data(show_spinner=False)
+def _projects(edits_stamp: int) -> gpd.GeoDataFrame:
+    from .register_store import load_register
+
+    return load_register()
 
 
 @st.cache_data(show_spinner=False)

@@ -1,9 +1,12 @@
 import re
+from pathlib import Path
 
 from ktxh_geo import load
 from ktxh_geo.classify import classify
 from ktxh_geo.join import ILLUSTRATIVE_MARK, join_indicator
 from ktxh_geo.mapview import build_map, geojson_codes, legend_html
+
+ROOT_APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
 def _map(indicators, values, communes, ind_id="poverty_rate", **kw):
@@ -57,3 +60,35 @@ def test_legend_html_escapes_and_lists_classes(indicators, values, communes):
     text = legend_html(cls, ["village"], ["<script>x</script>"])
     assert "<script>x" not in text and "&lt;script&gt;" in text
     assert text.count('class="row"') == len(cls.legend) + 1
+
+
+def test_saved_footprint_and_point_appear_on_the_thematic_map(indicators, values, communes, tmp_path, monkeypatch):
+    """A planner's saved location (register_store) is what the map page draws: exact point, footprint outline."""
+    import json as _json
+
+    from shapely.geometry import Point, box
+    from streamlit.testing.v1 import AppTest
+
+    from ktxh_geo import register_store
+
+    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+    register_store.save_location("ccn_tan_soi", Point(106.1701, 21.4452), "Kiểm thử", action="test", input_text="")
+    footprint = box(106.2600, 21.4750, 106.2620, 21.4770)
+    register_store.save_location("ccn_dong_son", footprint, "Kiểm thử", action="test", input_text="")
+
+    projects = register_store.load_register()
+    joined = join_indicator(communes, values, indicators["model_villages"], 2023)
+    m = build_map(
+        joined, classify(joined, indicators["model_villages"]), load.load_outline(), projects, layers=["cluster"]
+    )
+    html = m.get_root().render()
+    assert "[21.4452, 106.1701]" in html  # the exact point, drawn solid
+    assert "106.262" in html and '"type": "Polygon"' in html  # the footprint outline
+    assert "Vị trí chính xác" in html
+
+    at = AppTest.from_file(str(ROOT_APP), default_timeout=60)
+    at.run()
+    at.switch_page("views/ban_do.py")
+    at.run()
+    comp = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")][0]
+    assert "[21.4452, 106.1701]" in _json.loads(comp.proto.json_args)["script"]
