@@ -384,8 +384,8 @@ def build_map(
         bounds = [[fit[1], fit[0]], [fit[3], fit[2]]]
         if presentation:  # keep the district clear of the large title (top) and legend (right)
             m.fit_bounds(bounds, padding_top_left=(10, 150), padding_bottom_right=(440, 60))
-        else:
-            m.fit_bounds(bounds, padding=(10, 10))
+        else:  # keep the district clear of the legend (bottom right)
+            m.fit_bounds(bounds, padding_top_left=(10, 10), padding_bottom_right=(250, 10))
     if sync_url:
         m.add_child(_UrlSync())
     return m

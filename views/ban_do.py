@@ -119,7 +119,8 @@ with st.container(key="ktxh_slidebar", horizontal=True, vertical_alignment="cent
 joined, classification = ui.thematic(ind_id, year, edition, illustrative, scheme, k, breaks)
 edition_label = EDITIONS[edition].label
 title = f"{ind.name} năm {year} — huyện Yên Thế (đơn vị hành chính {edition_label})"
-map_title = f"{ind.name} năm {year} — huyện Yên Thế" if present and edition == "2020-2024" else title
+# The page heading carries the title in normal mode; the map shows it only when presenting (no heading then).
+map_title = (f"{ind.name} năm {year} — huyện Yên Thế" if edition == "2020-2024" else title) if present else None
 state = ViewState(
     indicator=ind_id,
     year=year,
@@ -148,7 +149,7 @@ if "derived_rule" in joined and joined["derived_rule"].ne("").any():
 
 
 @st.fragment
-def map_panel(state: ViewState, title: str, joined, classification) -> None:
+def map_panel(state: ViewState, title: str | None, joined, classification) -> None:
     """Search, map and the selected commune's value: choosing a commune reruns only this part."""
     communes = ui.communes(state.edition)
     selected = None
