@@ -5,6 +5,7 @@ Lives in a ui* module because it imports Streamlit (the rest of ktxh_geo stays S
 
 from __future__ import annotations
 
+import logging
 import statistics
 import time
 
@@ -15,6 +16,8 @@ def page_rerun_ms(page: str = "views/ban_do.py", repeat: int = 20, params: dict[
     """Median time of ``repeat`` reruns of ``page`` after one warm-up run (caches filled, as in a session)."""
     from streamlit.testing.v1 import AppTest
 
+    # AppTest runs "bare": Streamlit warns once about a missing ScriptRunContext; keep the bench output clean.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     at.switch_page(page)
