@@ -240,6 +240,21 @@ def _known_bounds(layer: folium.GeoJson, gdf: gpd.GeoDataFrame) -> folium.GeoJso
     return layer
 
 
+def offline_map(bounds, asset_base: str = STATIC_URL, extra_css: str = "", height: str = "100%") -> folium.Map:
+    """An empty map centred on ``bounds`` (minx, miny, maxx, maxy): no tiles, vendored Leaflet, our CSS."""
+    minx, miny, maxx, maxy = bounds
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=11,
+        tiles=None,
+        height=height,
+        zoom_snap=0.25,
+    )
+    use_local_leaflet(m, asset_base)
+    m.get_root().header.add_child(folium.Element(f"<style>{CSS}{extra_css}</style>"))
+    return m
+
+
 def legend_html(classification: Classification, layers: list[str], sources: list[str]) -> str:
     """The legend as HTML: every class with its range, the no-data class, layers, sources."""
     rows = [f"<h4>{html.escape(classification.title)}</h4>"]
@@ -286,17 +301,8 @@ def build_map(
     mirrors the live centre/zoom into the parent page's URL (no Streamlit rerun), so the address bar
     always holds a link to exactly this view.
     """
-    minx, miny, maxx, maxy = outline.total_bounds
-    m = folium.Map(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2],
-        zoom_start=11,
-        tiles=None,
-        height=height,
-        zoom_snap=0.25,
-    )
-    use_local_leaflet(m, asset_base)
+    m = offline_map(outline.total_bounds, asset_base, height=height)
     m.add_child(_MetricScale())
-    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"))
     pc = " ktxh-present" if presentation else ""
     if presentation:
         m.get_root().header.add_child(folium.Element(f"<style>{PRESENT_CSS}</style>"))

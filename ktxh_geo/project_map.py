@@ -17,7 +17,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import Point
 
-from .mapview import CSS, STATIC_URL, use_local_leaflet
+from .mapview import STATIC_URL, offline_map
 from .projects import CATEGORY_COLORS, object_html
 
 UTM48N = "EPSG:32648"
@@ -66,10 +66,7 @@ def build_project_map(
     ``preview`` (WGS84) is an unsaved point from the location editor, drawn as a red cross-hair marker and
     included in the view, so the planner sees where the typed coordinates land before saving.
     """
-    minx, miny, maxx, maxy = outline.total_bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=11, tiles=None, zoom_snap=0.25)
-    use_local_leaflet(m, asset_base)
-    m.get_root().header.add_child(folium.Element(f"<style>{CSS}{POPUP_CSS}</style>"))
+    m = offline_map(outline.total_bounds, asset_base, extra_css=POPUP_CSS)
     folium.GeoJson(
         communes[["code", "full_name", "geometry"]],
         name="Xã, thị trấn",

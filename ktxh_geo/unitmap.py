@@ -8,7 +8,7 @@ import folium
 import geopandas as gpd
 
 from .crosswalk import UnitVersion, container, edition_units
-from .mapview import CSS, STATIC_URL, _Control, use_local_leaflet
+from .mapview import STATIC_URL, _Control, offline_map
 
 # Qualitative ColorBrewer "Set2" (colour-blind friendly), one colour per 2025 commune.
 COLORS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854"]
@@ -33,9 +33,7 @@ def history_map(
     ]
     data["fill"] = data["new_code"].map(color)
     minx, miny, maxx, maxy = new.total_bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=11, tiles=None, zoom_snap=0.25)
-    use_local_leaflet(m, asset_base)
-    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"))
+    m = offline_map(new.total_bounds, asset_base)
     folium.GeoJson(
         data,
         name="Đơn vị 2020–2024",
