@@ -9,6 +9,9 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import Forbidden
 
 ALGORITHM = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 600_000
@@ -42,3 +45,36 @@ def check_editor(name: str, password: str, editors: Mapping[str, str]) -> bool:
         verify_password(password or "", hash_password("x", 1_000, "00"))  # similar work for unknown names
         return False
     return verify_password(password or "", str(encoded))
+
+
+# ---------------------------------------------------------------- the signed-in identity
+
+_SIGNED = object()  # only this module's constructors set it: a typed name can never pass as an editor
+
+
+@dataclass(frozen=True)
+class Editor:
+    """A signed-in editor: the identity recorded with every write (never a typed name).
+
+    Build one only with ``signed_in`` after the password or the OIDC provider has confirmed who it is;
+    every function that writes calls ``require_editor`` first.
+    """
+
+    name: str
+    method: str  # "password", "oidc" or "cli"
+    _proof: object = field(default=None, repr=False, compare=False)
+
+
+def signed_in(name: str, method: str) -> Editor:
+    """The identity of someone whose credentials were just checked (by ``check_editor`` or OIDC)."""
+    name = (name or "").strip()
+    if not name or method not in ("password", "oidc", "cli"):
+        raise Forbidden("Không xác định được người biên tập đã đăng nhập.")
+    return Editor(name, method, _SIGNED)
+
+
+def require_editor(editor: object) -> Editor:
+    """Refuse a write unless ``editor`` is a signed-in Editor (raises ``Forbidden``; nothing is written)."""
+    if not isinstance(editor, Editor) or editor._proof is not _SIGNED or not editor.name:
+        raise Forbidden("Cần đăng nhập với quyền biên tập để lưu thay đổi; không có gì được ghi.")
+    return editor
