@@ -6,9 +6,9 @@ point inside that commune and flagged ``location_precision = "commune"`` (approx
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping
+from datetime import date
 
 import geopandas as gpd
 import pandas as pd
@@ -97,28 +97,38 @@ def _slot_point(poly, k: int, n: int) -> Point:
     return anchor
 
 
-def object_html(row: Mapping) -> str:
-    """Tooltip/popup HTML of one object: name, category, id, status, figures, decision, location, source.
+def object_rows(row: Mapping) -> list[list[str]]:
+    """Tooltip/popup content of one object as [label, text, css class] rows: name, category, id, status,
+    figures, decision, location, source.
 
-    Every value is escaped: names and notes may come from users (tooltips and popups are HTML).
+    Plain text, never HTML: names and notes may come from users, so the map's script puts each row into
+    the page with ``textContent``.
     """
-    lines = [
-        f'<b class="ktxh-obj-name">{html.escape(row["name"])}</b>',
-        html.escape(CATEGORIES.get(row["category"], row["category"])),
-        f"Mã: {html.escape(row['id'])}",
-        f"Trạng thái: {html.escape(STATUS_LABELS.get(row['status'], row['status']))}",
+    rows = [
+        ["", str(row["name"]), "ktxh-obj-name"],
+        ["", CATEGORIES.get(row["category"], str(row["category"])), ""],
+        ["Mã", str(row["id"]), ""],
+        ["Trạng thái", STATUS_LABELS.get(row["status"], str(row["status"])), ""],
     ]
     if row["area_ha"] == row["area_ha"]:  # not NaN
-        lines.append(f"Diện tích: {_number(row['area_ha'], 2)} ha")
+        rows.append(["Diện tích", f"{_number(row['area_ha'], 2)} ha", ""])
     if row["capital_bn"] == row["capital_bn"]:
-        lines.append(f"Vốn đầu tư: {_number(row['capital_bn'], 3)} tỷ đồng")
+        rows.append(["Vốn đầu tư", f"{_number(row['capital_bn'], 3)} tỷ đồng", ""])
     if row["investor"]:
-        lines.append(f"Nhà đầu tư: {html.escape(row['investor'])}")
+        rows.append(["Nhà đầu tư", str(row["investor"]), ""])
     if row.get("decision_no"):
-        lines.append(f"Quyết định: {html.escape(row['decision_no'])} ngày {html.escape(row['decision_date'])}")
-    lines.append(f"<i>{html.escape(PRECISION_LABELS.get(row['location_precision'], ''))}</i>")
-    lines.append(f"Nguồn: {html.escape(row['source'])}")
-    return "<br>".join(lines)
+        rows.append(["Quyết định", f"{row['decision_no']} ngày {_date_vn(row['decision_date'])}", ""])
+    rows.append(["", PRECISION_LABELS.get(row["location_precision"], ""), "ktxh-precision"])
+    rows.append(["Nguồn", str(row["source"]), ""])
+    return rows
+
+
+def _date_vn(text: str) -> str:
+    """ "2022-10-20" → "20/10/2022"; other text unchanged."""
+    try:
+        return date.fromisoformat(str(text).strip()[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(text)
 
 
 def layer_objects(projects: gpd.GeoDataFrame, categories: list[str]) -> gpd.GeoDataFrame:

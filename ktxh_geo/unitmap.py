@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
-
 import folium
 import geopandas as gpd
 
 from .crosswalk import UnitVersion, container, edition_units
-from .mapview import STATIC_URL, _Control, offline_map
+from .escape import html_text
+from .mapview import STATIC_URL, Call, control, geo_layer, offline_map
 
 # Qualitative ColorBrewer "Set2" (colour-blind friendly), one colour per 2025 commune.
 COLORS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854"]
@@ -34,53 +33,46 @@ def history_map(
     data["fill"] = data["new_code"].map(color)
     minx, miny, maxx, maxy = new.total_bounds
     m = offline_map(new.total_bounds, asset_base)
-    folium.GeoJson(
-        data,
-        name="Đơn vị 2020–2024",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.8,
-            "color": "#555",
-            "weight": 1,
-        },
-        highlight_function=lambda f: {"weight": 3, "color": "#000"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["full_name", "code", "h1_name", "new_name", "new_code"],
-            aliases=["Đơn vị 2020–2024", "Mã", "01/01–30/6/2025", "Từ 01/7/2025", "Mã mới"],
-            sticky=True,
-        ),
-    ).add_to(m)
-    folium.GeoJson(
-        new[["code", "full_name", "geometry"]],
-        name="Xã mới (từ 01/7/2025)",
-        style_function=lambda f: {"fill": False, "color": "#111", "weight": 3.5},
-        interactive=False,
-    ).add_to(m)
+    tips = [
+        {
+            "code": r.code,
+            "_s": {"fillColor": r.fill},
+            "_t": [
+                ["Đơn vị 2020–2024", r.full_name, ""],
+                ["Mã", r.code, ""],
+                ["01/01–30/6/2025", r.h1_name, ""],
+                ["Từ 01/7/2025", r.new_name, ""],
+                ["Mã mới", r.new_code, ""],
+            ],
+        }
+        for r in data.itertuples()
+    ]
+    style = {"fillOpacity": 0.8, "color": "#555", "weight": 1}
+    m.add_child(geo_layer(data, tips, style=style, highlight={"weight": 3, "color": "#000"}, sticky=True))
+    m.add_child(geo_layer(new, None, interactive=False, style={"fill": False, "color": "#111", "weight": 3.5}))
     if selected:
-        folium.GeoJson(
-            data[data["code"].isin(list(selected))][["geometry"]],
-            name="Đơn vị tìm thấy",
-            style_function=lambda f: {"fill": False, "color": "#0050ff", "weight": 4},
-            interactive=False,
-        ).add_to(m)
-    for row in data.itertuples():
-        pt = row.geometry.representative_point()
-        folium.Marker(
-            [pt.y, pt.x],
-            icon=folium.DivIcon(
-                html=f'<div class="ktxh-label">{html.escape(row.full_name.replace("Xã ", ""))}</div>',
-                icon_size=(120, 16),
-                icon_anchor=(60, 8),
-            ),
-            interactive=False,
-        ).add_to(m)
+        found = data[data["code"].isin(list(selected))]
+        m.add_child(geo_layer(found, None, interactive=False, style={"fill": False, "color": "#0050ff", "weight": 4}))
+    points = data.geometry.representative_point()
+    names = [n.replace("Xã ", "") for n in data["full_name"]]
+    m.add_child(
+        Call(
+            "labels",
+            {
+                "cls": "ktxh-label",
+                "size": [120, 16],
+                "anchor": [60, 8],
+                "items": [[p.y, p.x, n] for p, n in zip(points, names, strict=True)],
+            },
+        )
+    )
     rows = ["<h4>Đơn vị 2020–2024 tô màu theo xã mới (từ 01/7/2025)</h4>"]
     rows += [
         f'<div class="row"><span class="sw" style="background-color:{color[c.code]}"></span>'
-        f"{html.escape(c.full_name)} ({c.code}) — mục {c.nq1658_item} NQ 1658</div>"
+        f"{html_text(c.full_name)} ({html_text(c.code)}) — mục {html_text(c.nq1658_item)} NQ 1658</div>"
         for c in communes
     ]
     rows.append('<div class="row"><span class="sw" style="border:3px solid #111"></span>Ranh giới xã mới</div>')
-    m.add_child(_Control("".join(rows), "bottomright", "ktxh-legend"))
+    m.add_child(control("".join(rows), "bottomright", "ktxh-legend"))
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
     return m

@@ -2,11 +2,13 @@ import re
 from pathlib import Path
 
 from ktxh_geo import load
+from ktxh_geo.auth import signed_in
 from ktxh_geo.classify import classify
 from ktxh_geo.join import ILLUSTRATIVE_MARK, join_indicator
 from ktxh_geo.mapview import build_map, geojson_codes, legend_html
 
 ROOT_APP = Path(__file__).resolve().parent.parent / "app.py"
+ED = signed_in("Kiểm thử", "password")
 
 
 def _map(indicators, values, communes, ind_id="poverty_rate", **kw):
@@ -41,7 +43,7 @@ def test_layers_drawn_as_approximate(indicators, values, communes):
     html = m.get_root().render()
     assert "Cụm công nghiệp Đông Sơn" in html and "Cụm công nghiệp Tân Sỏi" in html
     assert "chỉ biết xã" in html  # tooltip says the location is approximate
-    assert '"dashArray": "4 3"' in html
+    assert '"dashArray":"4 3"' in html
     m2, _ = _map(indicators, values, communes, layers=[])
     assert "Cụm công nghiệp Đông Sơn" not in m2.get_root().render()
 
@@ -72,9 +74,9 @@ def test_saved_footprint_and_point_appear_on_the_thematic_map(indicators, values
     from ktxh_geo import register_store
 
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-    register_store.save_location("ccn_tan_soi", Point(106.1701, 21.4452), "Kiểm thử", action="test", input_text="")
+    register_store.save_location("ccn_tan_soi", Point(106.1701, 21.4452), ED, action="test", input_text="")
     footprint = box(106.2600, 21.4750, 106.2620, 21.4770)
-    register_store.save_location("ccn_dong_son", footprint, "Kiểm thử", action="test", input_text="")
+    register_store.save_location("ccn_dong_son", footprint, ED, action="test", input_text="")
 
     projects = register_store.load_register()
     joined = join_indicator(communes, values, indicators["model_villages"], 2023)
@@ -82,8 +84,8 @@ def test_saved_footprint_and_point_appear_on_the_thematic_map(indicators, values
         joined, classify(joined, indicators["model_villages"]), load.load_outline(), projects, layers=["cluster"]
     )
     html = m.get_root().render()
-    assert "[21.4452, 106.1701]" in html  # the exact point, drawn solid
-    assert "106.262" in html and '"type": "Polygon"' in html  # the footprint outline
+    assert "[106.1701,21.4452]" in html  # the exact point (GeoJSON lon, lat), drawn solid
+    assert "106.262" in html and '"type":"Polygon"' in html  # the footprint outline
     assert "Vị trí chính xác" in html
 
     at = AppTest.from_file(str(ROOT_APP), default_timeout=60)
@@ -91,4 +93,4 @@ def test_saved_footprint_and_point_appear_on_the_thematic_map(indicators, values
     at.switch_page("views/ban_do.py")
     at.run()
     comp = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")][0]
-    assert "[21.4452, 106.1701]" in _json.loads(comp.proto.json_args)["script"]
+    assert "[106.1701,21.4452]" in _json.loads(comp.proto.json_args)["script"]
