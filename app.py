@@ -4,7 +4,12 @@ The pages live in views/, not pages/: with a pages/ folder Streamlit (1.67) show
 "Page not found" on every deep link such as /ban-do before running the right page.
 """
 
+import logging
+
 import streamlit as st
+
+from ktxh_geo.errors import KtxhError
+from ktxh_geo.escape import md_text
 
 st.set_page_config(page_title="KT-XH Yên Thế — bản đồ kế hoạch", page_icon="🗺️", layout="wide")
 
@@ -22,4 +27,10 @@ pages = [
     st.Page("views/don_vi.py", title="Đơn vị hành chính", icon=":material/account_tree:", url_path="don-vi"),
     st.Page("views/nhap_lieu.py", title="Nhập số liệu", icon=":material/upload_file:", url_path="nhap-lieu"),
 ]
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except KtxhError as err:  # expected: a Vietnamese message for the user, already free of internals
+    st.error(md_text(err))
+except Exception:  # a bug: never show a traceback or a server path; the log keeps the details
+    logging.getLogger("ktxh_geo").exception("Lỗi không mong muốn khi chạy trang")
+    st.error("Đã có lỗi không mong muốn khi hiển thị trang này. Hãy tải lại trang; nếu lỗi còn, báo cho quản trị viên.")

@@ -7,12 +7,13 @@ and the widgets' values back into ``st.query_params`` (when the user changed a w
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import streamlit as st
 
 from . import ui
-from .viewstate import Options, ViewState, shipped_options
+from .viewstate import MAX_BREAKS, Options, ViewState, shipped_options
 
 # Widget keys of the map page (session_state), one per ViewState field shown as a widget.
 W = {
@@ -44,9 +45,18 @@ def breaks_text(breaks: tuple[float, ...] | None) -> str:
     return "; ".join(f"{b:g}".replace(".", ",") for b in breaks or ())
 
 
+_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?", re.ASCII)
+
+
 def parse_breaks(text: str) -> tuple[float, ...] | None:
-    """ "1,5; 3; 5" -> (1.5, 3.0, 5.0); raise ValueError on anything that is not a number."""
-    out = tuple(sorted(float(t.strip().replace(",", ".")) for t in text.split(";") if t.strip()))
+    """ "1,5; 3; 5" -> (1.5, 3.0, 5.0); raise ValueError on anything that is not a plain finite number,
+    and on more than ``MAX_BREAKS`` thresholds ("nan", "inf", "1e309", "1_000" are refused)."""
+    parts = [t.strip() for t in text.split(";") if t.strip()]
+    if any(not _NUMBER.fullmatch(t) for t in parts):
+        raise ValueError("not a plain number")
+    out = tuple(sorted({float(t.replace(",", ".")) for t in parts}))
+    if len(out) > MAX_BREAKS:
+        raise ValueError("too many thresholds")
     return out or None
 
 

@@ -31,6 +31,8 @@ KEYS = (
     "slide",
 )
 K_RANGE = (2, 7)
+# User thresholds: at most 8 (9 classes, the most a ColorBrewer palette has), each finite.
+MAX_BREAKS = 8
 ZOOM_RANGE = (5.0, 19.0)
 # A generous box around Yên Thế: a centre outside it is stale or a typo.
 CENTER_BOX = (20.5, 105.0, 22.5, 107.5)  # min lat, min lon, max lat, max lon
@@ -133,11 +135,14 @@ class ViewState:
         notices: list[str] = []
 
         def bad(key: str, why: str) -> None:
-            notices.append(f"Tham số “{key}={raw.get(key, '')}” không hợp lệ ({why}); dùng giá trị mặc định.")
+            notices.append(f"Tham số “{key}={_clip(raw.get(key, ''))}” không hợp lệ ({why}); dùng giá trị mặc định.")
 
-        for key in raw:
-            if key not in KEYS:
-                notices.append(f"Bỏ qua tham số không dùng: “{key}”.")
+        unknown = [key for key in raw if key not in KEYS]
+        if unknown:  # one notice, however many: a link with 1,000 stray keys must not bury the map
+            shown = ", ".join(f"“{_clip(k)}”" for k in unknown[:3]) + (
+                f" và {len(unknown) - 3} tham số khác" if len(unknown) > 3 else ""
+            )
+            notices.append(f"Bỏ qua tham số không dùng: {shown}.")
 
         ind_id = raw.get("indicator")
         if ind_id is not None and ind_id not in opts.indicators:
@@ -190,6 +195,8 @@ class ViewState:
                     notices.append("Bỏ qua “breaks”: chỉ dùng với phân loại theo ngưỡng do người dùng đặt.")
                 elif not breaks:
                     bad("breaks", "cần các số cách nhau bởi dấu phẩy, ví dụ 1.5,3,5")
+                elif len(set(breaks)) > MAX_BREAKS:
+                    bad("breaks", f"tối đa {MAX_BREAKS} ngưỡng")
                 else:
                     changes["breaks"] = tuple(sorted(set(breaks)))
             if scheme == "user" and not changes.get("breaks", state.breaks):
@@ -243,6 +250,12 @@ class ViewState:
                 changes["slide"] = slide
 
         return replace(state, **changes), notices
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    """A URL value shortened for a notice (a link may carry kilobytes of junk)."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _last(v: str | list[str]) -> str:

@@ -9,9 +9,11 @@ from dataclasses import replace
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ktxh_geo import slides, ui, ui_view
+from ktxh_geo import slides, ui, ui_auth, ui_view
 from ktxh_geo.classify import SCHEMES
 from ktxh_geo.editions import EDITIONS
+from ktxh_geo.errors import KtxhError
+from ktxh_geo.escape import md_text
 from ktxh_geo.join import ILLUSTRATIVE_MARK, available_years, has_illustrative
 from ktxh_geo.mapview import BASEMAPS, build_map
 from ktxh_geo.projects import CATEGORIES
@@ -72,7 +74,7 @@ with st.sidebar:
             try:
                 breaks = ui_view.parse_breaks(text)
             except ValueError:
-                st.error("Ngưỡng phải là các số, ví dụ: 1,5; 3; 5")
+                st.error(f"Ngưỡng phải là các số hữu hạn (tối đa {ui_view.MAX_BREAKS} ngưỡng), ví dụ: 1,5; 3; 5")
                 breaks = ind.breaks or None
             if not breaks:
                 scheme = "natural_breaks"
@@ -89,11 +91,16 @@ with st.sidebar:
     )
     with st.expander(f"Các trang trình chiếu ({len(deck)})"):
         if deck_error:
-            st.error(deck_error)
+            st.error(md_text(deck_error))
         for i, slide in enumerate(deck):
-            st.button(f"{i + 1}. {slide.title}", key=f"slide_go_{i}", on_click=_go_to_slide, args=(i,))
+            st.button(f"{i + 1}. {md_text(slide.title)}", key=f"slide_go_{i}", on_click=_go_to_slide, args=(i,))
+        slide_editor = ui_auth.current_editor()
         new_title = st.text_input("Tên trang mới", placeholder="ví dụ: Hộ nghèo 2023 — xã Đồng Tâm")
-        add = st.button("Thêm khung nhìn hiện tại vào bộ trình chiếu", disabled=not new_title.strip())
+        add = st.button(
+            "Thêm khung nhìn hiện tại vào bộ trình chiếu",
+            disabled=not new_title.strip() or slide_editor is None,
+            help=None if slide_editor else "Cần đăng nhập với quyền biên tập (trang “Nhập số liệu”).",
+        )
     if ui_view.current_view()[0] is not None:
         st.button("Xem toàn huyện", on_click=_reset_view, help="Bỏ tâm và mức thu phóng đã lưu trong liên kết.")
 
@@ -102,14 +109,14 @@ if present:
     ui_view.slide_keys()
 
 for notice in ui_view.notices():
-    st.warning(notice)
+    st.warning(md_text(notice))
 
 slide_index = st.session_state.get("_vs_slide")
 with st.container(key="ktxh_slidebar", horizontal=True, vertical_alignment="center"):
     cur = slide_index if slide_index is not None else -1
     st.button("◀ Trước", key="slide_prev", on_click=_go_to_slide, args=(cur - 1,), disabled=cur <= 0)
     if 0 <= cur < len(deck):
-        st.markdown(f"**{cur + 1}/{len(deck)}** · {deck[cur].title}")
+        st.markdown(f"**{cur + 1}/{len(deck)}** · {md_text(deck[cur].title)}")
     else:
         st.caption(f"Trình chiếu: {len(deck)} trang")
     st.button("Sau ▶", key="slide_next", on_click=_go_to_slide, args=(cur + 1,), disabled=cur >= len(deck) - 1)
@@ -143,7 +150,7 @@ if has_illustrative(joined):
 if edition != "2020-2024" and (joined["status"] == "missing").all():
     st.info("Số liệu của kế hoạch năm 2024 được ghi theo 19 đơn vị hành chính 2020–2024.")
 if refusal := ui.refusal(ind_id, year, edition, illustrative):
-    st.warning(refusal)
+    st.warning(md_text(refusal))
 if "derived_rule" in joined and joined["derived_rule"].ne("").any():
     st.info("ℹ️ Số liệu gộp theo đơn vị mới: giá trị của các xã cũ được gộp theo quy tắc của chỉ tiêu (xem bảng).")
 
@@ -158,7 +165,7 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
         if query:
             matches = search_communes(query, communes, ui.units())
             if not matches:
-                st.warning(f"Không tìm thấy đơn vị nào khớp với “{query}”.")
+                st.warning(f"Không tìm thấy đơn vị nào khớp với “{md_text(query)}”.")
             else:
                 labels = {
                     m.code: m.full_name + ("" if m.via in (m.name, m.full_name) else f" (từ “{m.via}”)")
@@ -195,19 +202,19 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
         row = joined[joined["code"] == selected]
         if len(row):
             row = row.iloc[0]
-            st.markdown(f"**{row['full_name']}** (mã {row['code']}): {row['display']}")
+            st.markdown(f"**{md_text(row['full_name'])}** (mã {md_text(row['code'])}): {md_text(row['display'])}")
             if row["source"]:
-                st.caption(f"Nguồn: {row['source']}. {row['value_note']}")
+                st.caption(f"Nguồn: {md_text(row['source'])}. {md_text(row['value_note'])}")
 
 
 map_panel(state, map_title, joined, classification)
 
 if add:
     try:
-        path = slides.add_slide(slides.Slide(new_title.strip(), st.query_params.to_dict()))
-        st.sidebar.success(f"Đã thêm “{new_title.strip()}” vào {path}.")
-    except (OSError, ValueError) as e:
-        st.sidebar.error(f"Không lưu được trang trình chiếu: {e}")
+        slides.add_slide(slides.Slide(new_title.strip(), st.query_params.to_dict()), ui_auth.current_editor())
+        st.sidebar.success(f"Đã thêm “{md_text(new_title.strip())}” vào bộ trình chiếu.")
+    except KtxhError as e:
+        st.sidebar.error(f"Không lưu được trang trình chiếu: {md_text(e)}")
 
 if not present:
     with st.expander("Bảng số liệu và nguồn"):

@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from ktxh_geo import crosswalk, ui
+from ktxh_geo.escape import md_text
 from ktxh_geo.text import format_number
 from ktxh_geo.unitmap import history_map
 
@@ -26,12 +27,12 @@ selected: list[str] = []
 if query.strip():
     chains = crosswalk.successors(query)
     if not chains:
-        st.warning(f"Không tìm thấy đơn vị nào của huyện Yên Thế (cũ) khớp với “{query}”.")
+        st.warning(f"Không tìm thấy đơn vị nào của huyện Yên Thế (cũ) khớp với “{md_text(query)}”.")
     else:
         found = crosswalk.lookup(query)
         st.success(
             "Tìm thấy: "
-            + "; ".join(f"{v.full_name} (mã {v.code}, {v.period})" for v in found)
+            + "; ".join(md_text(f"{v.full_name} (mã {v.code}, {v.period})") for v in found)
             + f" — gồm {len(chains)} đơn vị 2020–2024."
         )
         selected = [c.old.code for c in chains]
@@ -79,7 +80,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
-st.caption(f"Diện tích, dân số: {new['area_population_source'].iloc[0]}.")
+st.caption(f"Diện tích, dân số: {md_text(new['area_population_source'].iloc[0])}.")
 
 st.subheader("Bản đồ")
 m = history_map(ui.communes("2020-2024"), new, selected)

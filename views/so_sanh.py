@@ -6,6 +6,7 @@ from streamlit_folium import st_folium
 from ktxh_geo import ui
 from ktxh_geo.compare import SyncedMaps
 from ktxh_geo.editions import EDITIONS
+from ktxh_geo.escape import md_text
 from ktxh_geo.join import ILLUSTRATIVE_MARK, available_years, has_illustrative
 from ktxh_geo.mapview import build_map
 
@@ -52,7 +53,7 @@ for col, side, label in zip(columns, ("left", "right"), ("Bản đồ bên trái
         ind = indicators[ind_id]
         joined, classification = ui.thematic(ind_id, year, edition, illustrative, ind.scheme or None, 5, None)
         if refusal := ui.refusal(ind_id, year, edition, illustrative):
-            st.warning(refusal)
+            st.warning(md_text(refusal))
         if has_illustrative(joined):
             st.warning(f"⚠️ {ILLUSTRATIVE_MARK}: không phải số liệu chính thức.")
         title = f"{ind.name} năm {year} — {EDITIONS[edition].label}"
