@@ -26,7 +26,7 @@ def _bench(args: argparse.Namespace) -> int:
     from .bench import run
 
     for name, value, unit in run(repeat=args.repeat):
-        print(f"{name}: {value:.1f} {unit}")
+        print(f"{name}: {value:.2f} {unit}" if unit == "x" else f"{name}: {value:.1f} {unit}", flush=True)
     return 0
 
 

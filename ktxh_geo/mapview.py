@@ -18,6 +18,7 @@ from jinja2 import Template
 
 from .classify import Classification, LegendItem
 from .escape import harden_jinja, html_text, script_json
+from .geometry import simplify_coverage
 from .join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from .projects import CATEGORIES, CATEGORY_COLORS, layer_objects, object_rows
 
@@ -285,16 +286,10 @@ class _KeyForward(MacroElement):
     )
 
 
-# Drawing tolerance in degrees (~5 m): below one pixel up to zoom 14 (1 px ≈ 9,5 m), far below the
-# boundaries' own accuracy (~150 m); it quarters the vertices sent to the browser on every run.
-DRAW_TOLERANCE = 5e-5
-
-
 @lru_cache(maxsize=32)
 def _geometries(wkbs: tuple[bytes, ...]) -> tuple[dict, ...]:
-    """GeoJSON geometry dicts for WGS84 geometries (vectorised; cached: boundaries rarely change)."""
-    geoms = shapely.simplify(shapely.from_wkb(list(wkbs)), DRAW_TOLERANCE, preserve_topology=True)
-    geoms = shapely.set_precision(geoms, 1e-5)  # ~1 m grid: shorter numbers in every page sent
+    """GeoJSON geometry dicts of WGS84 geometries, coverage-simplified (cached: boundaries rarely change)."""
+    geoms = simplify_coverage(gpd.GeoSeries(shapely.from_wkb(list(wkbs)), crs="EPSG:4326"))
     return tuple(json.loads(g) for g in shapely.to_geojson(geoms))
 
 
