@@ -10,25 +10,30 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import os
 import re
+import stat
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from . import load
 from .aggregate import BASE_EDITION, join_for_edition, mark_derived
 from .classify import SCHEMES, Classification, classify
 from .editions import DEFAULT_EDITION, EDITIONS
+from .errors import DataError, InputError
 from .join import ILLUSTRATIVE_MARK, STATUS_LABELS, available_years, has_illustrative
 from .layout import BOUNDARY_CREDIT, RC, render_layout
 from .mapview import DEFAULT_LAYERS, _Control, build_map
-from .paths import LEAFLET_DIR
+from .paths import LEAFLET_DIR, ROOT, geo_dir
 from .projects import CATEGORIES
 from .text import format_date_vn
 
@@ -68,7 +73,19 @@ DATA_COLUMNS = [
 ]
 
 
-class ExportError(ValueError):
+# Spreadsheet cells starting with one of these can be run as a formula (CSV/formula injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Attributes of the 2025 communes taken from vietnamadminunits (a scrape of sapnhap.bando.com.vn).
+ATTRIBUTE_COLUMNS = ("area_km2_published", "population", "area_population_source", "admin_centre_stated")
+ATTRIBUTE_CREDIT = (
+    "Diện tích, dân số và trung tâm hành chính của các xã từ 01/7/2025: vietnamadminunits "
+    "(© 2025 Tran Ngoc Minh Hieu, giấy phép MIT), thu thập từ sapnhap.bando.com.vn."
+)
+LICENSE_FILE = "LICENSES.md"
+NOTICE_MEMBER = "ktxh_notice"  # top-level member of an exported GeoJSON FeatureCollection
+
+
+class ExportError(InputError):
     """A request that cannot be exported (unknown id, no data, unwritable path); the message is one line."""
 
 
@@ -277,6 +294,67 @@ def data_table(ctx: MapContext) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df[DATA_COLUMNS + rest + ["geometry"]], geometry="geometry", crs=ctx.joined.crs)
 
 
+def neutralise(value):
+    """A text cell that a spreadsheet could run as a formula gets a leading apostrophe (OWASP advice).
+
+    Only strings are touched: numbers (negative ones included) stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralised(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every text cell passed through ``neutralise`` (for CSV and xlsx)."""
+    out = pd.DataFrame(df).copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].astype(object).map(neutralise)
+    return out
+
+
+def credits(columns) -> list[str]:
+    """Credit lines of the third-party sources whose fields are in a table with these columns."""
+    lines = [BOUNDARY_CREDIT]
+    if any(c in ATTRIBUTE_COLUMNS for c in columns):
+        lines.append(ATTRIBUTE_CREDIT)
+    return lines
+
+
+def licence_text() -> str:
+    """The text of geo/LICENSES.md (the MIT notices that must travel with the boundary data)."""
+    for path in (geo_dir() / LICENSE_FILE, ROOT / "geo" / LICENSE_FILE):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise DataError(f"thiếu tệp giấy phép {geo_dir() / LICENSE_FILE}: không xuất dữ liệu khi thiếu giấy phép")
+
+
+def notice(ctx: MapContext, export_date=None) -> dict:
+    """Sources and licences of an export (a JSON-ready dict)."""
+    return {
+        "title": ctx.title,
+        "sources": credits(ctx.joined.columns),
+        "data_sources": sorted({s for s in ctx.joined["source"] if s}),
+        "exported": (export_date or date.today()).isoformat(),
+        "software": "ktxh-geo",
+        "licences": licence_text(),
+    }
+
+
+def notice_text(ctx: MapContext, export_date=None) -> str:
+    """The notice as plain text (LICENSE.txt beside a CSV, the "Giấy phép" sheet of an xlsx)."""
+    info = notice(ctx, export_date)
+    lines = [
+        f"Giấy phép và nguồn của dữ liệu trong tệp xuất: {info['title']}",
+        f"Ngày xuất: {format_date_vn(export_date or date.today())} · ktxh-geo",
+        "",
+        *info["sources"],
+    ]
+    if info["data_sources"]:
+        lines.append("Nguồn số liệu: " + "; ".join(info["data_sources"]) + ".")
+    return "\n".join(lines) + "\n\n" + info["licences"]
+
+
 def _notes(ctx: MapContext, export_date=None) -> pd.DataFrame:
     sources = sorted({s for s in ctx.joined["source"] if s})
     rows = [
@@ -287,6 +365,11 @@ def _notes(ctx: MapContext, export_date=None) -> pd.DataFrame:
         ("Đơn vị hành chính", EDITIONS[ctx.edition].label),
         ("Nguồn số liệu", "; ".join(sources)),
         ("Ranh giới", BOUNDARY_CREDIT),
+    ]
+    if any(c in ATTRIBUTE_COLUMNS for c in ctx.joined.columns):
+        rows.append(("Diện tích, dân số", ATTRIBUTE_CREDIT))
+    rows += [
+        ("Giấy phép", "MIT; toàn văn và các dòng bản quyền ở trang “Giấy phép”"),
         ("Ngày xuất", format_date_vn(export_date or date.today())),
     ]
     if has_illustrative(ctx.joined):
@@ -294,18 +377,67 @@ def _notes(ctx: MapContext, export_date=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Mục", "Nội dung"])
 
 
+def _json_default(value):
+    """JSON for the values ``GeoDataFrame.to_json`` leaves to ``json.dumps`` (dates, numpy scalars)."""
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        if value.tz is None and value == value.normalize():
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"không ghi được giá trị kiểu {type(value).__name__} vào GeoJSON")
+
+
+def geojson_text(ctx: MapContext, export_date=None) -> str:
+    """The data table as a GeoJSON FeatureCollection with the sources and licences as member ``ktxh_notice``."""
+    table = data_table(ctx).to_crs("EPSG:4326")
+    features = json.loads(table.to_json(na="null", drop_id=True, default=_json_default))["features"]
+    collection = {
+        "type": "FeatureCollection",
+        "name": ctx.indicator.id,
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+        NOTICE_MEMBER: notice(ctx, export_date),
+        "features": features,
+    }
+    return json.dumps(collection, ensure_ascii=False)
+
+
 def _write_data(fmt: str, ctx: MapContext, path: Path, export_date=None) -> None:
     table = data_table(ctx)
     if fmt == "gpkg":
-        table.to_file(path, driver="GPKG", layer=ctx.indicator.id, engine="pyogrio")
+        info = notice(ctx, export_date)
+        meta = {
+            "TITLE": info["title"],
+            "KTXH_SOURCES": "\n".join(info["sources"]),
+            "KTXH_DATA_SOURCES": "; ".join(info["data_sources"]),
+            "KTXH_EXPORTED": info["exported"],
+            "KTXH_LICENCES": info["licences"],
+        }
+        table.to_file(
+            path,
+            driver="GPKG",
+            layer=ctx.indicator.id,
+            engine="pyogrio",
+            dataset_options={"VERSION": "1.2"},  # QGIS on GDAL 3.6 warns on 1.4
+            layer_options={"DESCRIPTION": " ".join(info["sources"]) + " Giấy phép: xem siêu dữ liệu KTXH_LICENCES."},
+            layer_metadata=meta,  # dataset metadata would make GDAL readers write a t.gpkg.aux.xml beside it
+        )
     elif fmt == "geojson":
-        table.to_file(path, driver="GeoJSON", engine="pyogrio")
+        path.write_text(geojson_text(ctx, export_date), encoding="utf-8")
     elif fmt == "csv":
-        pd.DataFrame(table.drop(columns="geometry")).to_csv(path, index=False, encoding="utf-8-sig")
+        # CRLF (RFC 4180): a text cell holding a bare CR or LF is then quoted and cannot split a row.
+        data = neutralised(table.drop(columns="geometry"))
+        data.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     elif fmt == "xlsx":
+        licence = pd.DataFrame({"Giấy phép và nguồn": notice_text(ctx, export_date).splitlines()})
         with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            pd.DataFrame(table.drop(columns="geometry")).to_excel(xl, sheet_name="Số liệu", index=False)
-            _notes(ctx, export_date).to_excel(xl, sheet_name="Ghi chú", index=False)
+            neutralised(table.drop(columns="geometry")).to_excel(xl, sheet_name="Số liệu", index=False)
+            neutralised(_notes(ctx, export_date)).to_excel(xl, sheet_name="Ghi chú", index=False)
+            neutralised(licence).to_excel(xl, sheet_name="Giấy phép", index=False)
             for sheet in xl.sheets.values():  # readable column widths; the header row stays visible
                 sheet.freeze_panes = "A2"
                 for cells in sheet.columns:
@@ -329,6 +461,32 @@ def _write(fmt, ctx, path: Path, paper, orientation, dpi, export_date) -> None:
         _write_data(fmt, ctx, path, export_date)
 
 
+def licence_path(out: str | os.PathLike) -> Path:
+    """The licence file written beside a CSV export: ``NAME.csv`` → ``NAME.LICENSE.txt``."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.LICENSE.txt")
+
+
+def _check_target(out: Path) -> None:
+    """Refuse anything at ``out`` that is not a regular file (device, FIFO, socket, folder, broken link)."""
+    try:
+        info = os.stat(out)  # follows a symbolic link to what it points at
+    except FileNotFoundError:
+        if os.path.lexists(out):
+            raise ExportError(f"không ghi được {out}: liên kết tượng trưng trỏ tới chỗ không tồn tại") from None
+        return  # a new path
+    except NotADirectoryError:
+        return  # a parent is a file: reported below as a missing folder
+    except OSError as exc:
+        raise ExportError(f"không ghi được {out}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ExportError(f"không ghi được {out}: đây là một thư mục")
+    if not stat.S_ISREG(info.st_mode):
+        raise ExportError(
+            f"không ghi được {out}: đây không phải tệp thông thường (thiết bị, FIFO hoặc socket); hãy chọn một tệp mới"
+        )
+
+
 def write_export(
     fmt: str,
     ctx: MapContext,
@@ -338,31 +496,39 @@ def write_export(
     dpi: int = 300,
     export_date: date | None = None,
 ) -> Path:
-    """Write one export to ``out`` atomically (temporary file in the same folder, then rename)."""
+    """Write one export to ``out`` atomically (temporary file in the same folder, then rename).
+
+    ``out`` must be a new path or a regular file. A CSV gets its licence notice beside it
+    (``licence_path(out)``), written the same way.
+    """
     if fmt not in FORMATS:
         raise ExportError(f"định dạng không hỗ trợ '{fmt}'; chọn một trong: {', '.join(FORMATS)}")
     out = Path(out)
+    targets = [out, licence_path(out)] if fmt == "csv" else [out]
+    for target in targets:
+        _check_target(target)
     folder = out.parent if str(out.parent) else Path(".")
-    if out.is_dir():
-        raise ExportError(f"không ghi được {out}: đây là một thư mục")
     if not folder.is_dir():
         raise ExportError(f"không ghi được {out}: thư mục {folder} không tồn tại")
+    tmps: list[Path] = []
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=f".{FORMATS[fmt][0]}")
-    except OSError as exc:
-        raise ExportError(f"không ghi được {out}: {exc.strerror or exc}") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        if fmt in ("gpkg", "geojson"):
-            tmp.unlink()  # GDAL wants to create the file itself
-        _write(fmt, ctx, tmp, paper, orientation, dpi, export_date)
-        tmp.chmod(0o644)  # mkstemp makes 0600; an exported map is an ordinary document
-        os.replace(tmp, out)
+        for target, suffix in zip(targets, (f".{FORMATS[fmt][0]}", ".txt"), strict=False):
+            fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=suffix)
+            os.close(fd)
+            tmps.append(Path(tmp_name))
+        if fmt == "gpkg":
+            tmps[0].unlink()  # GDAL wants to create the file itself
+        _write(fmt, ctx, tmps[0], paper, orientation, dpi, export_date)
+        if fmt == "csv":
+            tmps[1].write_text(notice_text(ctx, export_date), encoding="utf-8")
+        for tmp, target in reversed(list(zip(tmps, targets, strict=True))):  # the licence first, the data last
+            tmp.chmod(0o644)  # mkstemp makes 0600; an exported map is an ordinary document
+            os.replace(tmp, target)
     except OSError as exc:
         raise ExportError(f"không ghi được {out}: {exc.strerror or exc}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        for tmp in tmps:
+            tmp.unlink(missing_ok=True)
     return out
 
 
@@ -385,3 +551,27 @@ def export_bytes(
         path = Path(tmp) / f"export.{FORMATS[fmt][0]}"
         _write_data(fmt, ctx, path, export_date)
         return path.read_bytes()
+
+
+def download_name(ctx: MapContext, fmt: str, paper: str = "a4", orientation: str = "landscape") -> str:
+    """File name of the UI download: a CSV comes as a .zip with its LICENSE.txt."""
+    name = file_name(ctx, fmt, paper, orientation)
+    return name.rsplit(".", 1)[0] + ".zip" if fmt == "csv" else name
+
+
+def download_bytes(
+    fmt: str,
+    ctx: MapContext,
+    paper: str = "a4",
+    orientation: str = "landscape",
+    dpi: int = 300,
+    export_date: date | None = None,
+) -> bytes:
+    """What the download button delivers: ``export_bytes``, except a CSV is zipped with LICENSE.txt."""
+    if fmt != "csv":
+        return export_bytes(fmt, ctx, paper, orientation, dpi, export_date)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(file_name(ctx, "csv"), export_bytes("csv", ctx, export_date=export_date))
+        zf.writestr("LICENSE.txt", notice_text(ctx, export_date))
+    return buf.getvalue()

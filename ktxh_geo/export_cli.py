@@ -2,19 +2,52 @@
 
 Illustrative values are left out unless ``--illustrative`` is given (the same default as the UI's
 "Hiện số liệu minh họa" switch), so a batch never prints illustrative figures by accident.
-Errors are one line on stderr with exit code 2, and nothing is left at ``--out``.
+Errors are one line on stderr with exit code 2, and nothing is left at ``--out``. SIGTERM and SIGINT
+(Ctrl+C) stop an export cleanly: the temporary file is removed and the exit code is 128 + the signal number.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 
 from .editions import DEFAULT_EDITION, EDITIONS
 from .layout import ORIENTATIONS, PAPERS_MM
 from .mapview import DEFAULT_LAYERS
 
 EXIT_ERROR = 2
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class Stopped(BaseException):
+    """Raised by the signal handler, so every ``finally`` (temporary files) runs on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, frame) -> None:
+    for sig in STOP_SIGNALS:  # a second signal must not interrupt the clean-up
+        signal.signal(sig, signal.SIG_IGN)
+    raise Stopped(signum)
+
+
+@contextmanager
+def stop_on_signals():
+    """Turn SIGTERM and SIGINT into ``Stopped`` while the export runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {sig: signal.signal(sig, _stop) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def add_parser(sub) -> None:
@@ -67,20 +100,27 @@ def _check(args) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .export import ExportError, mappable_indicators, prepare, write_export
+    from .errors import KtxhError
+    from .export import licence_path, mappable_indicators, prepare, write_export
 
     if args.list:
         for ind_id, ind in mappable_indicators().items():
             print(f"{ind_id}\t{ind.name}" + (f" ({ind.unit})" if ind.unit else ""))
         return 0
     try:
-        fmt = _check(args)
-        layers = [] if args.layers.strip().lower() in ("", "none") else [x.strip() for x in args.layers.split(",")]
-        ctx = prepare(args.indicator, args.year, args.edition, args.illustrative, layers, args.scheme, args.classes)
-        out = write_export(fmt, ctx, args.out, args.paper, args.orientation, args.dpi)
-    except (ExportError, ValueError) as exc:
-        print(f"lỗi: {exc}", file=sys.stderr)
+        with stop_on_signals():
+            fmt = _check(args)
+            layers = [] if args.layers.strip().lower() in ("", "none") else [x.strip() for x in args.layers.split(",")]
+            ctx = prepare(args.indicator, args.year, args.edition, args.illustrative, layers, args.scheme, args.classes)
+            out = write_export(fmt, ctx, args.out, args.paper, args.orientation, args.dpi)
+    except (KtxhError, ValueError) as exc:
+        print(f"lỗi: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_ERROR
+    except Stopped as stop:
+        name = signal.Signals(stop.signum).name
+        print(f"lỗi: đã dừng xuất theo tín hiệu {name}; tệp tạm đã được xóa", file=sys.stderr)
+        return 128 + stop.signum
     note = " (có số liệu minh họa)" if (ctx.joined["status"] == "illustrative").any() else ""
-    print(f"đã ghi {out}: {ctx.title}{note}")
+    extra = f" và {licence_path(out)} (giấy phép)" if fmt == "csv" else ""
+    print(f"đã ghi {out}{extra}: {ctx.title}{note}")
     return 0

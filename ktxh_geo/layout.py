@@ -50,6 +50,7 @@ RC = {
     "ps.fonttype": 42,
     "hatch.linewidth": 0.5,
     "axes.unicode_minus": False,
+    "text.usetex": False,  # data text is printed as it is: no LaTeX
 }
 
 
@@ -263,6 +264,8 @@ def _render(joined, classification, outline, projects, layers, title, subtitle, 
     lax = fig.add_axes(box(*legend_frame))
     _draw_legend(lax, classification, objects, legend_frame, s, columns=2 if portrait else 1)
 
+    for text in fig.findobj(Text):  # titles, names, sources are data: "$x^2$" prints as typed, not as mathtext
+        text.set_parse_math(False)
     missing = missing_glyphs(fig)
     if missing:
         raise ValueError(f"font {FONT} has no glyph for {''.join(sorted(missing))!r}")

@@ -12,7 +12,7 @@ import streamlit as st
 from . import ui
 from .aggregate import display_indicator
 from .classify import Classification
-from .export import DPIS, FORMATS, MAP_FORMATS, MapContext, export_bytes, file_name
+from .export import DPIS, FORMATS, MAP_FORMATS, MapContext, download_bytes, download_name
 from .load import Indicator
 
 PAPERS = {"a4": "A4", "a3": "A3"}
@@ -57,16 +57,21 @@ def export_panel(
         if fmt == "html":
             st.caption("Một tệp duy nhất, mở được từ USB không cần Internet (không có bản đồ nền).")
         elif fmt in ("gpkg", "geojson", "csv", "xlsx"):
-            st.caption("Bảng đã ghép của bản đồ này, kèm nguồn, loại số liệu (status) và ghi chú từng giá trị.")
+            st.caption(
+                "Bảng đã ghép của bản đồ này, kèm nguồn, loại số liệu (status) và ghi chú từng giá trị. "
+                "Giấy phép MIT của ranh giới đi kèm trong tệp."
+            )
+            if fmt == "csv":
+                st.caption("Tải về một tệp .zip gồm bảng CSV và LICENSE.txt (giấy phép, phải gửi kèm khi chia sẻ).")
         if (joined["status"] == "illustrative").any():
             st.caption("Tệp xuất ghi rõ “Số liệu minh họa”, như trên bản đồ.")
 
-        name = file_name(ctx, fmt, paper, orientation)
+        name = download_name(ctx, fmt, paper, orientation)
         st.download_button(
-            f"Tải {name}",
-            data=lambda: export_bytes(fmt, ctx, paper, orientation, dpi),
+            f"Tải {name}" + (" (CSV kèm LICENSE.txt)" if fmt == "csv" else ""),
+            data=lambda: download_bytes(fmt, ctx, paper, orientation, dpi),
             file_name=name,
-            mime=FORMATS[fmt][1],
+            mime="application/zip" if fmt == "csv" else FORMATS[fmt][1],
             on_click="ignore",
             type="primary",
             icon=":material/download:",
