@@ -9,7 +9,8 @@ the rule declared per indicator (data/indicators.csv, column ``aggregation``):
 * ``status_summary``: statuses are counted, never averaged ("1/3 xã đạt chuẩn NTM hoặc đã thẩm tra");
 * ``none``: not aggregated.
 
-Derived rows keep the weakest status of their inputs (so "Số liệu minh họa" still shows), carry the rule in
+Aggregated rows keep the weakest status of their inputs in ``join.STATUS_ORDER`` (so "Số liệu minh họa" and
+"suy ra từ văn bản" still show, the latter with the inference rule of its inputs), carry the rule in
 ``derived_rule`` and say so in ``source`` (shown in tooltips, legends and exports).
 """
 
@@ -23,7 +24,7 @@ import pandas as pd
 from .classify import Classification
 from .crosswalk import BASE_EDITION, UnitVersion, edition_units, versions
 from .editions import EDITIONS
-from .join import commune_values, join_indicator
+from .join import commune_values, join_indicator, weakest_status
 from .load import VALUE_COLUMNS, Indicator
 from .text import format_number
 
@@ -36,15 +37,10 @@ RULE_LABELS = {
 DERIVED_MARK = "Số liệu gộp theo đơn vị mới"
 # NTM statuses that count as "reached or verified" in a status summary.
 NTM_REACHED = ("đã thẩm tra", "đạt chuẩn NTM", "NTM nâng cao", "NTM kiểu mẫu")
-_STATUS_ORDER = {"official": 0, "target": 1, "illustrative": 2}
 
 
 class AggregationRefused(ValueError):
     """The indicator cannot be aggregated to the chosen edition; the message says why (in Vietnamese)."""
-
-
-def _weakest(statuses: list[str]) -> str:
-    return max(statuses, key=lambda s: _STATUS_ORDER.get(s, 9)) if statuses else "missing"
 
 
 def _edition_label(edition: str) -> str:
@@ -100,6 +96,10 @@ def aggregate_values(
         derived = f"{RULE_LABELS[rule]} của {len(members)} đơn vị 2020–2024: {detail}"
         if excluded:
             derived += f"; không áp dụng cho {', '.join(excluded)}"
+        inferred = sorted({rows.at[m.code, "note"] for m in have if rows.at[m.code, "status"] == "inferred"})
+        if inferred:  # say how the inferred inputs were read from the document
+            names = ", ".join(m.name for m in have if rows.at[m.code, "status"] == "inferred")
+            derived += f"; giá trị suy ra từ văn bản ({names}): {'; '.join(n for n in inferred if n)}"
         out.append(
             {
                 "indicator_id": indicator.id,
@@ -109,7 +109,7 @@ def aggregate_values(
                 "year": year,
                 "value": value,
                 "value_text": text,
-                "status": _weakest(statuses),
+                "status": weakest_status(statuses),
                 "source": f"{DERIVED_MARK} (quy tắc: {RULE_LABELS[rule]}). Nguồn gốc: {'; '.join(sources)}",
                 "note": derived,
                 "derived_rule": derived,

@@ -14,12 +14,22 @@ ILLUSTRATIVE_MARK = "Số liệu minh họa"
 STATUS_LABELS = {
     "official": "chính thức",
     "target": "chỉ tiêu kế hoạch",
+    "inferred": "suy ra từ văn bản",
     "illustrative": "Số liệu minh họa",
     "not_applicable": "không áp dụng",
     "missing": "chưa có",
 }
-# When several rows give a value for one commune and year, the first status wins.
-_PRIORITY = {"official": 0, "target": 1, "illustrative": 2}
+# The one priority order of value statuses, strongest first: when several rows give a value for one commune and
+# year the first wins, and an aggregated value keeps the last (weakest) status of its inputs.
+STATUS_ORDER = ("official", "target", "inferred", "illustrative")
+STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
+UNKNOWN_RANK = len(STATUS_ORDER)
+
+
+def weakest_status(statuses) -> str:
+    """The weakest of ``statuses`` in STATUS_ORDER ("missing" when there are none)."""
+    statuses = list(statuses)
+    return max(statuses, key=lambda s: STATUS_RANK.get(s, UNKNOWN_RANK)) if statuses else "missing"
 
 
 def commune_values(
@@ -38,7 +48,7 @@ def commune_values(
     ]
     if not include_illustrative:
         rows = rows[rows["status"] != "illustrative"]
-    rows = rows.assign(_p=rows["status"].map(_PRIORITY).fillna(9))
+    rows = rows.assign(_p=rows["status"].map(STATUS_RANK).fillna(UNKNOWN_RANK))
     rows = rows.sort_values(["code", "_p"]).drop_duplicates("code")
     return rows.drop(columns="_p")
 

@@ -27,7 +27,10 @@ VALUE_COLUMNS = [
     "source",
     "note",
 ]
-STATUSES = ("official", "target", "illustrative")
+# Allowed value statuses (their priority order is join.STATUS_ORDER):
+# official = a figure the plan states; target = a 2024 target of the plan; inferred = read from the plan by a
+# rule stated in the row's note ("suy ra từ văn bản"); illustrative = made up for demonstration.
+STATUSES = ("official", "target", "inferred", "illustrative")
 VALUES_FILE = "values.csv"
 ILLUSTRATIVE_FILE = "illustrative_commune_values.csv"
 INDICATORS_FILE = "indicators.csv"
@@ -101,6 +104,25 @@ def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
     return out
 
 
+def decimals_written(text: str) -> int | None:
+    """Decimals as written in a value's text ("9.2" → 1, "41.0" → 1, "7784" → 0); None for no number.
+
+    data/values.csv writes each figure with the plan's own decimals, so this is how many the plan shows.
+    """
+    text = str(text).strip()
+    try:
+        float(text)
+    except ValueError:
+        return None
+    mantissa = text.lower().split("e")[0]
+    return len(mantissa.split(".")[1]) if "." in mantissa else 0
+
+
+def _with_decimals(df: pd.DataFrame) -> pd.DataFrame:
+    """Add ``decimals_written`` (nullable int) computed from the ``value`` text, before it becomes a float."""
+    return df.assign(decimals_written=pd.array([decimals_written(v) for v in df["value"]], dtype="Int64"))
+
+
 def _typed_values(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     df["year"] = pd.to_numeric(df["year"], errors="coerce").astype("Int64")
@@ -111,13 +133,16 @@ def _typed_values(df: pd.DataFrame) -> pd.DataFrame:
 def load_values(
     include_illustrative: bool = True, directory: Path | None = None, include_entered: bool = True
 ) -> pd.DataFrame:
-    """All indicator values, official/target first, then (optionally) the illustrative set.
+    """All indicator values, official/target/inferred first, then (optionally) the illustrative set.
+
+    Besides ``VALUE_COLUMNS`` the frame has ``decimals_written``: the decimals of the shipped ``value`` text
+    (the plan's own, e.g. 1 for "9.2"); <NA> for figures entered in the app.
 
     ``include_entered`` adds the figures entered in the app (ktxh_geo.store, status official); an entered
     figure replaces a shipped official one for the same indicator, commune, edition and year.
     """
     directory = directory or data_dir()
-    frames = [read_csv_text(directory / VALUES_FILE)]
+    frames = [_with_decimals(read_csv_text(directory / VALUES_FILE))]
     if include_entered:
         from .store import as_values, snapshot
 
@@ -126,10 +151,11 @@ def load_values(
             key = ["indicator_id", "level", "code", "edition", "year"]
             shipped = frames[0]
             replaced = shipped.set_index(key).index.isin(entered.set_index(key).index)
+            entered = entered.assign(decimals_written=pd.array([None] * len(entered), dtype="Int64"))
             frames = [entered, shipped[~(replaced & (shipped["status"] == "official"))]]
     if include_illustrative:
-        frames.append(read_csv_text(directory / ILLUSTRATIVE_FILE))
-    return _typed_values(pd.concat(frames, ignore_index=True)[VALUE_COLUMNS])
+        frames.append(_with_decimals(read_csv_text(directory / ILLUSTRATIVE_FILE)))
+    return _typed_values(pd.concat(frames, ignore_index=True)[[*VALUE_COLUMNS, "decimals_written"]])
 
 
 def load_communes(edition: str = DEFAULT_EDITION, directory: Path | None = None) -> gpd.GeoDataFrame:

@@ -1,4 +1,8 @@
-"""The plan's district indicators as a table: 2023 results beside 2024 targets."""
+"""The plan's district indicators as a table: 2023 results (estimates of a draft plan) beside 2024 targets.
+
+Figures are shown with the plan's own decimals (9,2 not 9,20): the decimals written in data/values.csv, kept by
+``load.load_values`` as ``decimals_written``.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +18,28 @@ GROUPS = {
     "xa_hoi": "Văn hóa – xã hội",
     "moi_truong": "Môi trường",
     "ntm": "Nông thôn mới",
+    "quoc_phong": "Quốc phòng – an ninh",
 }
+# Column headers: section A's 2023 figures are estimates ("ước thực hiện") of a draft plan written in 11/2023.
+RESULT_2023 = "Ước thực hiện 2023"
+TARGET_2024 = "Kế hoạch 2024"
 
 
-def _shown(row: pd.Series | None, decimals: int) -> str:
+def shown_value(row: pd.Series | dict | None, decimals: int) -> str:
+    """A figure as the plan writes it: its ``value_text`` if any, else the value with the decimals written in
+    data/values.csv (``decimals_written``; the indicator's ``decimals`` when unknown), never padded: 9,2; 41,0."""
     if row is None:
         return ""
-    return row["value_text"] or format_number(row["value"], decimals)
+    if row["value_text"]:
+        return row["value_text"]
+    written = row.get("decimals_written")
+    if written is None or pd.isna(written):
+        return format_number(row["value"], decimals)
+    return format_number(row["value"], int(written), strip=False)
 
 
 def district_table(values: pd.DataFrame, indicators: dict[str, Indicator]) -> pd.DataFrame:
-    """One row per district indicator: group, name, unit, 2023 result, 2024 target, sources."""
+    """One row per district indicator: group, name, unit, 2023 estimate, 2024 target, sources."""
     district = values[values["level"] == "district"]
     rows = []
     for ind in indicators.values():
@@ -41,8 +56,8 @@ def district_table(values: pd.DataFrame, indicators: dict[str, Indicator]) -> pd
                 "group": GROUPS.get(ind.group, ind.group),
                 "Chỉ tiêu": ind.name,
                 "ĐVT": ind.unit,
-                "Kết quả 2023": _shown(r, ind.decimals),
-                "Kế hoạch 2024": _shown(t, ind.decimals),
+                RESULT_2023: shown_value(r, ind.decimals),
+                TARGET_2024: shown_value(t, ind.decimals),
                 "Nguồn": "; ".join(sorted(set(own["source"]))),
                 "value_2023": None if r is None else r["value"],
                 "value_2024": None if t is None else t["value"],
@@ -62,8 +77,9 @@ MAP_LINKS = {
     "ntm_model_villages_district": "model_villages",
 }
 
-# The overview's small charts: (title, unit, [(bar label, indicator id)]); 2023 result beside 2024 target.
-# * 2023: communes whose NTM dossier was verified (Đông Sơn, Tân Sỏi), the plan's only 2023 NTM commune figure.
+# The overview's small charts: (title, unit, [(bar label, indicator id)]); 2023 estimate beside 2024 target.
+# * 2023: communes whose NTM dossier was verified (Đông Sơn, Tân Sỏi), the plan's only 2023 NTM commune figure;
+#   the plan does not say they reached the standard, so the bar's label names both.
 CHARTS = (
     (
         "Giá trị sản xuất theo ngành (giá so sánh 2010)",
@@ -79,7 +95,7 @@ CHARTS = (
         "Nông thôn mới",
         "xã / thôn",
         [
-            ("Xã đạt chuẩn NTM*", "ntm_communes|ntm_verified_communes"),
+            ("Xã đã thẩm tra / đạt chuẩn NTM*", "ntm_communes|ntm_verified_communes"),
             ("Thôn NTM kiểu mẫu", "ntm_model_villages_district"),
         ],
     ),
@@ -98,8 +114,8 @@ def chart_frame(table: pd.DataFrame, bars: list[tuple[str, str]]) -> pd.DataFram
         id_2024, _, id_2023 = ids.partition("|")
         id_2023 = id_2023 or id_2024
         for year, ind_id, col, text_col in (
-            ("Kết quả 2023", id_2023, "value_2023", "Kết quả 2023"),
-            ("Kế hoạch 2024", id_2024, "value_2024", "Kế hoạch 2024"),
+            (RESULT_2023, id_2023, "value_2023", RESULT_2023),
+            (TARGET_2024, id_2024, "value_2024", TARGET_2024),
         ):
             if ind_id in by_id.index and pd.notna(by_id.at[ind_id, col]):
                 rows.append(

@@ -185,6 +185,8 @@ def check_values(
             bad("status", f"illustrative values belong only in data/{ILLUSTRATIVE_FILE}")
         if not row["source"].strip():
             bad("source", "missing provenance (document and section)")
+        if row["status"] == "inferred" and not row["note"].strip():
+            bad("note", "inferred values must state the rule they were read from the source with")
         if not re.fullmatch(r"\d{4}", row["year"]):
             bad("year", f"{row['year']!r} is not a year")
         if row["level"] == "district":
@@ -208,8 +210,10 @@ def check_values(
         except ValueError:
             bad("value", f"{row['value']!r} is not a number")
             continue
-        low = 0.0 if ind["unit"] == "%" else float(ind["min"]) if ind["min"] else None
-        high = 100.0 if ind["unit"] == "%" else float(ind["max"]) if ind["max"] else None
+        # Bounds are the catalogue's min/max: a share is declared 0–100, while a growth rate (may be negative) or a
+        # ratio to plan (116,63 % of the estimate) is a % with other bounds.
+        low = float(ind["min"]) if ind["min"] else None
+        high = float(ind["max"]) if ind["max"] else None
         if (low is not None and value < low) or (high is not None and value > high):
             lo = "" if low is None else f"{low:g}"
             hi = "" if high is None else f"{high:g}"

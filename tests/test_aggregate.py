@@ -50,7 +50,8 @@ def test_model_villages_sum_on_2025_communes(values, indicators):
     assert by.at["07264", "value_note"] == by.at["07264", "derived_rule"]
     assert "Kế hoạch KT-XH 2024, mục A, chú thích 1" in by.at["07264", "source"]
     assert "không áp dụng cho Thị trấn Phồn Xương" in by.at["07288", "derived_rule"]
-    assert by.at["07264", "status"] == "official"
+    assert by.at["07264", "status"] == "inferred"  # Tam Tiến 0 and Tiến Thắng 0 are inferred from footnote 1
+    assert "giá trị suy ra từ văn bản (Tam Tiến, Tiến Thắng)" in by.at["07264", "derived_rule"]
 
 
 def test_model_villages_on_interim_edition(values, indicators):

@@ -28,7 +28,9 @@ def test_model_villages_join_official_values(communes, values, indicators):
     assert joined.at["07267", "value"] == 1  # Hồng Kỳ: bản Làng Ba
     assert joined["value"].sum() == 6
     assert joined.at["07294", "display"] == NOT_APPLICABLE  # thị trấn
-    assert joined.at["07285", "source"] == "Kế hoạch KT-XH 2024, mục A, chú thích 1"
+    assert joined.at["07285", "source"].startswith("Dự thảo Kế hoạch KT-XH 2024, mục A, chú thích 1")
+    assert joined.at["07285", "status"] == "official"  # the plan names An Thượng's 3 villages
+    assert joined.at["07273", "status"] == "inferred"  # 0 read from Đông Sơn's absence in footnote 1
     assert not has_illustrative(joined.reset_index())
 
 
@@ -85,6 +87,45 @@ def test_values_never_join_on_names(communes, indicators):
 def test_commune_values_prefers_official(values):
     rows = commune_values(values, "ntm_status", 2023, "2020-2024")
     assert rows["code"].is_unique
+
+
+@pytest.mark.parametrize(
+    "statuses,winner",
+    [
+        (["illustrative", "inferred"], "inferred"),
+        (["inferred", "target"], "target"),
+        (["target", "official"], "official"),
+    ],
+)
+def test_commune_values_follows_the_status_order(statuses, winner):
+    rows = pd.DataFrame(
+        [
+            dict(
+                indicator_id="x",
+                level="commune",
+                code="07243",
+                edition="2020-2024",
+                year=2023,
+                value=float(i),
+                value_text="",
+                status=s,
+                source="test",
+                note="rule",
+            )
+            for i, s in enumerate(statuses)
+        ]
+    )
+    rows["year"] = rows["year"].astype("Int64")
+    assert commune_values(rows, "x", 2023, "2020-2024")["status"].tolist() == [winner]
+
+
+def test_load_values_keeps_the_decimals_written():
+    vals = load.load_values(include_illustrative=True, include_entered=False)
+    assert "decimals_written" in vals.columns
+    assert load.decimals_written("9.2") == 1 and load.decimals_written("41.0") == 1
+    assert load.decimals_written("7784") == 0 and load.decimals_written("") is None
+    poverty = vals[(vals["indicator_id"] == "poverty_rate") & (vals["level"] == "district")]
+    assert set(poverty["decimals_written"]) == {2}
 
 
 def test_projects_register_loads_with_geometry():

@@ -58,6 +58,34 @@ def test_value_rules(copy, line, changes, expected):
     assert any(m.startswith(expected) for m in _messages(copy)), _messages(copy)
 
 
+def test_inferred_value_needs_its_rule(copy):
+    path = copy / "data/values.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    line = int(df.index[df["status"] == "inferred"][0]) + 2
+    _edit_csv(path, line, note=" ")
+    assert f"data/values.csv:{line}: note: inferred values must state the rule" in " ".join(_messages(copy))
+    _edit_csv(path, 2, status="inferred", note="")
+    assert any(m.startswith("data/values.csv:2: note: inferred values") for m in _messages(copy))
+
+
+def test_inferred_values_do_not_belong_in_the_illustrative_file(copy):
+    _edit_csv(copy / "data/illustrative_commune_values.csv", 2, status="inferred")
+    msgs = _messages(copy)
+    assert any(m.startswith("data/illustrative_commune_values.csv:2: status: illustrative values belong") for m in msgs)
+
+
+def test_ratio_to_plan_may_exceed_100_percent_but_shares_may_not(copy):
+    path = copy / "data/values.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    ratio = int(df.index[df["indicator_id"] == "budget_vs_province_estimate"][0]) + 2
+    share = int(df.index[df["indicator_id"] == "health_insurance"][0]) + 2
+    _edit_csv(path, ratio, value="250")
+    _edit_csv(path, share, value="101")
+    msgs = _messages(copy)
+    assert not any(m.startswith(f"data/values.csv:{ratio}:") for m in msgs)
+    assert f"data/values.csv:{share}: value: 101 is outside 0–100 for health_insurance (%)" in msgs
+
+
 def test_percentage_out_of_range(copy):
     path = copy / "data/illustrative_commune_values.csv"
     _edit_csv(path, 2, value="120")

@@ -1,13 +1,13 @@
-"""Home: the plan's district indicators, 2023 results beside 2024 targets, grouped as the plan groups them.
+"""Home: the plan's district indicators, 2023 estimates beside 2024 targets, grouped as the plan groups them.
 
-URL state: ``?group=<id>`` shows one group (kinh_te, nong_nghiep, ngan_sach, xa_hoi, moi_truong, ntm).
+URL state: ``?group=<id>`` shows one group (kinh_te, nong_nghiep, ngan_sach, xa_hoi, moi_truong, ntm, quoc_phong).
 """
 
 import altair as alt
 import streamlit as st
 
 from ktxh_geo import ui
-from ktxh_geo.overview import CHARTS, GROUPS, MAP_LINKS, chart_frame, district_table
+from ktxh_geo.overview import CHARTS, GROUPS, MAP_LINKS, RESULT_2023, TARGET_2024, chart_frame, district_table
 
 VI_NUMBER = (
     "replace(replace(replace(datum.label, regexp(',', 'g'), '_'), regexp('\\\\.', 'g'), ','), regexp('_', 'g'), '.')"
@@ -16,7 +16,9 @@ ui.page_style()
 st.title("Kế hoạch phát triển KT-XH năm 2024 — huyện Yên Thế")
 st.caption(
     "Nguồn: Dự thảo Kế hoạch phát triển kinh tế - xã hội năm 2024 của UBND huyện Yên Thế "
-    "(trình họp UBND huyện tháng 11/2023): mục A (kết quả 2023) và Biểu các chỉ tiêu (kế hoạch 2024)."
+    "(trình họp UBND huyện tháng 11/2023): mục A (kết quả 2023) và Biểu các chỉ tiêu (kế hoạch 2024). "
+    "Số liệu 2023 là số ước thực hiện hoặc số đến thời điểm lập dự thảo (tháng 11/2023), chưa phải số liệu "
+    "cả năm chính thức."
 )
 indicators = ui.indicators()
 table = district_table(ui.values(False), indicators)
@@ -43,19 +45,19 @@ if group != wanted:
         st.query_params["group"] = group
 
 if group == "all":
-    st.subheader("Kết quả 2023 và kế hoạch 2024")
+    st.subheader("Ước thực hiện 2023 và kế hoạch 2024")
     cols = st.columns(len(CHARTS))
     for col, (chart_title, unit, bars) in zip(cols, CHARTS, strict=True):
         frame = chart_frame(table, bars)
         base = alt.Chart(frame, title=alt.Title(chart_title, subtitle=unit)).encode(
             x=alt.X("Chỉ tiêu:N", title=None, sort=[b[0] for b in bars], axis=alt.Axis(labelAngle=0, labelLimit=150)),
-            xOffset=alt.XOffset("Năm:N", sort=["Kết quả 2023", "Kế hoạch 2024"]),
+            xOffset=alt.XOffset("Năm:N", sort=[RESULT_2023, TARGET_2024]),
             y=alt.Y("Giá trị:Q", title=unit, axis=alt.Axis(labelExpr=VI_NUMBER)),
         )
         bars_layer = base.mark_bar().encode(
             color=alt.Color(
                 "Năm:N",
-                sort=["Kết quả 2023", "Kế hoạch 2024"],
+                sort=[RESULT_2023, TARGET_2024],
                 scale=alt.Scale(range=["#9ecae1", "#08519c"]),
                 legend=alt.Legend(orient="bottom", title=None),
             ),
@@ -64,7 +66,9 @@ if group == "all":
         labels = base.mark_text(dy=-6, fontSize=12).encode(text="Nhãn:N")
         col.altair_chart((bars_layer + labels).properties(height=260), width="stretch")
     st.caption(
-        "\\* Năm 2023: số xã đã thẩm tra nông thôn mới (Đông Sơn, Tân Sỏi). Nhãn trên cột: số liệu của kế hoạch."
+        "\\* Năm 2023: số xã đã thẩm tra nông thôn mới (Đông Sơn, Tân Sỏi; kế hoạch không nêu xã đạt chuẩn); "
+        "năm 2024: số xã phấn đấu đạt chuẩn. Số 2023 là số ước thực hiện trong dự thảo (tháng 11/2023). "
+        "Nhãn trên cột: số liệu như kế hoạch ghi."
     )
 
 for group_label, rows in table.groupby("group", sort=False):
@@ -72,7 +76,7 @@ for group_label, rows in table.groupby("group", sort=False):
         continue
     st.subheader(group_label)
     st.dataframe(
-        rows[["Chỉ tiêu", "ĐVT", "Kết quả 2023", "Kế hoạch 2024", "Nguồn"]],
+        rows[["Chỉ tiêu", "ĐVT", RESULT_2023, TARGET_2024, "Nguồn"]],
         hide_index=True,
         width="stretch",
     )
