@@ -31,3 +31,39 @@ def simplify_coverage(
     simple = shapely.coverage_simplify(metric.values, tolerance_m)
     back = gpd.GeoSeries(simple, crs=metric_crs).to_crs(WGS84).values
     return shapely.make_valid(shapely.set_precision(back, GRID_DEG))
+
+
+def publish(name: str, gdf: gpd.GeoDataFrame, tolerance_m: float = DRAW_TOLERANCE_M, metric_crs: str = UTM48N) -> str:
+    """Write the layer's display geometry (features keyed by ``code``) as a static file; return its URL.
+
+    The browser fetches it once (gzip from the server, cached by name: the name carries a hash of the
+    content), so a page rerun sends only values and styles. Written atomically into ``static/cache/geo``.
+    """
+    import hashlib
+    import json
+    import os
+    import tempfile
+
+    from .paths import STATIC_DIR
+
+    geoms = simplify_coverage(gdf.geometry, tolerance_m, metric_crs)
+    features = [
+        {"type": "Feature", "properties": {"code": str(code)}, "geometry": json.loads(g)}
+        for code, g in zip(gdf["code"], shapely.to_geojson(geoms), strict=True)
+    ]
+    body = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode()
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    folder = STATIC_DIR / "cache" / "geo"
+    path = folder / f"{name}-{digest}.geojson"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".geo-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(body)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return f"/app/static/cache/geo/{path.name}"

@@ -7,7 +7,6 @@ The legend is our own HTML control, so streamlit-folium never pulls d3 for a bra
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 
 import folium
@@ -76,8 +75,13 @@ window.ktxh = window.ktxh || {};
     });
     return box;
   };
+  K.fetchJSON = function (url) {
+    K.cache = K.cache || {};
+    if (!K.cache[url]) K.cache[url] = fetch(url).then(function (r) { return r.json(); });
+    return K.cache[url];
+  };
   K.geo = function (map, spec) {
-    var layer = L.geoJSON(spec.data, {
+    var layer = L.geoJSON(null, {
       interactive: spec.interactive !== false,
       smoothFactor: spec.smooth || 1,
       style: function (f) {
@@ -95,9 +99,20 @@ window.ktxh = window.ktxh || {};
         }
       }
     }).addTo(map);
-    if (spec.open) {
-      layer.eachLayer(function (l) { if (l.feature && l.feature.properties.id === spec.open) l.openPopup(); });
+    function show(fc) {
+      if (spec.props) {
+        fc = { type: 'FeatureCollection', features: fc.features.map(function (f) {
+          var own = spec.props[f.properties.code];
+          if (!own) return f;
+          return { type: 'Feature', geometry: f.geometry, properties: Object.assign({ code: f.properties.code }, own) };
+        }) };
+      }
+      layer.addData(fc);
+      if (spec.open) {
+        layer.eachLayer(function (l) { if (l.feature && l.feature.properties.id === spec.open) l.openPopup(); });
+      }
     }
+    if (spec.url) K.fetchJSON(spec.url).then(show); else show(spec.data);
     return layer;
   };
   K.labels = function (map, spec) {
@@ -312,9 +327,16 @@ def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.to_crs("EPSG:4326") if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
 
 
-def geo_layer(gdf: gpd.GeoDataFrame, properties: list[dict] | None = None, **spec) -> Call:
-    """A GeoJSON layer drawn by ``ktxh.geo`` (style, highlight, tooltip/popup rows per feature as data)."""
+def geo_layer(gdf: gpd.GeoDataFrame, properties: list[dict] | None = None, url: str | None = None, **spec) -> Call:
+    """A GeoJSON layer drawn by ``ktxh.geo`` (style, highlight, tooltip/popup rows per feature as data).
+
+    With ``url`` (a static file from ``geometry.publish``, features keyed by ``code``) the browser fetches the
+    geometry once and the map's script carries only ``properties`` by code: a rerun sends values and styles.
+    """
     wgs = _wgs84(gdf)
+    if url is not None:
+        props = {p["code"]: {k: v for k, v in p.items() if k != "code"} for p in properties or []}
+        return Call("geo", {"url": url, "props": props, **spec}, bounds=wgs.total_bounds)
     return Call("geo", {"data": feature_collection(wgs, properties), **spec}, bounds=wgs.total_bounds)
 
 
@@ -371,8 +393,12 @@ def build_map(
     center: tuple[float, float] | None = None,
     zoom: float | None = None,
     sync_url: bool = False,
+    geometry_url: str | None = None,
 ) -> folium.Map:
     """A fresh folium map of one joined indicator (build per run; cache the data, not the map).
+
+    With ``geometry_url`` (``geometry.publish`` of the same communes) the commune shapes are fetched by the
+    browser once and the script carries only values, styles and tooltips; without it they are inline (exports).
 
     ``presentation`` enlarges legend, labels and title (class ``ktxh-present``) for a projector;
     ``center`` (lat, lon) with ``zoom`` replaces fitting the district/selected commune; ``sync_url``
@@ -420,6 +446,7 @@ def build_map(
         geo_layer(
             joined,
             properties,
+            url=geometry_url,
             name="communes",
             style={"fillOpacity": 0.85, "color": "#444", "weight": 1.2},
             highlight={"weight": 3, "color": "#000"},
@@ -509,8 +536,14 @@ def object_layer(objects: gpd.GeoDataFrame, popups: bool = False, selected: str 
 def geojson_codes(m: folium.Map) -> list[str]:
     """Codes of the communes drawn on a built map (for tests and checks)."""
     for child in m._children.values():
-        if isinstance(child, Call) and child.helper == "geo" and '"name":"communes"' in child.spec:
-            return re.findall(r'"code":"(\d{5})"', child.spec)
+        if isinstance(child, Call) and child.helper == "geo":
+            spec = json.loads(child.spec)
+            if spec.get("name") == "communes":
+                return (
+                    list(spec["props"])
+                    if "url" in spec
+                    else [f["properties"]["code"] for f in spec["data"]["features"]]
+                )
     return []
 
 

@@ -40,6 +40,24 @@ def communes(edition: str) -> gpd.GeoDataFrame:
     return load.load_communes(edition)
 
 
+def geometry_url(edition: str) -> str:
+    """URL of the edition's display geometry as a static file (written once; rewritten if it went missing)."""
+    from .paths import STATIC_DIR
+
+    url = _geometry_url(edition)
+    if not (STATIC_DIR / url.removeprefix("/app/static/")).exists():
+        _geometry_url.clear()
+        url = _geometry_url(edition)
+    return url
+
+
+@st.cache_data(show_spinner=False)
+def _geometry_url(edition: str) -> str:
+    from .geometry import publish
+
+    return publish(f"communes-{edition}", communes(edition))
+
+
 @st.cache_data(show_spinner=False)
 def outline() -> gpd.GeoDataFrame:
     return load.load_outline()

@@ -37,7 +37,7 @@ def test_home_shows_plan_targets():
     assert "Kế hoạch phát triển KT-XH năm 2024" in at.title[0].value
     tables = [df.value for df in at.dataframe]
     rows = {r["Chỉ tiêu"]: r for t in tables for r in t.to_dict("records")}
-    assert rows["Tỷ lệ hộ nghèo"]["Kết quả 2023"] == "2,83"
+    assert rows["Tỷ lệ hộ nghèo"]["Ước thực hiện 2023"] == "2,83"
     assert rows["Tỷ lệ hộ nghèo"]["Kế hoạch 2024"] == "1,93"
     assert rows["Tổng huy động vốn đầu tư phát triển toàn xã hội"]["Kế hoạch 2024"] == "1.350"
 
@@ -46,8 +46,9 @@ def test_map_page_serves_leaflet_locally_and_draws_19_communes():
     args = _map_args(_app("views/ban_do.py"))
     links = args["js_links"] + args["css_links"]
     assert links and not any(link.startswith("http") for link in links)
-    codes = set(re.findall(r'"code": "(\d{5})"', args["script"]))
+    codes = set(re.findall(r'"(\d{5})":\{"_s"', args["script"]))  # values by code; shapes come from a static file
     assert len(codes) == 19
+    assert re.search(r'"url":"/app/static/cache/geo/communes-2020-2024-[0-9a-f]+\.geojson"', args["script"])
     assert args["returned_objects"] == []  # pan and zoom never rerun the page
 
 
@@ -75,5 +76,5 @@ def test_edition_selector(edition, n):
     at = _app("views/ban_do.py")
     at.sidebar.selectbox[1].set_value(edition).run()
     assert not at.exception
-    codes = set(re.findall(r'"code": "(\d{5})"', _map_args(at)["script"]))
+    codes = set(re.findall(r'"(\d{5})":\{"_s"', _map_args(at)["script"]))
     assert len(codes) == n

@@ -8,14 +8,22 @@ import pytest
 from app_pages import app_pages
 from streamlit.testing.v1 import AppTest
 
+from ktxh_geo.auth import hash_password, signed_in
 from ktxh_geo.slides import load_deck
+from ktxh_geo.ui_auth import SESSION_KEY
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def _open(page: str | None, params: dict[str, str]) -> AppTest:
-    """Open ``page`` the way a shared link does: the query string is there on the page's first run."""
+def _open(page: str | None, params: dict[str, str], editor: str | None = None) -> AppTest:
+    """Open ``page`` the way a shared link does: the query string is there on the page's first run.
+
+    With ``editor`` the session is signed in as that configured editor (as after the sign-in form).
+    """
     at = AppTest.from_file(APP, default_timeout=60)
+    if editor:
+        at.secrets["editors"] = {editor: hash_password("mat-khau-dai-1", 1_000)}
+        at.session_state[SESSION_KEY] = signed_in(editor, "password")
     if page:
         at.run()
         at.switch_page(page)
@@ -101,7 +109,7 @@ def test_stale_and_invalid_params_fall_back_with_notices():
     for fragment in ("indicator=gdp", "year=1990", "commune=07243", "zoom=99", "“x”"):
         assert fragment in notices
     assert _widgets(at)["selectboxes"][:2] == ["model_villages", "2025"]
-    codes = set(re.findall(r'"code": "(\d{5})"', _map_args(at)["script"]))
+    codes = set(re.findall(r'"(\d{5})":\{"_s"', _map_args(at)["script"]))  # values by code (shapes: static file)
     assert len(codes) == 5
 
 
@@ -130,7 +138,11 @@ def test_next_slide_button_shows_the_next_prepared_view():
 
 def test_add_current_view_to_deck(tmp_path, monkeypatch):
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-    at = _open("views/ban_do.py", {"indicator": "ntm_criteria"})
+    anonymous = _open("views/ban_do.py", {"indicator": "ntm_criteria"})
+    [t for t in anonymous.sidebar.text_input if t.label == "Tên trang mới"][0].set_value("Tiêu chí NTM").run()
+    assert [b for b in anonymous.sidebar.button if "Thêm khung nhìn" in b.label][0].disabled  # no editor: no write
+    assert not (tmp_path / "slides.json").exists()
+    at = _open("views/ban_do.py", {"indicator": "ntm_criteria"}, editor="an")
     title_input = [t for t in at.sidebar.text_input if t.label == "Tên trang mới"][0]
     title_input.set_value("Tiêu chí NTM").run()
     [b for b in at.sidebar.button if "Thêm khung nhìn" in b.label][0].click().run()
@@ -144,8 +156,9 @@ def test_broken_user_deck_is_reported_and_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     (tmp_path / "slides.json").write_text('{"slides": [{"title": ""}]}', encoding="utf-8")
     at = _open("views/ban_do.py", {})
-    errors = " ".join(e.value for e in at.sidebar.error)
+    errors = " ".join(e.value for e in at.sidebar.error).replace("\\", "")  # as rendered (Markdown escapes)
     assert "slides.json" in errors and "trang 1" in errors and "title" in errors
+    assert str(tmp_path) not in errors  # no server path
     assert (tmp_path / "slides.json").read_text(encoding="utf-8") == '{"slides": [{"title": ""}]}'
 
 
@@ -164,21 +177,37 @@ def _rows(at: AppTest) -> dict:
         ("Số xã đạt chuẩn nông thôn mới (xây dựng trong năm)", "xã", "", "2"),
         ("Số thôn đạt chuẩn NTM kiểu mẫu (trong năm)", "thôn", "6", "4"),
         ("Giá trị sản xuất (giá so sánh 2010)", "tỷ đồng", "7.124,8", "7.784"),
-        ("Tốc độ tăng trưởng giá trị sản xuất (giá so sánh 2010)", "%", "9,23", "9,20"),
+        ("Tốc độ tăng trưởng giá trị sản xuất (giá so sánh 2010)", "%", "9,23", "9,2"),
+        ("Cơ cấu GTSX: công nghiệp - xây dựng", "%", "33,54", "36,1"),
+        ("Cơ cấu GTSX: nông - lâm nghiệp - thủy sản", "%", "43,61", "41,0"),
+        ("Số dự án được chấp thuận đầu tư (lũy kế toàn huyện)", "dự án", "55", ""),
+        ("Tổng số vốn đăng ký của các dự án được chấp thuận (lũy kế toàn huyện)", "tỷ đồng", "1.783,39", ""),
+        ("Tỷ lệ chi ngân sách thường xuyên bố trí cho công nghệ thông tin, chuyển đổi số", "%", "", "≥2"),
         ("Thu ngân sách trên địa bàn", "tỷ đồng", "277,268", "167"),
         ("Độ che phủ của rừng", "%", "", ">40"),
     ],
 )
 def test_overview_matches_the_plan_table(name, unit, result_2023, target_2024):
     row = _rows(_open(None, {}))[name]
-    assert (row["ĐVT"], row["Kết quả 2023"], row["Kế hoạch 2024"]) == (unit, result_2023, target_2024)
-    assert row["Nguồn"].startswith("Kế hoạch KT-XH 2024")
+    assert (row["ĐVT"], row["Ước thực hiện 2023"], row["Kế hoạch 2024"]) == (unit, result_2023, target_2024)
+    assert row["Nguồn"].startswith("Dự thảo Kế hoạch KT-XH 2024")
+    if result_2023:
+        assert "ước thực hiện 2023" in row["Nguồn"] or "đến thời điểm lập dự thảo" in row["Nguồn"]
 
 
 def test_overview_groups_charts_and_map_links():
     at = _open(None, {})
     subheaders = [s.value for s in at.subheader]
-    for group in ("Kinh tế", "Nông nghiệp", "Ngân sách", "Văn hóa – xã hội", "Môi trường", "Nông thôn mới"):
+    groups = (
+        "Kinh tế",
+        "Nông nghiệp",
+        "Ngân sách",
+        "Văn hóa – xã hội",
+        "Môi trường",
+        "Nông thôn mới",
+        "Quốc phòng – an ninh",
+    )
+    for group in groups:
         assert group in subheaders
     charts = at.get("vega_lite_chart")
     assert len(charts) == 3

@@ -60,7 +60,15 @@ for col, side, label in zip(columns, ("left", "right"), ("Bản đồ bên trái
         sides.append((joined, classification, title))
 
 maps = [
-    build_map(joined, classification, ui.outline(), None, layers=(), title=title)
+    build_map(
+        joined,
+        classification,
+        ui.outline(),
+        None,
+        layers=(),
+        title=title,
+        geometry_url=ui.geometry_url(joined["edition"].iloc[0]),
+    )
     for joined, classification, title in sides
 ]
 st_folium(SyncedMaps(*maps), height=620, use_container_width=True, returned_objects=[], key="compare")
