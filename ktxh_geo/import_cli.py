@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
+import tomllib
 from pathlib import Path
 
 EXIT_INVALID = 2
@@ -17,7 +19,11 @@ def add_parsers(sub) -> None:
     p.add_argument("--dataset", help="dataset id (see --list)")
     p.add_argument("--year", type=int)
     p.add_argument("--source", default="", help="nguồn số liệu (văn bản, cơ quan, ngày) — bắt buộc khi lưu")
-    p.add_argument("--user", default="", help="người nhập")
+    p.add_argument(
+        "--user",
+        default="",
+        help="tên người biên tập đã cấu hình trong mục [editors] của tệp secrets (bắt buộc khi lưu)",
+    )
     p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không lưu")
     p.add_argument("--list", action="store_true", help="liệt kê các bộ số liệu và cột")
     p.set_defaults(func=run_import)
@@ -28,11 +34,46 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=run_hash_password)
 
 
+def secrets_file() -> Path:
+    """The secrets file the app reads: the first of env STREAMLIT_SECRETS_FILES, else .streamlit/secrets.toml."""
+    from .paths import ROOT
+
+    env = os.environ.get("STREAMLIT_SECRETS_FILES", "").strip()
+    if env:
+        return Path(env.split(",")[0].strip())
+    return ROOT / ".streamlit" / "secrets.toml"
+
+
+def cli_editor(name: str):
+    """The Editor for ``--user NAME`` when NAME is in [editors] of the secrets file; ``Forbidden`` otherwise."""
+    from .auth import signed_in
+    from .errors import Forbidden
+
+    name = (name or "").strip()
+    path = secrets_file()
+    if not name:
+        raise Forbidden(f"thiếu --user: cần tên một người biên tập trong mục [editors] của {path}; không lưu gì.")
+    try:
+        with open(path, "rb") as fh:
+            editors = tomllib.load(fh).get("editors") or {}
+    except FileNotFoundError:
+        raise Forbidden(
+            f"không có tệp secrets {path} (mục [editors]) nên không xác nhận được người biên tập “{name}”; "
+            "không lưu gì."
+        ) from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise Forbidden(f"không đọc được tệp secrets {path} ({exc}); không lưu gì.") from None
+    if not isinstance(editors, dict) or name not in editors:
+        raise Forbidden(f"“{name}” không phải người biên tập trong mục [editors] của {path}; không lưu gì.")
+    return signed_in(name, "cli")
+
+
 def run_import(args: argparse.Namespace) -> int:
     from .datasets import YEARS, load_datasets
+    from .errors import KtxhError
     from .importer import check_file
     from .load import load_units
-    from .store import StoreError, save, store_path
+    from .store import save, store_path
 
     datasets = load_datasets()
     if args.list:
@@ -69,14 +110,14 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         vid = save(
             report.cells,
-            user=args.user,
+            editor=cli_editor(args.user),
             source=args.source,
             action="import",
             dataset=args.dataset,
             year=args.year,
             file=path.name,
         )
-    except StoreError as exc:
+    except KtxhError as exc:  # not an editor, no source, storage failure: one Vietnamese line
         print(f"không lưu: {exc}", file=sys.stderr)
         return EXIT_INVALID
     print(f"đã lưu phiên bản {vid} vào {store_path()}")

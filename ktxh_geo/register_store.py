@@ -6,8 +6,11 @@ default ``./var/``, git-ignored) that overlays ``geo/projects.geojson``:
 - ``projects_edits.geojson``: the current edited geometry of each edited object (id, location_precision);
 - ``projects_history.csv``: one row per saved change (who, when UTC, previous and new geometry as WKT), append-only.
 
-Both files are replaced with ``os.replace`` from a temporary file in the same folder; if the second
-replacement fails the first is rolled back, so a failed save leaves the register as it was.
+The edits file is replaced with ``os.replace`` from a temporary file in the same folder; the history is appended
+(one fsync'ed write of the new row, under the lock) and cut back to its previous length if anything fails, and
+the edits file is rolled back if the history cannot be written, so a failed save leaves the register as it was.
+Every save needs a signed-in ``Editor`` (``require_editor`` first) and records ``editor.name``. A damaged edits
+file raises ``DataError``; a full disk or read-only state folder raises one ``StorageError`` naming the folder.
 """
 
 from __future__ import annotations
@@ -29,9 +32,12 @@ from pyproj import CRS, Transformer
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
+from .auth import Editor, require_editor
+from .errors import DataError, InputError
 from .load import WGS84, load_outline, load_projects
 from .paths import state_dir
 from .projects import PRECISION_LABELS
+from .store import storage_error
 from .text import format_number
 
 # Bắc Giang's VN-2000 plane: TM-3° zone, central meridian 107°00′, k = 0.9999, false easting 500 km
@@ -66,7 +72,7 @@ HISTORY_COLUMNS = [
 ]
 
 
-class LocationError(ValueError):
+class LocationError(InputError):
     """A location that cannot be accepted; the message is Vietnamese and meant for the planner."""
 
 
@@ -153,13 +159,21 @@ def read_edits(directory: Path | None = None) -> gpd.GeoDataFrame:
         gdf = gpd.read_file(path, engine="pyogrio")
         return gdf.set_crs(WGS84, allow_override=True)[["id", "location_precision", "geometry"]]
     except Exception as exc:
-        raise RuntimeError(f"Không đọc được tệp vị trí đã sửa {path}: {exc}") from exc
+        raise DataError(
+            f"Tệp vị trí đã sửa {path} bị hỏng, không đọc được ({exc}). Sửa hoặc khôi phục tệp này từ bản sao lưu; "
+            "ứng dụng không tự ghi đè lên nó."
+        ) from exc
 
 
 @contextmanager
 def _locked(state: Path):
     """Serialise saves (two planners saving at once must not drop each other's edit)."""
-    with open(state / ".projects.lock", "a") as fh:
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        fh = open(state / ".projects.lock", "a")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise storage_error(exc, state) from exc
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -172,7 +186,10 @@ def read_history(directory: Path | None = None) -> pd.DataFrame:
     path = (directory or state_dir()) / HISTORY_FILE
     if not path.exists():
         return pd.DataFrame(columns=HISTORY_COLUMNS)
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"Tệp lịch sử sửa vị trí {path} bị hỏng, không đọc được ({exc}).") from exc
 
 
 def load_register(data: Path | None = None, geo: Path | None = None, state: Path | None = None) -> gpd.GeoDataFrame:
@@ -212,16 +229,19 @@ def _edits_bytes(edits: gpd.GeoDataFrame) -> bytes:
     return edits.to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
 
 
-def _history_bytes(history: pd.DataFrame) -> bytes:
+def _history_row_bytes(row: dict, header: bool) -> bytes:
+    """One history row as CSV (with the header line when the file is new)."""
     buf = io.StringIO()
-    history[HISTORY_COLUMNS].to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    pd.DataFrame([row])[HISTORY_COLUMNS].to_csv(
+        buf, index=False, header=header, quoting=csv.QUOTE_MINIMAL, lineterminator="\n"
+    )
     return buf.getvalue().encode("utf-8")
 
 
 def save_location(
     project_id: str,
     geometry: BaseGeometry,
-    who: str,
+    editor: Editor,
     *,
     action: str,
     input_text: str,
@@ -232,15 +252,13 @@ def save_location(
     state: Path | None = None,
     now: datetime | None = None,
 ) -> dict:
-    """Save a new WGS84 geometry for one object, with who/when and the previous value in the history.
+    """Save a new WGS84 geometry for one object, with who (the signed-in editor)/when and the previous value.
 
-    Refuses (LocationError) an unknown id, an empty "who", an invalid geometry or one outside the district.
-    Returns the history row written.
+    Refuses (``Forbidden``) anyone but a signed-in Editor, and (LocationError) an unknown id, an invalid
+    geometry or one outside the district; nothing is written then. Returns the history row written.
     """
+    who = require_editor(editor).name
     state = state or state_dir()
-    who = (who or "").strip()
-    if not who:
-        raise LocationError("Cần nhập tên người sửa (trường “Người sửa”) trước khi lưu.")
     if precision not in PRECISION_LABELS or precision == "unknown":
         raise LocationError(f"Độ chính xác vị trí “{precision}” không hợp lệ.")
     register = register if register is not None else load_register(state=state)
@@ -254,7 +272,6 @@ def save_location(
     if not outline.to_crs(WGS84).union_all().covers(geometry):
         raise LocationError("Vị trí nằm ngoài huyện Yên Thế (toàn bộ hoặc một phần). Không lưu.")
 
-    state.mkdir(parents=True, exist_ok=True)
     with _locked(state):
         edits = read_edits(state)
         # the previous value is read under the lock: the latest saved edit, else the shipped geometry
@@ -285,18 +302,43 @@ def save_location(
         edits = edits[edits["id"] != project_id]
         new = gpd.GeoDataFrame({"id": [project_id], "location_precision": [precision]}, geometry=[geometry], crs=WGS84)
         edits = pd.concat([edits, new], ignore_index=True)
-        history = pd.concat([read_history(state), pd.DataFrame([row])], ignore_index=True)
-        _commit(state, _edits_bytes(gpd.GeoDataFrame(edits, crs=WGS84)), _history_bytes(history))
+        try:
+            _commit(state, _edits_bytes(gpd.GeoDataFrame(edits, crs=WGS84)), row)
+        except OSError as exc:
+            raise storage_error(exc, state) from exc
     return row
 
 
-def _commit(state: Path, edits: bytes, history: bytes) -> None:
-    """Replace the edits, then the history; roll the edits back if the history cannot be written."""
+def _append(path: Path, content: bytes) -> None:
+    """Append ``content`` to ``path`` (fsync'ed); on failure cut the file back to its previous length."""
+    size = path.stat().st_size if path.exists() else None
+    try:
+        with open(path, "ab") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        if size is None:
+            path.unlink(missing_ok=True)
+        else:
+            os.truncate(path, size)
+        raise
+
+
+def _commit(state: Path, edits: bytes, row: dict) -> None:
+    """Replace the edits, then append the history row; roll the edits back if the history cannot be written.
+
+    A new history file is written whole (temporary file and rename); an existing one is appended to, so a save
+    never rewrites the history.
+    """
     edits_path, history_path = state / EDITS_FILE, state / HISTORY_FILE
     previous = edits_path.read_bytes() if edits_path.exists() else None
     _write_atomic(edits_path, edits)
     try:
-        _write_atomic(history_path, history)
+        if history_path.exists() and history_path.stat().st_size:
+            _append(history_path, _history_row_bytes(row, header=False))
+        else:
+            _write_atomic(history_path, _history_row_bytes(row, header=True))
     except BaseException:
         if previous is None:
             edits_path.unlink(missing_ok=True)

@@ -11,6 +11,9 @@ import pandas as pd
 import streamlit as st
 from shapely.geometry import Point
 
+from .auth import Editor
+from .errors import KtxhError
+from .escape import md_text
 from .footprint import CRS_CHOICES, FootprintError, kml_supported, load_footprint
 from .location_check import check_locations, format_csv
 from .measure import distances_to_projects, format_distance, nearest_boundary
@@ -30,6 +33,10 @@ TABLE_KEY = "du_an_table"
 SELECTED = "du_an_selected"
 FLASH = "du_an_flash"
 LAST_CLICK = "du_an_last_click"
+NEED_SIGN_IN = (
+    "Cần đăng nhập với quyền biên tập (biểu mẫu “Đăng nhập” ở đầu thẻ “Sửa vị trí”) để lưu; "
+    "tên người sửa được ghi theo tài khoản đã đăng nhập."
+)
 
 
 def map_key() -> str:
@@ -151,8 +158,11 @@ def _pick(projects, label: str, key: str) -> str | None:
     )
 
 
-def edit_panel(projects, communes, outline) -> Point | None:
-    """The location editor; returns the valid unsaved point being previewed (None when unchanged or invalid)."""
+def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Point | None:
+    """The location editor; returns the valid unsaved point being previewed (None when unchanged or invalid).
+
+    Saving needs the signed-in ``editor`` (the button is disabled with an explanation otherwise).
+    """
     pid = _pick(projects, "Đối tượng", "edit_pick")
     if not pid:
         return None
@@ -192,28 +202,31 @@ def edit_panel(projects, communes, outline) -> Point | None:
             input_text = f"VN-2000 (Bắc Giang, KTT 107°00′) X={x:.2f} Y={y:.2f}"
         pv = preview_point(lon, lat, outline, communes)
     except LocationError as err:
-        st.error(str(err))
+        st.error(md_text(err))
         return None
     declared = commune_codes(row["commune_codes"])
     st.info(
         f"Điểm sẽ lưu: kinh độ {format_number(pv.point.x, 6)}, vĩ độ {format_number(pv.point.y, 6)} (WGS84); "
         f"VN-2000 X = {format_number(pv.x_north, 2)} m, Y = {format_number(pv.y_east, 2)} m; "
-        f"thuộc {', '.join(pv.commune_names) or '—'}."
+        f"thuộc {md_text(', '.join(pv.commune_names)) or '—'}."
     )
     if declared and not set(pv.commune_codes) & set(declared):
         st.warning("Điểm này không nằm trong xã mà danh mục ghi; sau khi lưu, đối tượng sẽ hiện trong “Cần kiểm tra”.")
     precision = st.selectbox(
         "Độ chính xác", ["exact", "approximate"], format_func=PRECISION_LABELS.get, key="edit_prec"
     )
-    who = st.text_input("Người sửa (bắt buộc)", key="edit_who")
     note = st.text_input("Ghi chú (nguồn của tọa độ)", key="edit_note")
-    if st.button("Lưu vị trí", type="primary", disabled=not who.strip(), key="edit_save"):
+    if editor is None:
+        st.caption(NEED_SIGN_IN)
+    if st.button("Lưu vị trí", type="primary", disabled=editor is None, key="edit_save"):
         try:
-            save_location(pid, pv.point, who, action="set_point", input_text=input_text, precision=precision, note=note)
-        except (LocationError, OSError) as err:
-            st.error(f"Không lưu được: {err}")
+            save_location(
+                pid, pv.point, editor, action="set_point", input_text=input_text, precision=precision, note=note
+            )
+        except KtxhError as err:
+            st.error(f"Không lưu được vị trí của “{md_text(row['name'])}”: {md_text(err)}")
             return None
-        st.session_state[FLASH] = f"Đã lưu vị trí mới của “{row['name']}” (người sửa: {who.strip()})."
+        st.session_state[FLASH] = f"Đã lưu vị trí mới của “{md_text(row['name'])}” (người sửa: {md_text(editor.name)})."
         st.rerun()
     moved = geom is None or start.distance(pv.point) > 1e-6
     return pv.point if moved else None
@@ -225,7 +238,7 @@ def _use_click(pid: str, clicked: tuple[float, float]) -> None:
     st.session_state[f"lon_{pid}"], st.session_state[f"lat_{pid}"] = clicked
 
 
-def upload_panel(projects, communes, outline) -> None:
+def upload_panel(projects, communes, outline, editor: Editor | None = None) -> None:
     pid = _pick(projects, "Đối tượng", "up_pick")
     types = ["geojson", "json", "zip", "gpkg"] + (["kml"] if kml_supported() else [])
     up = st.file_uploader("Tệp ranh giới (GeoJSON, Shapefile nén .zip, GeoPackage, KML)", type=types, key="up_file")
@@ -235,25 +248,29 @@ def upload_panel(projects, communes, outline) -> None:
     row = projects[projects["id"] == pid].iloc[0]
     try:
         fp = load_footprint(up.name, up.getvalue(), outline, row["area_ha"], crs)
-    except FootprintError as err:
-        st.error(str(err))
+    except (FootprintError, KtxhError) as err:
+        st.error(md_text(err))
         return
     st.info(
-        f"Tệp hợp lệ ({fp.source_crs}): {fp.geometry.geom_type}, diện tích {format_number(fp.area_ha, 2)} ha "
-        "(tính theo UTM 48N)."
+        f"Tệp {md_text(up.name)} hợp lệ ({md_text(fp.source_crs)}): {fp.geometry.geom_type}, "
+        f"diện tích {format_number(fp.area_ha, 2)} ha (tính theo UTM 48N)."
     )
     for w in fp.warnings:
-        st.warning(w)
-    who = st.text_input("Người sửa (bắt buộc)", key="up_who")
-    if st.button("Lưu ranh giới", type="primary", disabled=not who.strip(), key="up_save"):
+        st.warning(md_text(w))
+    if editor is None:
+        st.caption(NEED_SIGN_IN)
+    if st.button("Lưu ranh giới", type="primary", disabled=editor is None, key="up_save"):
         try:
             save_location(
-                pid, fp.geometry, who, action="upload_footprint", input_text=up.name, note="; ".join(fp.warnings)
+                pid, fp.geometry, editor, action="upload_footprint", input_text=up.name, note="; ".join(fp.warnings)
             )
-        except (LocationError, OSError) as err:
-            st.error(f"Không lưu được: {err}")
+        except KtxhError as err:
+            st.error(f"Không lưu được ranh giới từ tệp {md_text(up.name)}: {md_text(err)}")
             return
-        st.session_state[FLASH] = f"Đã lưu ranh giới của “{row['name']}” từ tệp {up.name}."
+        st.session_state[FLASH] = (
+            f"Đã lưu ranh giới của “{md_text(row['name'])}” từ tệp {md_text(up.name)} "
+            f"(người sửa: {md_text(editor.name)})."
+        )
         st.rerun()
 
 
@@ -263,7 +280,10 @@ def measure_panel(projects, communes) -> None:
     if not pid:
         return
     metres, name = nearest_boundary(pid, projects, communes)
-    st.markdown(f"Ranh giới xã gần nhất: cách **{format_distance(metres)}**, bên kia là **{name}** (đo trong UTM 48N).")
+    st.markdown(
+        f"Ranh giới xã gần nhất: cách **{md_text(format_distance(metres))}**, bên kia là **{md_text(name)}** "
+        "(đo trong UTM 48N)."
+    )
     table = distances_to_projects(pid, projects)
     st.dataframe(
         table.rename(columns={"id": "Mã", "name": "Tên", "distance": "Khoảng cách"})[["Mã", "Tên", "Khoảng cách"]],

@@ -6,15 +6,25 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ktxh_geo import ui_projects
+from ktxh_geo.auth import Editor, hash_password
 from ktxh_geo.register_store import read_history
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PASSWORD = "mat-khau-dai-1"
+EDITORS = {"Cán bộ A": hash_password(PASSWORD, 1_000)}
 
 
 @pytest.fixture()
 def at(tmp_path, monkeypatch):
+    return _page(tmp_path, monkeypatch)
+
+
+def _page(tmp_path, monkeypatch, secrets=None):
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     app = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (secrets or {}).items():
+        app.secrets[k] = v
     app.run()
     app.switch_page("views/du_an.py")
     app.run()
@@ -63,7 +73,7 @@ def test_selecting_a_row_zooms_the_map_and_opens_the_popup(at):
     script = _map_script(at)
     (s, w), (n, e) = _fit_bounds(script)
     assert s < 21.444415 < n and w < 106.166337 < e and n - s < 0.02
-    assert "Cụm công nghiệp Tân Sỏi" in script and ".openPopup()" in script
+    assert "Cụm công nghiệp Tân Sỏi" in script and '"open":"ccn_tan_soi"' in script  # its popup opens on load
     assert "Điểm xem trước" not in script  # the editor shows the current point: nothing to preview
     # measure tab: nearest commune boundary and the other objects by distance
     assert any(
@@ -81,19 +91,26 @@ def test_clicking_an_object_on_the_map_selects_its_row(at):
     assert _fit_bounds(_map_script(at))[0][0] > 21.46
 
 
-def test_edit_with_preview_who_and_history(at, tmp_path):
+def test_edit_with_preview_signed_in_editor_and_history(tmp_path, monkeypatch):
+    at = _page(tmp_path, monkeypatch, {"editors": EDITORS})
     at.session_state["du_an_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}  # ccn_tan_soi
     at.run()
     at.number_input(key="lon_ccn_tan_soi").set_value(106.1700).run()
     preview = [i.value for i in at.info if i.value.startswith("Điểm sẽ lưu")]
     assert preview and "kinh độ 106,170000," in preview[0] and "thuộc Xã Tân Sỏi" in preview[0]
     assert "Điểm xem trước (chưa lưu)" in _map_script(at) and "[21.444415, 106.17]" in _map_script(at)
-    save = at.button(key="edit_save")
-    assert save.disabled  # "who" is required
-    at.text_input(key="edit_who").input("Cán bộ A").run()
+    assert not [t for t in at.text_input if t.label.startswith("Người sửa")]  # no typed name any more
+    assert at.button(key="edit_save").disabled  # not signed in
+    assert any("Cần đăng nhập với quyền biên tập" in c.value for c in at.caption)
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Tên đăng nhập"].input("Cán bộ A")
+    inputs["Mật khẩu"].input(PASSWORD)
+    next(b for b in at.button if b.label == "Đăng nhập").click().run()
+    assert not at.exception, at.exception
+    assert not at.button(key="edit_save").disabled
     at.button(key="edit_save").click().run()
     assert not at.exception
-    assert any("Đã lưu vị trí mới" in s.value for s in at.success)
+    assert any("Đã lưu vị trí mới" in s.value and "người sửa: Cán bộ A" in s.value for s in at.success)
     hist = read_history(tmp_path)
     assert list(hist["who"]) == ["Cán bộ A"] and hist.at[0, "previous_geometry_wkt"] == "POINT (106.166337 21.444415)"
     assert "ccn_tan_soi" not in set(at.dataframe[1].value["Mã"])  # now exact, in its commune
@@ -155,3 +172,31 @@ def test_picking_in_a_tool_selects_the_object_everywhere(at):
     assert at.dataframe[0].value.iloc[at.session_state["du_an_table"]["selection"]["rows"][0]]["Mã"] == "ban_ven"
     assert at.selectbox(key="edit_pick_ban_ven").value == "ban_ven"
     assert "Du lịch cộng đồng bản Ven" in _map_script(at)
+
+
+def test_without_editors_saving_is_disabled_and_explained(at):
+    at.session_state["du_an_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    at.number_input(key="lon_ccn_tan_soi").set_value(106.1700).run()
+    assert any("đang tắt" in i.value for i in at.info)
+    assert at.button(key="edit_save").disabled
+    assert any("Cần đăng nhập với quyền biên tập" in c.value for c in at.caption)
+
+
+def test_a_hand_made_editor_in_the_session_cannot_save(tmp_path, monkeypatch):
+    at = _page(tmp_path, monkeypatch, {"editors": EDITORS})
+    at.session_state["ktxh_editor"] = Editor("Cán bộ A", "password")  # not made by auth.signed_in
+    at.session_state["du_an_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    at.number_input(key="lon_ccn_tan_soi").set_value(106.1700).run()
+    assert at.button(key="edit_save").disabled
+    assert any(b.label == "Đăng nhập" for b in at.button)
+    assert read_history(tmp_path).empty
+
+
+def test_measure_text_is_not_rendered_as_markdown(tmp_path, monkeypatch):
+    monkeypatch.setattr(ui_projects, "nearest_boundary", lambda *a: (933.0, "**X** [a](javascript:1) <b>"))
+    at = _page(tmp_path, monkeypatch)
+    at.selectbox(key="ms_pick_None").select("ban_ven").run()
+    md = [m.value for m in at.markdown if m.value.startswith("Ranh giới xã gần nhất")]
+    assert md and r"**\*\*X\*\* \[a\]\(javascript\:1\) \<b\>**" in md[0]

@@ -10,9 +10,12 @@ from shapely.geometry import Point
 
 from ktxh_geo import load
 from ktxh_geo.__main__ import main
+from ktxh_geo.auth import signed_in
 from ktxh_geo.measure import distances_to_projects, format_distance, nearest_boundary
 from ktxh_geo.paths import ROOT
 from ktxh_geo.register_store import load_register, save_location
+
+ED = signed_in("A", "cli")
 
 
 @pytest.fixture()
@@ -57,7 +60,7 @@ def test_cli_text_lists_every_object_needing_checking(state, capsys):
 
 
 def test_cli_csv_to_file_and_edits_update_the_list(state, tmp_path, capsys):
-    save_location("ccn_dong_son", Point(106.27, 21.48), "A", action="set_point", input_text="t", state=state)
+    save_location("ccn_dong_son", Point(106.27, 21.48), ED, action="set_point", input_text="t", state=state)
     out = tmp_path / "kiem_tra.csv"
     assert main(["check-locations", "--format", "csv", "--out", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
@@ -68,7 +71,7 @@ def test_cli_csv_to_file_and_edits_update_the_list(state, tmp_path, capsys):
 
 def test_cli_reports_a_wrong_commune_and_exits_0(state):
     # Xuân Lương's market moved (deliberately wrong) into xã Đông Sơn
-    save_location("cho_xuan_luong", Point(106.266, 21.477), "A", action="set_point", input_text="t", state=state)
+    save_location("cho_xuan_luong", Point(106.266, 21.477), ED, action="set_point", input_text="t", state=state)
     proc = subprocess.run(
         [sys.executable, "-m", "ktxh_geo", "check-locations"], cwd=ROOT, capture_output=True, text=True, check=False
     )

@@ -8,12 +8,13 @@ from import_corpus import csv_bytes
 from streamlit.testing.v1 import AppTest
 
 from ktxh_geo import store
-from ktxh_geo.auth import check_editor, hash_password, verify_password
+from ktxh_geo.auth import check_editor, hash_password, signed_in, verify_password
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "views/nhap_lieu.py"
 PASSWORD = "mat-khau-dai-1"
 EDITORS = {"an": hash_password(PASSWORD, 1_000)}
+AN = signed_in("an", "password")
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +47,14 @@ def _login(at: AppTest, name="an", password=PASSWORD) -> AppTest:
 def _save_two_versions():
     for value in (1.0, 2.0):
         cell = store.Cell("poverty_rate", "07273", "2020-2024", 2023, value)
-        store.save([cell], user="an", source=f"nguồn {value}", action="import", dataset="poverty_rate", year=2023)
+        store.save(
+            [cell],
+            editor=signed_in("an", "password"),
+            source=f"nguồn {value}",
+            action="import",
+            dataset="poverty_rate",
+            year=2023,
+        )
 
 
 def test_password_hashes_verify_and_reject():
@@ -156,3 +164,13 @@ def test_hash_password_cli_prints_a_secrets_line():
         [sys.executable, "-m", "ktxh_geo", "hash-password", "x"], input="ngan\n", capture_output=True, text=True
     )
     assert short.returncode == 1 and "8 ký tự" in short.stderr
+
+
+def test_sign_in_locks_after_five_wrong_passwords():
+    at = _page({"editors": EDITORS})
+    for _ in range(5):
+        at = _login(at, password="sai-mat-khau")
+    assert any("Tạm khóa đăng nhập" in e.value and "giờ Việt Nam" in e.value for e in at.error)
+    at = _login(at)  # the right password is refused while locked
+    assert any("Tạm khóa đăng nhập" in e.value for e in at.error)
+    assert not at.get("file_uploader") and "ktxh_editor" not in at.session_state

@@ -1,5 +1,6 @@
 """VN-2000 conversion, point validation and the audited, atomic location store."""
 
+import errno
 import hashlib
 import os
 from datetime import UTC, datetime
@@ -10,6 +11,8 @@ from pyproj.transformer import TransformerGroup
 from shapely.geometry import Point
 
 from ktxh_geo import load, register_store
+from ktxh_geo.auth import signed_in
+from ktxh_geo.errors import DataError, Forbidden, StorageError
 from ktxh_geo.paths import ROOT
 from ktxh_geo.register_store import (
     VN2000_BAC_GIANG_PROJ,
@@ -24,6 +27,8 @@ from ktxh_geo.register_store import (
 )
 
 GEOD = Geod(ellps="WGS84")
+A = signed_in("A", "password")
+B = signed_in("B", "password")
 SHIPPED = [ROOT / "geo" / "projects.geojson", ROOT / "data" / "projects.csv"]
 
 
@@ -104,7 +109,7 @@ def test_save_keeps_history_and_never_touches_shipped_files(tmp_path):
     row = save_location(
         "ccn_dong_son",
         Point(106.27, 21.48),
-        "Nguyễn Văn A",
+        signed_in("Nguyễn Văn A", "password"),
         action="set_point",
         input_text="WGS84",
         state=tmp_path,
@@ -113,7 +118,12 @@ def test_save_keeps_history_and_never_touches_shipped_files(tmp_path):
     assert row["previous_geometry_wkt"] == "POINT (106.266039 21.477361)"
     assert row["previous_precision"] == "commune"
     save_location(
-        "ccn_dong_son", Point(106.268, 21.479), "Trần Thị B", action="set_point", input_text="VN-2000", state=tmp_path
+        "ccn_dong_son",
+        Point(106.268, 21.479),
+        signed_in("Trần Thị B", "oidc"),
+        action="set_point",
+        input_text="VN-2000",
+        state=tmp_path,
     )
     hist = read_history(tmp_path)
     assert list(hist["who"]) == ["Nguyễn Văn A", "Trần Thị B"]
@@ -132,39 +142,47 @@ def test_save_keeps_history_and_never_touches_shipped_files(tmp_path):
 def test_state_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path / "st"))
     assert register_store.state_dir() == tmp_path / "st"
-    save_location("cho_bo_ha", Point(106.19, 21.44), "C", action="set_point", input_text="x")
+    save_location("cho_bo_ha", Point(106.19, 21.44), signed_in("C", "password"), action="set_point", input_text="x")
     assert (tmp_path / "st" / "projects_history.csv").exists()
 
 
 def test_refusals_leave_nothing_saved(tmp_path):
-    with pytest.raises(LocationError, match="Người sửa"):
+    with pytest.raises(Forbidden, match="đăng nhập"):
         save_location("cho_bo_ha", Point(106.19, 21.44), "  ", action="set_point", input_text="", state=tmp_path)
     with pytest.raises(LocationError, match="ngoài huyện"):
-        save_location("cho_bo_ha", Point(106.45, 21.30), "A", action="set_point", input_text="", state=tmp_path)
+        save_location("cho_bo_ha", Point(106.45, 21.30), A, action="set_point", input_text="", state=tmp_path)
     with pytest.raises(LocationError, match="Không có đối tượng"):
-        save_location("khong_co", Point(106.19, 21.44), "A", action="set_point", input_text="", state=tmp_path)
+        save_location("khong_co", Point(106.19, 21.44), A, action="set_point", input_text="", state=tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("fail_on_call", [1, 2])
 def test_failed_save_leaves_register_unchanged(tmp_path, monkeypatch, fail_on_call):
     """os.replace fails on the edits file (call 1) or on the history file (call 2, edits rolled back)."""
-    save_location("cho_bo_ha", Point(106.19, 21.44), "A", action="set_point", input_text="", state=tmp_path)
+    save_location("cho_bo_ha", Point(106.19, 21.44), A, action="set_point", input_text="", state=tmp_path)
     files = [tmp_path / "projects_edits.geojson", tmp_path / "projects_history.csv"]
     before = _digest(files)
-    real = os.replace
+    real_replace, real_fsync = os.replace, os.fsync
     calls = {"n": 0}
 
-    def flaky(src, dst):
-        calls["n"] += 1
-        if calls["n"] == fail_on_call:
-            raise OSError("disk full (simulated)")
-        return real(src, dst)
+    def flaky(real):
+        def call(*args):
+            calls["n"] += 1
+            if calls["n"] == fail_on_call:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real(*args)
 
-    monkeypatch.setattr(register_store.os, "replace", flaky)
-    with pytest.raises(OSError, match="simulated"):
-        save_location("cho_bo_ha", Point(106.191, 21.441), "B", action="set_point", input_text="", state=tmp_path)
-    monkeypatch.setattr(register_store.os, "replace", real)
+        return call
+
+    if fail_on_call == 1:
+        monkeypatch.setattr(register_store.os, "replace", flaky(real_replace))
+    else:  # the edits are replaced (fsync 1), then the history row is appended and fsync'ed (call 2)
+        monkeypatch.setattr(register_store.os, "fsync", flaky(real_fsync))
+    with pytest.raises(StorageError) as err:
+        save_location("cho_bo_ha", Point(106.191, 21.441), B, action="set_point", input_text="", state=tmp_path)
+    assert str(err.value).startswith(f"Không ghi được vào thư mục trạng thái {tmp_path}: ổ đĩa đầy")
+    monkeypatch.setattr(register_store.os, "replace", real_replace)
+    monkeypatch.setattr(register_store.os, "fsync", real_fsync)
     assert _digest(files) == before
     assert list(read_history(tmp_path)["who"]) == ["A"]
     assert load_register(state=tmp_path).set_index("id").at["cho_bo_ha", "geometry"].equals(Point(106.19, 21.44))
@@ -178,7 +196,7 @@ def test_concurrent_saves_keep_both_edits(tmp_path):
     with ThreadPoolExecutor(3) as pool:
         list(
             pool.map(
-                lambda item: save_location(item[0], item[1], "A", action="set_point", input_text="", state=tmp_path),
+                lambda item: save_location(item[0], item[1], A, action="set_point", input_text="", state=tmp_path),
                 points.items(),
             )
         )
@@ -188,5 +206,6 @@ def test_concurrent_saves_keep_both_edits(tmp_path):
 
 def test_corrupt_edits_file_is_reported_with_its_name(tmp_path):
     (tmp_path / "projects_edits.geojson").write_text("{ not geojson", encoding="utf-8")
-    with pytest.raises(RuntimeError, match="projects_edits.geojson"):
+    with pytest.raises(DataError, match="projects_edits.geojson") as err:
         load_register(state=tmp_path)
+    assert str(tmp_path / "projects_edits.geojson") in str(err.value) and "bị hỏng" in str(err.value)

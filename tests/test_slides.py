@@ -5,7 +5,11 @@ import json
 import pytest
 
 from ktxh_geo import slides
+from ktxh_geo.auth import signed_in
+from ktxh_geo.errors import DataError
 from ktxh_geo.viewstate import ViewState, shipped_options
+
+AN = signed_in("an", "password")
 
 
 def test_shipped_deck_views_are_all_valid():
@@ -41,8 +45,8 @@ def test_bad_deck_messages_name_file_slide_and_field(tmp_path, text, message):
 def test_add_slide_copies_the_shipped_deck_then_appends(tmp_path, monkeypatch):
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path / "state"))
     shipped, _ = slides.load_deck()
-    slides.add_slide(slides.Slide("Hộ nghèo Tam Hiệp", {"indicator": "poverty_rate", "commune": "07261"}))
-    slides.add_slide(slides.Slide("Thứ hai", {"indicator": "ntm_status"}))
+    slides.add_slide(slides.Slide("Hộ nghèo Tam Hiệp", {"indicator": "poverty_rate", "commune": "07261"}), AN)
+    slides.add_slide(slides.Slide("Thứ hai", {"indicator": "ntm_status"}), AN)
     deck, error = slides.load_deck()
     assert error is None
     assert deck[: len(shipped)] == shipped
@@ -57,8 +61,8 @@ def test_broken_user_deck_falls_back_and_is_not_overwritten(tmp_path, monkeypatc
     (tmp_path / "slides.json").write_text("[1, 2", encoding="utf-8")
     deck, error = slides.load_deck()
     assert deck and "slides.json" in error and "không bị xóa" in error
-    with pytest.raises(ValueError):
-        slides.add_slide(slides.Slide("X", {}))
+    with pytest.raises(DataError, match="slides.json"):
+        slides.add_slide(slides.Slide("X", {}), AN)
     assert (tmp_path / "slides.json").read_text(encoding="utf-8") == "[1, 2"
 
 

@@ -11,6 +11,8 @@ import time
 import pytest
 
 from ktxh_geo import load, store
+from ktxh_geo.auth import signed_in
+from ktxh_geo.errors import Forbidden
 from ktxh_geo.join import has_illustrative, join_indicator
 
 CODES_19 = (
@@ -18,12 +20,16 @@ CODES_19 = (
 ).split()
 
 
+AN = signed_in("an", "password")
+BINH = signed_in("bình", "password")
+
+
 def _cells(value: float, year: int = 2023):
     return [store.Cell("poverty_rate", code, "2020-2024", year, value) for code in CODES_19]
 
 
 def _save(path, value, **kw):
-    args = {"user": "an", "source": f"nguồn {value}", "action": "import", "dataset": "poverty_rate", "year": 2023}
+    args = {"editor": AN, "source": f"nguồn {value}", "action": "import", "dataset": "poverty_rate", "year": 2023}
     return store.save(_cells(value), path=path, **{**args, **kw})
 
 
@@ -37,13 +43,13 @@ def test_versions_history_and_restore(tmp_path):
         store.Cell("poverty_rate", "07243", "2020-2024", 2023, 9.5),
         store.Cell("poverty_rate", "07246", "2020-2024", 2023),
     ]
-    assert store.save(edit, path=path, user="bình", source="sửa", action="edit", dataset="poverty_rate") == 3
+    assert store.save(edit, path=path, editor=BINH, source="sửa", action="edit", dataset="poverty_rate") == 3
     snap = store.snapshot(path=path).set_index("code")
     assert snap.at["07243", "value"] == 9.5 and "07246" not in snap.index and len(snap) == 18
     assert snap.at["07249", "source"] == "nguồn 2.0" and snap.at["07249", "version_id"] == 2
     changes = store.changes(3, path)
     assert len(changes) == 2 and set(changes["code"]) == {"07243", "07246"}
-    assert store.restore(1, user="bình", path=path) == 4
+    assert store.restore(1, editor=BINH, path=path) == 4
     snap = store.snapshot(path=path)
     assert len(snap) == 19 and set(snap["value"]) == {1.0} and set(snap["source"]) == {"nguồn 1.0"}
     history = store.versions(path)
@@ -59,10 +65,10 @@ def test_a_source_and_a_user_are_required(tmp_path):
         _save(path, 1.0, source="  ")
     with pytest.raises(store.StoreError, match="HTML"):
         _save(path, 1.0, source="QĐ <script>alert(1)</script>")
-    with pytest.raises(store.StoreError, match="đăng nhập"):
-        _save(path, 1.0, user="")
+    with pytest.raises(Forbidden, match="đăng nhập"):
+        _save(path, 1.0, editor=None)
     with pytest.raises(store.StoreError):
-        store.restore(7, user="an", path=path)
+        store.restore(7, editor=AN, path=path)
     assert store.latest_version(path) == 0
     _save(path, 1.0)
     before = path.read_bytes()
@@ -87,13 +93,15 @@ WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     from ktxh_geo import store
+    from ktxh_geo.auth import signed_in
+    ed = signed_in("w", "cli")
     path = Path(sys.argv[1])
     codes = sys.argv[2].split(",")
     i = 0
     while True:
         i += 1
         cells = [store.Cell("poverty_rate", c, "2020-2024", y, float(i)) for c in codes for y in range(2000, 2040)]
-        store.save(cells, user="w", source=f"v{i}", action="import", dataset="poverty_rate", path=path)
+        store.save(cells, editor=ed, source=f"v{i}", action="import", dataset="poverty_rate", path=path)
     """
 )
 
@@ -129,7 +137,7 @@ def test_entered_values_replace_illustrative_ones(tmp_path, monkeypatch, commune
     ind = indicators["poverty_rate"]
     joined = join_indicator(communes, load.load_values(True), ind, 2023, True)
     assert has_illustrative(joined)
-    store.save(_cells(1.25), user="an", source="Báo cáo rà soát hộ nghèo 2023", action="import", dataset="x")
+    store.save(_cells(1.25), editor=AN, source="Báo cáo rà soát hộ nghèo 2023", action="import", dataset="x")
     values = load.load_values(True)
     joined = join_indicator(communes, values, ind, 2023, True).set_index("code")
     assert not has_illustrative(joined.reset_index())
@@ -146,8 +154,99 @@ def test_an_entered_figure_replaces_a_shipped_official_one(tmp_path, monkeypatch
     shipped = load.load_values(False)
     row = shipped[(shipped["indicator_id"] == "ntm_status") & (shipped["level"] == "commune")].iloc[0]
     cell = store.Cell("ntm_status", row["code"], row["edition"], int(row["year"]), None, "NTM kiểu mẫu")
-    store.save([cell], user="an", source="QĐ công nhận", action="edit", dataset="ntm_status")
+    store.save([cell], editor=AN, source="QĐ công nhận", action="edit", dataset="ntm_status")
     values = load.load_values(False)
     rows = values[(values["indicator_id"] == "ntm_status") & (values["code"] == row["code"])]
     rows = rows[rows["year"] == row["year"]]
     assert rows["value_text"].tolist() == ["NTM kiểu mẫu"] and rows["source"].tolist() == ["QĐ công nhận"]
+
+
+STUCK_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from ktxh_geo import store
+    from ktxh_geo.auth import signed_in
+    path, marker = Path(sys.argv[1]), Path(sys.argv[2])
+    codes = sys.argv[3].split(",")
+    real = store._record
+
+    def stuck(con, new, old, meta, fail=False):
+        vid = real(con, new, old, meta, fail)  # every row of the new version written, not committed
+        marker.write_text(str(vid))
+        time.sleep(120)
+
+    store._record = stuck
+    cells = [store.Cell("poverty_rate", c, "2020-2024", y, 2.0) for c in codes for y in range(2000, 2040)]
+    store.save(cells, editor=signed_in("w", "cli"), source="v2", action="import", dataset="poverty_rate", path=path)
+    """
+)
+
+
+def _kill_when(proc, marker):
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert proc.poll() is None, "writer died"
+            assert time.monotonic() < deadline, "writer made no progress"
+            time.sleep(0.05)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _assert_version_1_then_new_save(path):
+    # a fresh reader, first thing after the kill (no integrity_check or writer has touched the file)
+    assert store.latest_version(path) == 1
+    snap = store.snapshot(path=path)
+    assert len(snap) == 19 and set(snap["value"]) == {1.0} and set(snap["source"]) == {"nguồn 1.0"}
+    assert store.versions(path)["id"].tolist() == [1]
+    assert _save(path, 5.0) == 2
+    assert set(store.snapshot(path=path)["value"]) == {5.0}
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+
+
+def test_writer_killed_inside_a_transaction_readers_see_the_previous_version(tmp_path):
+    """SIGKILL while a save's rows are written but not committed: readers (even the first one) see version 1."""
+    path, marker = tmp_path / "s.sqlite", tmp_path / "marker"
+    _save(path, 1.0)
+    proc = subprocess.Popen([sys.executable, "-c", STUCK_WRITER, str(path), str(marker), ",".join(CODES_19)])
+    _kill_when(proc, marker)
+    assert marker.read_text() == "2"  # the killed save had written version 2's rows
+    _assert_version_1_then_new_save(path)
+
+
+HOT_JOURNAL_WRITER = textwrap.dedent(
+    """
+    import sqlite3, sys, time
+    from pathlib import Path
+    path, marker = Path(sys.argv[1]), Path(sys.argv[2])
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=DELETE")  # as the store was written before WAL
+    con.execute("PRAGMA cache_size=10")  # spill to the file: the journal becomes hot
+    con.execute("BEGIN IMMEDIATE")
+    con.execute(
+        "INSERT INTO versions (created_at, user, action, dataset, source) "
+        "VALUES ('x', 'w', 'import', 'x', 'x')"
+    )
+    con.executemany(
+        "INSERT INTO snapshot VALUES (2, 'poverty_rate', ?, '2020-2024', ?, 9.0, '', 'x', 2)",
+        [(f"{i:05d}", y) for i in range(3000) for y in range(2000, 2004)],
+    )
+    marker.write_text("1")
+    time.sleep(120)
+    """
+)
+
+
+def test_hot_rollback_journal_left_by_a_killed_writer_does_not_take_readers_down(tmp_path):
+    """The old failure: a hot journal and read-only (mode=ro) readers gave "attempt to write a readonly database"."""
+    path, marker = tmp_path / "s.sqlite", tmp_path / "marker"
+    _save(path, 1.0)
+    proc = subprocess.Popen([sys.executable, "-c", HOT_JOURNAL_WRITER, str(path), str(marker)])
+    _kill_when(proc, marker)
+    assert (tmp_path / "s.sqlite-journal").stat().st_size > 0  # a hot journal is left behind
+    _assert_version_1_then_new_save(path)

@@ -3,8 +3,10 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ktxh_geo import ui
+from ktxh_geo import ui, ui_auth
 from ktxh_geo import ui_projects as up
+from ktxh_geo.errors import KtxhError
+from ktxh_geo.escape import md_text
 from ktxh_geo.project_map import build_project_map
 from ktxh_geo.projects import CATEGORIES, STATUS_LABELS, filter_projects
 from ktxh_geo.register_store import load_register
@@ -19,8 +21,8 @@ up.flash()
 
 try:
     projects = load_register()
-except RuntimeError as err:  # a damaged edits file in KTXH_STATE_DIR: say which, never guess
-    st.error(str(err))
+except KtxhError as err:  # a damaged edits file in KTXH_STATE_DIR: say which, never guess
+    st.error(md_text(err))
     st.stop()
 communes = ui.communes("2020-2024")
 outline = ui.outline()
@@ -58,13 +60,19 @@ t_check, t_edit, t_upload, t_measure, t_hist = st.tabs(
 with t_check:
     up.check_panel(projects, communes, outline)
 with t_edit:
-    preview = up.edit_panel(projects, communes, outline)
+    editor = ui_auth.editor()  # the sign-in form (once on the page); saving records this identity
+    preview = up.edit_panel(projects, communes, outline, editor)
 with t_upload:
-    up.upload_panel(projects, communes, outline)
+    if editor is None and ui_auth.editing_configured():
+        st.caption("Đăng nhập ở thẻ “Sửa vị trí” để lưu ranh giới.")
+    up.upload_panel(projects, communes, outline, editor)
 with t_measure:
     up.measure_panel(projects, communes)
 with t_hist:
-    up.history_panel()
+    try:
+        up.history_panel()
+    except KtxhError as err:
+        st.error(md_text(err))
 
 with map_box:
     m = build_project_map(projects, communes, outline, selected=selected, preview=preview)

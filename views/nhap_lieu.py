@@ -12,7 +12,7 @@ st.caption(
     "Số liệu nhập ở đây là số liệu chính thức: thay cho số liệu minh họa của cùng xã và năm trên bản đồ. "
     "Mỗi lần lưu tạo một phiên bản mới (ai, khi nào, nguồn nào), có thể xem lại và khôi phục."
 )
-user = editor()
+signed = editor()  # Editor | None: the signed-in identity recorded with every save
 datasets = load_datasets(ui.indicators())
 units = ui.units()
 
@@ -20,8 +20,8 @@ tabs = st.tabs(["Tải mẫu Excel", "Nhập từ tệp", "Sửa trực tiếp",
 with tabs[0]:
     ui_import.template_section(datasets, units)
 with tabs[1]:
-    ui_import.upload_section(user, datasets, units)
+    ui_import.upload_section(signed, datasets, units)
 with tabs[2]:
-    ui_import.edit_section(user, datasets, units)
+    ui_import.edit_section(signed, datasets, units)
 with tabs[3]:
-    ui_import.history_section(user, units)
+    ui_import.history_section(signed, units)
