@@ -62,14 +62,18 @@ def harden_jinja() -> None:
         env.policies["json.dumps_function"] = _policy_dumps
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
 def md_text(text: object) -> str:
     """Data text inside a Streamlit Markdown string (st.markdown, st.caption, st.info, button labels …).
 
-    Every Markdown/HTML-significant character is backslash-escaped, so an image link, bold "ĐÃ HỦY", a
-    tag or a LaTeX ``$…$`` in a source shows as the characters typed; line breaks become spaces.
+    Line breaks become spaces, other control and bidi characters are shown escaped (``text.printable``),
+    every Markdown/HTML-significant character is backslash-escaped (an image link, bold "ĐÃ HỦY", a tag or a
+    LaTeX ``$…$`` show as typed), and a ``:`` before a word gets a zero-width space so Streamlit's emoji and
+    colour shortcodes (``:red[…]``) never apply.
     """
-    flat = " ".join(("" if text is None else str(text)).split())
-    return _MD_SPECIAL.sub(r"\\\1", flat)
+    from .text import printable
+
+    flat = printable(" ".join(("" if text is None else str(text)).split()))
+    return re.sub(r":(?=[A-Za-z0-9_\-\\])", ":\u200b", _MD_SPECIAL.sub(r"\\\1", flat))

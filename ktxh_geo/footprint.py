@@ -2,11 +2,18 @@
 
 Files are read with pyogrio (GDAL). Coordinates may be WGS84 or VN-2000 (Bắc Giang plane): a file that
 declares its CRS is reprojected; one that does not (a Shapefile without .prj, or a GeoJSON holding metres)
-needs the planner to say which. Bad files are rejected with a Vietnamese message naming the file.
+needs the planner to say which. Bad files are rejected with a Vietnamese message naming the file; GDAL's own
+(English) text and the server's temporary paths go to the log only.
+
+Limits, checked before the heavy work: upload size (``MAX_UPLOAD_BYTES``), zip contents (``MAX_ZIP_FILES``,
+``MAX_ZIP_UNCOMPRESSED``, a zip-bomb ratio), features (``MAX_FEATURES``, counted before reading) and vertices
+(``MAX_VERTICES``, after reading; ``simplify_m`` may bring a detailed outline under it).
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -17,10 +24,19 @@ import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from .errors import InputError, LimitExceeded
 from .load import WGS84
 from .register_store import VN2000_BAC_GIANG, LocationError
-from .text import format_number
+from .text import format_number, printable
 
+log = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_ZIP_FILES = 50
+MAX_ZIP_UNCOMPRESSED = 50 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+MAX_FEATURES = 1_000
+MAX_VERTICES = 20_000
 UTM48N = "EPSG:32648"
 AREA_TOLERANCE = 0.20
 SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".zip": "Shapefile (zip)", ".gpkg": "GeoPackage", ".kml": "KML"}
@@ -31,8 +47,16 @@ CRS_CHOICES = {
 }
 
 
-class FootprintError(LocationError):
+class FootprintError(LocationError, InputError):
     """An uploaded file that cannot be used (message in Vietnamese, names the file)."""
+
+
+class FootprintTooLarge(FootprintError, LimitExceeded):
+    """An upload past a limit (size, zip contents, features, vertices); the message gives the count and the limit."""
+
+
+def _mb(n: float) -> str:
+    return format_number(n / 1024 / 1024, 1)
 
 
 @dataclass
@@ -62,31 +86,129 @@ def _dataset_path(folder: Path, filename: str, data: bytes) -> str:
         raise FootprintError(
             f"Tệp “{filename}”: máy chủ không có trình đọc KML (GDAL); hãy dùng GeoJSON hoặc GeoPackage."
         )
+    shp = _check_zip(filename, data) if suffix == ".zip" else ""
     path = folder / ("upload" + suffix)
     path.write_bytes(data)
-    if suffix != ".zip":
-        return str(path)
+    return f"/vsizip/{path}/{shp}" if shp else str(path)
+
+
+def _check_zip(filename: str, data: bytes) -> str:
+    """The one .shp inside an uploaded zip, after checking the zip's contents against the limits."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            shps = [n for n in zf.namelist() if n.lower().endswith(".shp") and not n.startswith("__MACOSX")]
-    except zipfile.BadZipFile:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
         raise FootprintError(f"Tệp “{filename}”: không phải tệp zip hợp lệ.") from None
+    if len(infos) > MAX_ZIP_FILES:
+        raise FootprintTooLarge(
+            f"Tệp “{filename}”: tệp zip chứa {format_number(len(infos))} tệp; giới hạn {MAX_ZIP_FILES} "
+            "(chỉ cần .shp, .shx, .dbf, .prj của một lớp)."
+        )
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    worst = max((i.file_size / max(i.compress_size, 1) for i in infos), default=0)
+    if total > 10 * 1024 * 1024 and (total / packed > MAX_ZIP_RATIO or worst > 1000):
+        raise FootprintTooLarge(
+            f"Tệp “{filename}”: tệp nén bất thường (giải nén ra {_mb(total)} MB, gấp "
+            f"{format_number(total / packed, 0)} lần) — có thể là “bom nén”; không mở."
+        )
+    if total > MAX_ZIP_UNCOMPRESSED:
+        raise FootprintTooLarge(
+            f"Tệp “{filename}”: giải nén ra {_mb(total)} MB; giới hạn {_mb(MAX_ZIP_UNCOMPRESSED)} MB."
+        )
+    shps = [
+        i.filename
+        for i in infos
+        if i.filename.lower().endswith(".shp") and not i.filename.startswith("__MACOSX") and not i.is_dir()
+    ]
     if len(shps) != 1:
         raise FootprintError(f"Tệp “{filename}”: tệp zip phải chứa đúng một tệp .shp (tìm thấy {len(shps)}).")
-    return f"/vsizip/{path}/{shps[0]}"
+    return shps[0]
+
+
+def _unreadable(filename: str, suffix: str, exc: BaseException) -> FootprintError:
+    """GDAL's English message (with the server's temporary path) goes to the log; the planner gets Vietnamese."""
+    log.warning("footprint upload %r unreadable: %s: %s", filename, type(exc).__name__, exc)
+    kind = SUFFIXES.get(suffix, "không gian")
+    return FootprintError(
+        f"Tệp “{filename}”: không đọc được dữ liệu không gian (tệp hỏng, thiếu thành phần hoặc không đúng định "
+        f"dạng {kind}). Hãy xuất lại tệp từ phần mềm GIS rồi tải lên lại."
+    )
 
 
 def read_footprint_file(filename: str, data: bytes) -> gpd.GeoDataFrame:
-    """Read the uploaded bytes with pyogrio; the CRS is whatever the file declares (may be None)."""
+    """Read the uploaded bytes with pyogrio; the CRS is whatever the file declares (may be None).
+
+    Refuses (``FootprintTooLarge``) an upload over ``MAX_UPLOAD_BYTES``, a zip past its limits and a layer of
+    more than ``MAX_FEATURES`` features, before reading the geometries.
+    """
+    filename = printable(Path(str(filename)).name)
     if not data:
         raise FootprintError(f"Tệp “{filename}” trống.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise FootprintTooLarge(
+            f"Tệp “{filename}”: tệp quá lớn ({_mb(len(data))} MB); giới hạn {_mb(MAX_UPLOAD_BYTES)} MB. "
+            "Hãy chỉ giữ ranh giới của dự án này (hoặc đơn giản hóa ranh giới trong phần mềm GIS)."
+        )
+    suffix = Path(filename).suffix.lower()
     with tempfile.TemporaryDirectory() as tmp:
         path = _dataset_path(Path(tmp), filename, data)
         try:
-            gdf = gpd.read_file(path, engine="pyogrio")
-        except Exception as exc:  # GDAL's own message is English; keep it for the planner's IT support
-            raise FootprintError(f"Tệp “{filename}”: không đọc được dữ liệu không gian ({exc}).") from None
+            count = int(pyogrio.read_info(path).get("features", -1))
+        except Exception as exc:  # GDAL's own message is English and names the temporary path: log only
+            raise _unreadable(filename, suffix, exc) from None
+        if count > MAX_FEATURES:
+            raise _too_many_features(filename, format_number(count))
+        try:
+            gdf = pyogrio.read_dataframe(path, max_features=MAX_FEATURES + 1)
+        except Exception as exc:
+            raise _unreadable(filename, suffix, exc) from None
+    if len(gdf) > MAX_FEATURES:
+        raise _too_many_features(filename, f"hơn {format_number(MAX_FEATURES)}")
     return gdf
+
+
+def _too_many_features(filename: str, count: str) -> FootprintTooLarge:
+    return FootprintTooLarge(
+        f"Tệp “{filename}”: có {count} đối tượng; giới hạn {format_number(MAX_FEATURES)} đối tượng cho ranh giới "
+        "một dự án."
+    )
+
+
+def vertex_count(gdf: gpd.GeoDataFrame) -> int:
+    """Number of coordinates of every geometry (shapely.get_num_coordinates)."""
+    return int(shapely.get_num_coordinates(gdf.geometry.values).sum())
+
+
+def limit_vertices(
+    gdf: gpd.GeoDataFrame, filename: str, simplify_m: float | None = None
+) -> tuple[gpd.GeoDataFrame, str | None]:
+    """``gdf`` (in WGS84) within ``MAX_VERTICES``: unchanged, or simplified with ``simplify_m`` metres (topology
+    preserved, in UTM 48N) with a warning naming the tolerance; ``FootprintTooLarge`` otherwise.
+    """
+    count = vertex_count(gdf)
+    if count <= MAX_VERTICES:
+        return gdf, None
+    hint = "Hãy đơn giản hóa ranh giới (ví dụ dung sai 1 m) trong phần mềm GIS rồi tải lên lại."
+    if simplify_m is not None and simplify_m > 0 and simplify_m == simplify_m:
+        metric = gdf.to_crs(UTM48N)
+        metric = metric.set_geometry(metric.geometry.simplify(float(simplify_m), preserve_topology=True))
+        simplified = metric.to_crs(gdf.crs)
+        after = vertex_count(simplified)
+        tolerance = format_number(simplify_m, 3)
+        tolerance = tolerance.rstrip("0").rstrip(",") if "," in tolerance else tolerance
+        if after <= MAX_VERTICES:
+            return simplified, (
+                f"Ranh giới đã được đơn giản hóa với dung sai {tolerance} m (giữ topo, trong UTM 48N): "
+                f"từ {format_number(count)} còn {format_number(after)} đỉnh."
+            )
+        raise FootprintTooLarge(
+            f"Tệp “{filename}”: có {format_number(count)} đỉnh; đơn giản hóa với dung sai {tolerance} m còn "
+            f"{format_number(after)} đỉnh, vẫn vượt giới hạn {format_number(MAX_VERTICES)}. {hint}"
+        )
+    raise FootprintTooLarge(
+        f"Tệp “{filename}”: có {format_number(count)} đỉnh; giới hạn {format_number(MAX_VERTICES)} đỉnh. {hint}"
+    )
 
 
 def _looks_metric(gdf: gpd.GeoDataFrame) -> bool:
@@ -176,10 +298,21 @@ def load_footprint(
     outline: gpd.GeoDataFrame,
     declared_area_ha: float | None,
     crs_choice: str = "auto",
+    simplify_m: float | None = None,
 ) -> Footprint:
-    """Read, reproject and validate an upload; raises FootprintError with a planner-facing message."""
+    """Read, reproject and validate an upload; raises FootprintError with a planner-facing message.
+
+    Over ``MAX_VERTICES`` vertices the file is refused, unless ``simplify_m`` (metres) simplifies it under the
+    limit: then the footprint's warnings say the tolerance used.
+    """
     gdf = read_footprint_file(filename, data)
+    filename = printable(Path(str(filename)).name)
+    if simplify_m is None and vertex_count(gdf) > MAX_VERTICES:  # refuse before reprojecting
+        limit_vertices(gdf, filename)
     gdf, crs_label = to_wgs84(gdf, filename, crs_choice)
+    gdf, simplified = limit_vertices(gdf, filename, simplify_m)
     fp = validate_footprint(gdf, filename, outline, declared_area_ha)
     fp.source_crs = crs_label
+    if simplified:
+        fp.warnings.insert(0, simplified)
     return fp

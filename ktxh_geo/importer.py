@@ -14,20 +14,29 @@ import io
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
+from xml.etree.ElementTree import ParseError, XMLParser
 
 import pandas as pd
 
 from .datasets import Column, Dataset, edition_for_year, units_in_year, validity_text
+from .errors import InputError, LimitExceeded
 from .search import VARIANTS
 from .store import Cell
-from .text import fold, format_number, nfc
+from .text import fold, format_number, nfc, printable
 
-MAX_BYTES = 50 * 1024 * 1024
-MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_BYTES = 10 * 1024 * 1024  # an upload larger than this is refused before it is opened
+MAX_UNCOMPRESSED = 50 * 1024 * 1024  # an .xlsx inflating to more is refused before it is parsed
 MAX_RATIO = 100
-MAX_ROWS = 5000
+MAX_ROWS = 5000  # data rows (below the header) holding at least one value
+MAX_COLUMNS = 200  # right-most column holding a value
+MAX_CELLS = 200_000  # cells holding a value
+MAX_LINES = 20_000  # physical rows, blank ones included (a file of empty lines is refused too)
+MAX_XML_ELEMENTS = 2_000_000  # XML elements in the whole .xlsx (styled empty cells, strings, styles)
 HEADER_SCAN_ROWS = 15
 NAME_HEADERS = {
     "xa",
@@ -44,8 +53,12 @@ _UNIT_PREFIX = re.compile(r"^(?:thi tran|xa|x|tt|phuong|p)\s+")
 _HTML = re.compile(r"[<>]|&#|javascript:", re.IGNORECASE)
 
 
-class FileProblem(Exception):
+class FileProblem(InputError):
     """The file cannot be read as a table; the message is for the user (Vietnamese)."""
+
+
+class FileTooLarge(FileProblem, LimitExceeded):
+    """The file passes a size, row, column or cell limit; refused before it is read in full."""
 
 
 @dataclass
@@ -69,12 +82,13 @@ class Issue:
     level: str = "error"  # or "warning"
 
     def __str__(self) -> str:
+        """One line for a terminal: text from the file (names, cells, sheet and file names) escaped by ``printable``."""
         where = [self.file] if self.file else []
         if self.row is not None:
             where.append(f"dòng {self.row}")
         if self.column:
             where.append(f"cột {self.column}")
-        return ", ".join(where) + f": {self.message}" if where else self.message
+        return printable(", ".join(where) + f": {self.message}" if where else self.message)
 
 
 @dataclass
@@ -119,7 +133,7 @@ class Report:
             f"{self.file}: {status} — {len(self.cells)} giá trị, {self.n_units} đơn vị, "
             f"bộ số liệu {self.dataset.id}, năm {self.year}"
         )
-        return out
+        return [printable(line) for line in out]
 
 
 # ---------------------------------------------------------------- reading
@@ -135,12 +149,32 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def _mb(n: float) -> str:
+    return format_number(n / 1024 / 1024, 1)
+
+
+def _utf16(head: bytes) -> bool:
+    """A UTF-16 text (Excel's “Unicode Text”, some exports): a BOM, or NUL bytes in every other position."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    even, odd = head[0::2], head[1::2]
+    if len(head) < 8:
+        return False
+    return (odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even)) or (
+        even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd)
+    )
+
+
 def read_table(data: bytes, filename: str) -> Table:
-    """Bytes of an .xlsx or .csv upload → Table, or ``FileProblem`` with a clear message."""
-    name = Path(filename).name
+    """Bytes of an .xlsx or .csv upload → Table, or ``FileProblem`` with a clear message.
+
+    Size, rows, columns and cells are limited (``MAX_BYTES``, ``MAX_ROWS``, ``MAX_COLUMNS``, ``MAX_CELLS``): a file
+    past a limit raises ``FileTooLarge`` as soon as the limit is passed, before the rest is read.
+    """
+    name = printable(Path(filename).name)
     if len(data) > MAX_BYTES:
-        raise FileProblem(
-            f"{name}: tệp quá lớn ({format_number(len(data) / 1024 / 1024, 1)} MB); giới hạn là 50 MB. "
+        raise FileTooLarge(
+            f"{name}: tệp quá lớn ({_mb(len(data))} MB); giới hạn là {_mb(MAX_BYTES)} MB. "
             "Hãy chỉ giữ trang tính số liệu."
         )
     if not data.strip():
@@ -152,12 +186,73 @@ def read_table(data: bytes, filename: str) -> Table:
         raise FileProblem(
             f"{name}: đây là tệp Excel 97–2003 (.xls), không được hỗ trợ. Hãy mở bằng Excel và lưu thành .xlsx."
         )
+    if _utf16(head):
+        raise FileProblem(
+            f"{name}: tệp văn bản đang ở mã UTF-16 (“Unicode Text”), không phải UTF-8. Hãy mở bằng Excel, chọn "
+            "File → Save As → “CSV UTF-8 (Comma delimited) (*.csv)” rồi tải lên lại (hoặc lưu thành .xlsx)."
+        )
     lowered = head.lower().lstrip()
     if lowered.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table")) or b"<html" in lowered[:512]:
         raise FileProblem(f"{name}: đây là trang HTML/XML, không phải bảng tính. Hãy lưu thành .xlsx hoặc .csv.")
     if b"\x00" in head or head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8", b"GIF8", b"\x1f\x8b")):
         raise FileProblem(f"{name}: không phải bảng tính (.xlsx hoặc .csv).")
     return _read_csv(data, name)
+
+
+class _Limits:
+    """Counts rows, columns and cells holding a value while a sheet is read; raises at the first limit passed."""
+
+    def __init__(self, where: str):
+        self.where = where
+        self.lines = self.rows = self.cells = 0
+
+    def line(self) -> None:
+        """One physical row (blank or not)."""
+        self.lines += 1
+        if self.lines > MAX_LINES:
+            raise FileTooLarge(
+                f"{self.where}: quá nhiều dòng (hơn {format_number(MAX_LINES)} dòng, kể cả dòng trống); "
+                f"giới hạn {format_number(MAX_ROWS)} dòng số liệu. Hãy chỉ giữ bảng số liệu."
+            )
+
+    def row(self, row_no: int, last_column: int, n_values: int) -> None:
+        """Row ``row_no`` with ``n_values`` values, the right-most in ``last_column`` (1-based)."""
+        if not n_values:
+            return
+        if row_no > MAX_LINES:
+            raise FileTooLarge(
+                f"{self.where}: có giá trị ở dòng {format_number(row_no)}; bảng số liệu phải nằm trong "
+                f"{format_number(MAX_LINES)} dòng đầu (giới hạn {format_number(MAX_ROWS)} dòng số liệu)."
+            )
+        self.rows += 1
+        self.cells += n_values
+        if last_column > MAX_COLUMNS:
+            raise FileTooLarge(
+                f"{self.where}: quá nhiều cột (có giá trị ở cột {column_letter(last_column - 1)}); "
+                f"giới hạn {MAX_COLUMNS} cột (đến cột {column_letter(MAX_COLUMNS - 1)})."
+            )
+        if self.rows > MAX_ROWS + HEADER_SCAN_ROWS:
+            raise FileTooLarge(too_many_rows(self.where, f"hơn {format_number(MAX_ROWS)}"))
+        if self.cells > MAX_CELLS:
+            raise FileTooLarge(
+                f"{self.where}: quá nhiều ô có giá trị (hơn {format_number(MAX_CELLS)}); "
+                f"giới hạn {format_number(MAX_CELLS)} ô. Hãy chỉ giữ bảng số liệu."
+            )
+
+
+def too_many_rows(where: str, count: str) -> str:
+    return f"{where}: quá nhiều dòng số liệu ({count}); giới hạn {format_number(MAX_ROWS)} dòng."
+
+
+def _csv_error(name: str, line: int, exc: csv.Error) -> FileProblem:
+    why = str(exc)
+    if "field larger than field limit" in why:
+        text = f"có ô dài hơn {format_number(csv.field_size_limit())} ký tự"
+    elif "NUL" in why or "null byte" in why:
+        text = "chứa ký tự NUL (tệp nhị phân?)"
+    else:
+        text = "cấu trúc CSV hỏng (dấu ngoặc kép không đóng?)"
+    return FileProblem(f"{name}: dòng {line}: không đọc được tệp CSV — {text}.")
 
 
 def _read_csv(data: bytes, name: str) -> Table:
@@ -170,77 +265,221 @@ def _read_csv(data: bytes, name: str) -> Table:
             "Hãy lưu lại với mã hóa “CSV UTF-8 (Comma delimited)”."
         ) from None
     text = nfc(text)
-    first = text.splitlines()[0] if text.splitlines() else ""
+    first = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first.count)
+    limits = _Limits(name)
+    cells: list[list] = []
+    numbers: list[int] = []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        raw = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        for index, raw in enumerate(reader, start=1):
+            limits.line()
+            values = [c if c.strip() else None for c in raw]
+            while values and values[-1] is None:
+                values.pop()
+            limits.row(index, len(values), sum(v is not None for v in values))
+            if values:
+                cells.append(values)
+                numbers.append(index)
     except csv.Error as exc:
-        raise FileProblem(f"{name}: không đọc được tệp CSV ({exc}).") from None
-    width = max((len(r) for r in raw), default=0)
-    cells = [[c if c.strip() else None for c in r] + [None] * (width - len(r)) for r in raw]
-    return _with_header(name, cells, list(range(1, len(cells) + 1)), [column_letter(i) for i in range(width)], "")
+        raise _csv_error(name, reader.line_num, exc) from None
+    width = max((len(r) for r in cells), default=0)
+    return _with_header(name, cells, numbers, [column_letter(i) for i in range(width)], "")
 
 
-def _check_zip(data: bytes, name: str) -> None:
+def _check_zip(data: bytes, name: str) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise FileProblem(f"{name}: tệp hỏng hoặc không phải bảng tính .xlsx.") from None
-    with zf:
-        infos = zf.infolist()
-        names = {i.filename for i in infos}
-        total = sum(i.file_size for i in infos)
-        packed = sum(i.compress_size for i in infos) or 1
-        worst = max((i.file_size / max(i.compress_size, 1) for i in infos), default=0)
-        if total > MAX_UNCOMPRESSED or (total > 10 * 1024 * 1024 and (total / packed > MAX_RATIO or worst > 1000)):
-            raise FileProblem(
-                f"{name}: tệp nén bất thường (giải nén ra {format_number(total / 1024 / 1024, 0)} MB, "
-                f"gấp {format_number(total / packed, 0)} lần) — có thể là “bom nén”; không mở."
+    infos = zf.infolist()
+    names = {i.filename for i in infos}
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    worst = max((i.file_size / max(i.compress_size, 1) for i in infos), default=0)
+    if total > 10 * 1024 * 1024 and (total / packed > MAX_RATIO or worst > 1000):
+        zf.close()
+        raise FileTooLarge(
+            f"{name}: tệp nén bất thường (giải nén ra {format_number(total / 1024 / 1024, 0)} MB, "
+            f"gấp {format_number(total / packed, 0)} lần) — có thể là “bom nén”; không mở."
+        )
+    if total > MAX_UNCOMPRESSED:
+        zf.close()
+        raise FileTooLarge(
+            f"{name}: bảng tính giải nén ra {_mb(total)} MB; giới hạn {_mb(MAX_UNCOMPRESSED)} MB. "
+            "Hãy chỉ giữ trang tính số liệu (xóa ảnh, trang tính khác)."
+        )
+    if "xl/workbook.xml" not in names:
+        zf.close()
+        raise FileProblem(f"{name}: tệp nén này không phải bảng tính Excel (.xlsx).")
+    return zf
+
+
+@dataclass
+class _SheetScan:
+    """What a streamed pass over one worksheet's XML found (only within the limits: it stops past one)."""
+
+    last_row: int = 0  # last row holding a value
+    last_column: int = 0  # right-most column holding a value (1-based)
+    merges: list[str] = field(default_factory=list)
+
+
+_COORD = re.compile(r"([A-Z]{1,3})([0-9]+)", re.ASCII)
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+class _ScanTarget:
+    """Parser target that builds nothing: counts elements, rows, columns and cells as expat reports them."""
+
+    def __init__(self, name: str, elements: int):
+        self.name = name
+        self.elements = elements
+        self.depth = 0
+        self.scan: _SheetScan | None = None
+        self.limits = _Limits(name)
+        self.row_no = self.col_no = self.row_values = self.row_last = 0
+        self.has_value = False
+
+    def start(self, tag: str, attrib: dict) -> None:
+        self.elements += 1
+        if self.elements > MAX_XML_ELEMENTS:
+            raise FileTooLarge(
+                f"{self.name}: bảng tính quá lớn (hơn {format_number(MAX_XML_ELEMENTS)} phần tử: ô, chuỗi, "
+                "định dạng); hãy chỉ giữ bảng số liệu."
             )
-        if "xl/workbook.xml" not in names:
-            raise FileProblem(f"{name}: tệp nén này không phải bảng tính Excel (.xlsx).")
+        self.depth += 1
+        tag = tag.rpartition("}")[2]
+        if self.depth == 1:
+            if tag == "worksheet":
+                self.scan = _SheetScan()
+            return
+        if self.scan is None:
+            return
+        if tag == "c":
+            m = _COORD.fullmatch(attrib.get("r", ""))
+            self.col_no = _column_number(m.group(1)) if m else self.col_no + 1
+            self.has_value = False
+        elif tag in ("v", "f", "is"):
+            self.has_value = True
+        elif tag == "row":
+            r = attrib.get("r", "")
+            self.row_no = int(r) if r.isascii() and r.isdigit() else self.row_no + 1
+            self.col_no = self.row_values = self.row_last = 0
+            self.limits.line()
+        elif tag == "mergeCell" and len(self.scan.merges) < 6:
+            self.scan.merges.append(str(attrib.get("ref", "")))
+
+    def end(self, tag: str) -> None:
+        self.depth -= 1
+        if self.scan is None:
+            return
+        tag = tag.rpartition("}")[2]
+        if tag == "c" and self.has_value:
+            self.row_values += 1
+            self.row_last = max(self.row_last, self.col_no)
+            self.has_value = False
+        elif tag == "row":
+            self.limits.row(self.row_no, self.row_last, self.row_values)
+            if self.row_values:
+                self.scan.last_row = self.row_no
+                self.scan.last_column = max(self.scan.last_column, self.row_last)
+
+    def data(self, _text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _scan_xlsx(zf: zipfile.ZipFile, name: str) -> dict[str, _SheetScan]:
+    """Stream every XML part once without building it, counting elements, and per worksheet the rows, columns
+    and cells holding a value; raises ``FileTooLarge`` as soon as a limit is passed (the dimension tag is not
+    trusted). Returns the scan of each worksheet part by its path in the zip.
+    """
+    scans: dict[str, _SheetScan] = {}
+    elements = 0
+    for info in zf.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels")):
+            continue
+        target = _ScanTarget(name, elements)
+        parser = XMLParser(target=target)
+        try:
+            with zf.open(info) as src:
+                while chunk := src.read(256 * 1024):
+                    parser.feed(chunk)
+            parser.close()
+        except ParseError:
+            raise FileProblem(f"{name}: tệp hỏng (nội dung XML không đọc được).") from None
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+            raise FileProblem(f"{name}: tệp hỏng hoặc không phải bảng tính .xlsx.") from None
+        elements = target.elements
+        if target.scan is not None:
+            scans[info.filename] = target.scan
+    return scans
 
 
 def _read_xlsx(data: bytes, name: str) -> Table:
-    _check_zip(data, name)
+    zf = _check_zip(data, name)
+    with zf:
+        scans = _scan_xlsx(zf, name)
     import openpyxl  # noqa: PLC0415 (heavy import, only for Excel uploads)
 
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+    try:  # read-only: streamed, within the limits the scan has checked
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on damaged files
         raise FileProblem(f"{name}: không mở được bảng tính ({type(exc).__name__}).") from None
-    sheets = [ws for ws in wb.worksheets if fold(ws.title) not in ("huong dan",)]
-    if not sheets:
-        raise FileProblem(f"{name}: không có trang tính số liệu.")
-    ws = sheets[0]
-    where = f"{name}, trang “{ws.title}”"
-    if ws.merged_cells.ranges:
-        ranges = ", ".join(str(r) for r in list(ws.merged_cells.ranges)[:5])
-        raise FileProblem(f"{where}: có ô gộp ({ranges}). Hãy bỏ gộp ô để mỗi xã một dòng, mỗi chỉ tiêu một cột.")
-    if ws.max_row > MAX_ROWS:
-        raise FileProblem(f"{where}: quá nhiều dòng ({ws.max_row}); giới hạn {MAX_ROWS}.")
+    try:
+        sheets = [ws for ws in wb.worksheets if fold(ws.title) not in ("huong dan",)]
+        if not sheets:
+            raise FileProblem(f"{name}: không có trang tính số liệu.")
+        ws = sheets[0]
+        where = f"{name}, trang “{printable(ws.title)}”"
+        scan = scans.get(str(getattr(ws, "_worksheet_path", "")).lstrip("/"), _SheetScan())
+        if scan.merges:
+            ranges = ", ".join(printable(r) for r in scan.merges[:5])
+            raise FileProblem(f"{where}: có ô gộp ({ranges}). Hãy bỏ gộp ô để mỗi xã một dòng, mỗi chỉ tiêu một cột.")
+        cells, numbers = _xlsx_rows(ws, where, scan)
+    finally:
+        wb.close()
+    width = max((len(r) for r in cells), default=0)
+    return _with_header(name, cells, numbers, [column_letter(i) for i in range(width)], ws.title)
+
+
+def _xlsx_rows(ws, where: str, scan: _SheetScan) -> tuple[list[list], list[int]]:
+    """The rows holding a value (values padded to the right-most one), counted against the limits again."""
     cells: list[list] = []
-    for row in ws.iter_rows():
+    numbers: list[int] = []
+    if not scan.last_row:
+        return cells, numbers
+    limits = _Limits(where)
+    ws.reset_dimensions()  # never trust the <dimension> tag: read up to what the scan found
+    rows = ws.iter_rows(min_row=1, max_row=scan.last_row, min_col=1, max_col=scan.last_column)
+    for row_no, row in enumerate(rows, start=1):
         values = []
         for c in row:
             if c.data_type == "f":
+                formula = printable(str(c.value)[:40])
                 raise FileProblem(
-                    f"{where}: dòng {c.row}, cột {c.column_letter}: ô chứa công thức ({str(c.value)[:40]}). "
+                    f"{where}: dòng {row_no}, cột {column_letter(len(values))}: ô chứa công thức ({formula}). "
                     "Hãy dán giá trị (Paste Special → Values) thay cho công thức."
                 )
             v = c.value
             if isinstance(v, str):
                 v = nfc(v) if v.strip() else None
             values.append(v)
-        cells.append(values)
-    width = max((len(r) for r in cells), default=0)
-    return _with_header(
-        name,
-        cells,
-        list(range(1, len(cells) + 1)),
-        [column_letter(i) for i in range(width)],
-        ws.title,
-    )
+        while values and values[-1] is None:
+            values.pop()
+        limits.row(row_no, len(values), sum(v is not None for v in values))
+        if values:
+            cells.append(values)
+            numbers.append(row_no)
+    return cells, numbers
 
 
 def _header_key(text) -> str:
@@ -250,13 +489,18 @@ def _header_key(text) -> str:
 
 
 def _with_header(name: str, cells: list[list], numbers: list[int], letters: list[str], sheet: str) -> Table:
-    for i, row in enumerate(cells[:HEADER_SCAN_ROWS]):
+    for i, row in enumerate(cells):
+        if numbers[i] > HEADER_SCAN_ROWS:
+            break
         keys = {_header_key(c) for c in row if c is not None}
         if keys & (NAME_HEADERS | CODE_HEADERS):
             headers = ["" if c is None else str(c).strip() for c in row]
             headers += [""] * (len(letters) - len(headers))
             body = [r + [None] * (len(letters) - len(r)) for r in cells[i + 1 :]]
             keep = [j for j, r in enumerate(body) if any(v is not None for v in r)]
+            if len(keep) > MAX_ROWS:
+                where = name + (f", trang “{printable(sheet)}”" if sheet else "")
+                raise FileTooLarge(too_many_rows(where, format_number(len(keep))))
             return Table(name, headers, [body[j] for j in keep], [numbers[i + 1 + j] for j in keep], letters, sheet)
     raise FileProblem(
         f"{name}: không tìm thấy dòng tiêu đề có cột “Tên xã” (hoặc “Mã xã”) trong {HEADER_SCAN_ROWS} dòng đầu. "
@@ -286,19 +530,39 @@ class Gazetteer:
         return cls(year, units_in_year(units, year), units)
 
     def full_name(self, code: str) -> str:
-        rows = self.valid[self.valid["gso_code"] == code]
-        return rows["name_full"].iloc[0] if len(rows) else code
+        return self._full_names.get(code, code)
 
-    def aliases(self) -> dict[str, set[str]]:
+    @cached_property
+    def _full_names(self) -> dict[str, str]:
+        return dict(zip(self.valid["gso_code"], self.valid["name_full"], strict=True))
+
+    @cached_property
+    def _valid_codes(self) -> frozenset[str]:
+        return frozenset(self.valid["gso_code"])
+
+    def _build_aliases(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for r in self.valid.itertuples():
             for alias in [r.name, r.name_full, *VARIANTS.get(r.gso_code, [])]:
                 out.setdefault(name_key(alias), set()).add(r.gso_code)
         return out
 
+    @cached_property
+    def _aliases(self) -> dict[str, set[str]]:
+        return self._build_aliases()  # once per Gazetteer, not once per row
+
+    @cached_property
+    def _other_years(self) -> list[tuple[str, object]]:
+        """(name key, row) of every unit of the unit list, valid in the year or not."""
+        return [(name_key(r.name), r) for r in self.all_units.itertuples()]
+
+    def aliases(self) -> dict[str, set[str]]:
+        """Name key → codes of the year's units (names, full names and known variants); built once."""
+        return self._aliases
+
     def match(self, text: str) -> NameMatch:
         key = name_key(text)
-        aliases = self.aliases()
+        aliases = self._aliases
         codes = aliases.get(key, set())
         if len(codes) == 1:
             return NameMatch(0, text, next(iter(codes)), "name")
@@ -309,20 +573,20 @@ class Gazetteer:
         if len(starts) > 1:
             return NameMatch(0, text, None, "ambiguous", [(c, self.full_name(c)) for c in starts])
         # a unit that existed in another year (Tam Hiệp in 2025)
-        for r in self.all_units.itertuples():
-            if key and name_key(r.name) == key and r.gso_code not in self._codes_named(key):
+        for unit_key, r in self._other_years:
+            if key and unit_key == key and r.gso_code not in self._codes_named(key):
                 return NameMatch(0, text, None, "not_in_year", [(r.gso_code, f"{r.name_full} ({validity_text(r)})")])
-        close = difflib.get_close_matches(key, list(aliases), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(key, list(aliases), n=3, cutoff=0.6) if len(key) <= 100 else []
         suggestions = [(c, self.full_name(c)) for k in close for c in sorted(aliases[k])]
         suggestions += [(c, self.full_name(c)) for c in starts if (c, self.full_name(c)) not in suggestions]
         return NameMatch(0, text, None, "unmatched", suggestions)
 
     def _codes_named(self, key: str) -> set[str]:
-        return self.aliases().get(key, set())
+        return self._aliases.get(key, set())
 
     def code_status(self, code: str) -> tuple[bool, str]:
         """(valid in the year, message if not)."""
-        if code in set(self.valid["gso_code"]):
+        if code in self._valid_codes:
             return True, ""
         known = self.all_units[self.all_units["gso_code"] == code]
         if len(known):
@@ -334,8 +598,50 @@ class Gazetteer:
 # ---------------------------------------------------------------- cell validation
 
 
+# ASCII digits only (re.ASCII): float() alone would take "1_000", "1e3", "inf", "٣" and full-width "２"
+_PLAIN_NUMBER = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)", re.ASCII)  # 2,83  2.83  1350  1.350
+_COMMA_GROUPS = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+", re.ASCII)  # 1,350 (thousands, as before)
+_DOT_GROUPS = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{3})+", re.ASCII)  # 1.350 (thousands in whole-number columns)
+_DOT_GROUPS_COMMA_DECIMAL = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]*", re.ASCII)  # 1.234,5
+_COMMA_GROUPS_DOT_DECIMAL = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]*", re.ASCII)  # 1,234.5
+
+
+def _number_text(text: str, column: Column) -> str | None:
+    """A typed number in one of the accepted forms → text ``float()`` reads the same way, or None."""
+    if _PLAIN_NUMBER.fullmatch(text):
+        if "," in text:
+            return text.replace(",", "") if _COMMA_GROUPS.fullmatch(text) else text.replace(",", ".")
+        if column.integer and _DOT_GROUPS.fullmatch(text):
+            return text.replace(".", "")
+        return text
+    if _COMMA_GROUPS.fullmatch(text) or _COMMA_GROUPS_DOT_DECIMAL.fullmatch(text):
+        return text.replace(",", "")
+    if _DOT_GROUPS_COMMA_DECIMAL.fullmatch(text) or (column.integer and _DOT_GROUPS.fullmatch(text)):
+        return text.replace(".", "").replace(",", ".")
+    return None
+
+
+def _as_typed(raw, number: float) -> str:
+    """The value as the user typed it (a text cell) or, for a number cell, with every digit it has."""
+    if isinstance(raw, str):
+        return printable(raw.strip())
+    shown = format_number(number)
+    try:
+        if float(shown.replace(".", "").replace(",", ".")) != number:
+            exact = format(Decimal(repr(float(number))), ",f")
+            shown = exact.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    except (ValueError, InvalidOperation):
+        pass
+    return shown
+
+
 def parse_number(raw, column: Column) -> tuple[float | None, str]:
-    """A cell → (number, "") or (None, Vietnamese error). Accepts 2,83 and 2.83; 1.350 as thousands in counts."""
+    """A cell → (number, "") or (None, Vietnamese error).
+
+    Accepts 2,83 and 2.83; 1.350 as thousands in counts; 1,350 as thousands; 1.234,5 and 1,234.5; spaces or
+    non-breaking spaces between digits; a trailing % for rates; a leading minus. Anything else (1e3, 1_000, inf,
+    0x10, non-ASCII digits) is refused as not a number. Out-of-range messages show the value as typed.
+    """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, ""
     if isinstance(raw, bool):
@@ -346,27 +652,26 @@ def parse_number(raw, column: Column) -> tuple[float | None, str]:
         text = raw.strip().replace("\u00a0", "").replace(" ", "")
         if column.kind == "rate":
             text = text.removesuffix("%")
-        if "," in text and "." in text:
-            dec = "," if text.rfind(",") > text.rfind(".") else "."
-            text = text.replace("." if dec == "," else ",", "").replace(",", ".")
-        elif "," in text:
-            text = text.replace(",", ".") if not re.fullmatch(r"-?\d{1,3}(,\d{3})+", text) else text.replace(",", "")
-        elif column.integer and re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
-            text = text.replace(".", "")
-        try:
-            number = float(text)
-        except ValueError:
-            return None, f"“{raw}” không phải là số"
+        plain = _number_text(text, column)
+        if plain is None:
+            return None, f"“{printable(raw)}” không phải là số"
+        number = float(plain)
     else:
-        return None, f"“{raw}” không phải là số"
+        return None, f"“{printable(raw)}” không phải là số"
     if math.isnan(number) or math.isinf(number):
-        return None, f"“{raw}” không phải là số"
+        return None, f"“{printable(raw)}” không phải là số"
     if column.integer and number != int(number):
-        return None, f"{format_number(number)} phải là số nguyên"
+        return None, f"{_as_typed(raw, number)} phải là số nguyên"
     if column.min is not None and number < column.min:
-        return None, f"{format_number(number)} nhỏ hơn giá trị nhỏ nhất cho phép (phải {column.range_text()})"
+        return (
+            None,
+            f"{_as_typed(raw, number)} nhỏ hơn giá trị nhỏ nhất cho phép (phải {column.range_text()})",
+        )
     if column.max is not None and number > column.max:
-        return None, f"{format_number(number)} vượt quá giá trị lớn nhất cho phép (phải {column.range_text()})"
+        return (
+            None,
+            f"{_as_typed(raw, number)} vượt quá giá trị lớn nhất cho phép (phải {column.range_text()})",
+        )
     return number, ""
 
 

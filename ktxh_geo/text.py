@@ -56,3 +56,38 @@ def format_value(value: float | int | None, unit: str = "", decimals: int = 2) -
 def format_date_vn(d) -> str:
     """dd/mm/yyyy."""
     return d.strftime("%d/%m/%Y")
+
+
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(ch: str) -> str:
+    if ch in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[ch]
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def printable(text) -> str:
+    """Text from a file made safe for a terminal or a log: control, format and bidi characters escaped visibly.
+
+    ``"\\x1b[31m"`` → ``"\\\\x1b[31m"``, U+202E → ``"\\\\u202e"``, a line break → ``"\\\\n"``; letters (with
+    Vietnamese diacritics), digits, punctuation and ordinary spaces are kept.
+    """
+    text = str(text)
+    if text.isprintable() and not _BIDI_CONTROLS.intersection(text):
+        return text
+    out = []
+    for ch in text:
+        if ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            out.append(_escape_char(ch))
+        else:
+            out.append(ch)
+    return "".join(out)

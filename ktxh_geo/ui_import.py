@@ -1,22 +1,30 @@
 """Streamlit sections of the "Nhập số liệu" page: templates, upload with report, on-screen edit, history.
 
 All checks are in ktxh_geo.importer and all writes in ktxh_geo.store; user text is shown only in tables
-or escaped, never as HTML.
+or Markdown-escaped (``md_text``), never as HTML. Writes need a signed-in ``Editor`` (``None`` when nobody
+is signed in).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import MutableMapping
 
 import pandas as pd
 import streamlit as st
 
 from . import store
+from .auth import Editor
 from .datasets import YEARS, Dataset, edition_for_year, units_in_year
-from .importer import Report, cells_from_edit, check_file
+from .errors import KtxhError
+from .escape import md_text
+from .importer import MAX_BYTES, Report, cells_from_edit, check_file
 from .load import load_indicators, load_values
-from .text import format_number
+from .text import format_number, printable
 from .xlsx_template import build_template
+
+REPORT_CACHE = "import-reports"  # session-state key of the checked uploads
+REPORT_CACHE_SIZE = 4
 
 STATUS_TEXT = {
     "name": "khớp tên",
@@ -67,27 +75,58 @@ def _issues_frame(report: Report) -> pd.DataFrame:
             {
                 "Mức": "Lỗi" if i.level == "error" else "Cảnh báo",
                 "Dòng": "" if i.row is None else str(i.row),
-                "Cột": i.column or "",
-                "Vấn đề": i.message,
+                "Cột": printable(i.column or ""),
+                "Vấn đề": printable(i.message),
             }
             for i in report.issues
         ]
     )
 
 
-def upload_section(user: str | None, datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
-    if not user:
+def cached_report(
+    state: MutableMapping,
+    data: bytes,
+    filename: str,
+    ds: Dataset,
+    year: int,
+    units: pd.DataFrame,
+    overrides: dict[int, str],
+) -> Report:
+    """The check of an upload, made once per (file content, name, dataset, year, choices on screen).
+
+    Streamlit reruns the page on every click; the report is kept in ``state`` (st.session_state) under the
+    sha256 of the bytes, so a rerun reuses it instead of checking the whole file again. Only the last
+    ``REPORT_CACHE_SIZE`` reports are kept.
+    """
+    key = (hashlib.sha256(data).hexdigest(), filename, ds.id, int(year), tuple(sorted(overrides.items())))
+    cache = state.get(REPORT_CACHE)
+    if not isinstance(cache, dict):
+        cache = {}
+    report = cache.pop(key, None)
+    if report is None:
+        report = check_file(data, filename, ds, year, units, overrides)
+    cache[key] = report  # most recent last
+    while len(cache) > REPORT_CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    state[REPORT_CACHE] = cache
+    return report
+
+
+def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
+    if editor is None:
         st.info("Cần đăng nhập với quyền biên tập để nhập số liệu.")
         return
+    st.caption(f"Người nhập: {md_text(editor.name)}")
     ds, year = _pick(datasets, "up")
-    upload = st.file_uploader("Tệp số liệu (.xlsx hoặc .csv, tối đa 50 MB)", type=["xlsx", "csv"], key="upload")
+    limit = format_number(MAX_BYTES / 1024 / 1024, 0)
+    upload = st.file_uploader(f"Tệp số liệu (.xlsx hoặc .csv, tối đa {limit} MB)", type=["xlsx", "csv"], key="upload")
     if upload is None:
         return
     data = upload.getvalue()
     key = hashlib.sha256(data).hexdigest()[:12] + f"-{ds.id}-{year}"
     prefix = f"fix-{key}-"
     overrides = {int(k[len(prefix) :]): v for k, v in st.session_state.items() if str(k).startswith(prefix) and v}
-    report = check_file(data, upload.name, ds, year, units, overrides)
+    report = cached_report(st.session_state, data, upload.name, ds, year, units, overrides)
     names = _names(units, year)
 
     fixable = [m for m in report.matches if m.code is None and m.status in ("unmatched", "ambiguous", "not_in_year")]
@@ -99,7 +138,7 @@ def upload_section(user: str | None, datasets: dict[str, Dataset], units: pd.Dat
             suggested = [c for c, _ in m.suggestions if c in names]
             options = [""] + suggested + [c for c in names if c not in suggested]
             st.selectbox(
-                f"Dòng {m.row}: “{m.text}” ({STATUS_TEXT.get(m.status, m.status)})",
+                f"Dòng {m.row}: “{md_text(m.text)}” ({STATUS_TEXT.get(m.status, m.status)})",
                 options,
                 format_func=lambda c: "— chọn đơn vị —" if not c else f"{names[c]} ({c})",
                 key=f"{prefix}{m.row}",
@@ -114,7 +153,7 @@ def upload_section(user: str | None, datasets: dict[str, Dataset], units: pd.Dat
         st.dataframe(_issues_frame(report), hide_index=True, width="stretch")
     if len(report.preview):
         st.markdown("**Xem trước**")
-        st.dataframe(report.preview, hide_index=True, width="stretch")
+        st.dataframe(_printable_frame(report.preview), hide_index=True, width="stretch")
     if not report.ok:
         return
     source = st.text_input(
@@ -125,19 +164,29 @@ def upload_section(user: str | None, datasets: dict[str, Dataset], units: pd.Dat
     if st.button("Xác nhận và lưu", type="primary", disabled=not source.strip(), key=f"confirm-{key}"):
         try:
             vid = store.save(
-                report.cells, user=user, source=source, action="import", dataset=ds.id, year=year, file=upload.name
+                report.cells, editor=editor, source=source, action="import", dataset=ds.id, year=year, file=upload.name
             )
-        except store.StoreError as exc:
-            st.error(str(exc))
+        except KtxhError as exc:
+            st.error(md_text(str(exc)))
             return
         st.cache_data.clear()
         st.success(f"Đã lưu phiên bản {vid}: {len(report.cells)} giá trị. Bản đồ đã dùng số liệu mới.")
 
 
-def edit_section(user: str | None, datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
-    if not user:
+def _printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells from a file with control and bidi characters escaped (a table never renders Markdown)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: printable(v) if isinstance(v, str) else v)
+    return out
+
+
+def edit_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
+    if editor is None:
         st.info("Cần đăng nhập với quyền biên tập để sửa số liệu.")
         return
+    st.caption(f"Người sửa: {md_text(editor.name)}")
     ds, year = _pick(datasets, "edit")
     edition = edition_for_year(year)
     codes = units_in_year(units, year)
@@ -161,14 +210,18 @@ def edit_section(user: str | None, datasets: dict[str, Dataset], units: pd.DataF
     edited = st.data_editor(table, column_config=config, hide_index=True, key=f"editor-{ds.id}-{year}")
     cells, problems = cells_from_edit(table, edited, ds, edition, year)
     for p in problems:
-        st.error(p)
+        st.error(md_text(p))
     if not cells:
         st.caption("Sửa ô trong bảng rồi ghi nguồn và lưu. Ô để trống sẽ xóa giá trị đã nhập.")
         return
     st.write(f"{len(cells)} ô thay đổi.")
     source = st.text_input("Nguồn số liệu (bắt buộc)", key=f"edit-source-{ds.id}-{year}")
     if st.button("Lưu thay đổi", type="primary", disabled=bool(problems) or not source.strip(), key="edit-save"):
-        vid = store.save(cells, user=user, source=source, action="edit", dataset=ds.id, year=year)
+        try:
+            vid = store.save(cells, editor=editor, source=source, action="edit", dataset=ds.id, year=year)
+        except KtxhError as exc:
+            st.error(md_text(str(exc)))
+            return
         st.cache_data.clear()
         st.success(f"Đã lưu phiên bản {vid}.")
 
@@ -179,7 +232,7 @@ def _show_value(value, text) -> str:
     return "" if value is None or pd.isna(value) else format_number(value)
 
 
-def history_section(user: str | None, units: pd.DataFrame) -> None:
+def history_section(editor: Editor | None, units: pd.DataFrame) -> None:
     history = store.versions()
     if history.empty:
         st.info("Chưa có phiên bản nào: chưa nhập số liệu nào.")
@@ -188,9 +241,11 @@ def history_section(user: str | None, units: pd.DataFrame) -> None:
     indicators = load_indicators()
     actions = {"import": "nhập tệp", "edit": "sửa trực tiếp", "restore": "khôi phục"}
     st.dataframe(
-        history.assign(action=history["action"].map(actions))[
-            ["id", "created_at", "user", "action", "dataset", "year", "source", "file", "n_changes"]
-        ].rename(
+        _printable_frame(
+            history.assign(action=history["action"].map(actions))[
+                ["id", "created_at", "user", "action", "dataset", "year", "source", "file", "n_changes"]
+            ]
+        ).rename(
             columns={
                 "id": "Phiên bản",
                 "created_at": "Thời điểm (UTC)",
@@ -226,14 +281,20 @@ def history_section(user: str | None, units: pd.DataFrame) -> None:
     with st.expander(f"Toàn bộ số liệu đã nhập tại phiên bản {vid}"):
         snap = store.snapshot(vid)
         st.dataframe(
-            snap.assign(name=snap["code"].map(names))[
-                ["indicator_id", "code", "name", "year", "value", "value_text", "source", "version_id"]
-            ],
+            _printable_frame(
+                snap.assign(name=snap["code"].map(names))[
+                    ["indicator_id", "code", "name", "year", "value", "value_text", "source", "version_id"]
+                ]
+            ),
             hide_index=True,
             width="stretch",
         )
-    if user and vid != history["id"].max():
+    if editor is not None and vid != history["id"].max():
         if st.button(f"Khôi phục phiên bản {vid} (tạo phiên bản mới)", key="restore"):
-            new = store.restore(int(vid), user=user)
+            try:
+                new = store.restore(int(vid), editor=editor)
+            except KtxhError as exc:
+                st.error(md_text(str(exc)))
+                return
             st.cache_data.clear()
             st.success(f"Đã khôi phục: phiên bản {new} có nội dung của phiên bản {vid}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from pathlib import Path
 
 from openpyxl import Workbook
 
@@ -50,6 +51,90 @@ def not_a_workbook_zip() -> bytes:
     return buf.getvalue()
 
 
+def raw_xlsx(sheet_data: bytes, dimension: str = "A1:B2", extra: dict[str, bytes] | None = None) -> bytes:
+    """A minimal .xlsx written by hand: ``sheet_data`` is the inside of <sheetData> (rows of inline cells).
+
+    The <dimension> tag says whatever ``dimension`` says (a hostile file may lie about its size).
+    """
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        )
+        zf.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        zf.writestr(
+            "xl/workbook.xml",
+            f'<workbook {ns} xmlns:r="{rel}"><sheets><sheet name="Số liệu" sheetId="1" r:id="rId1"/></sheets>'
+            "</workbook>",
+        )
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        with zf.open("xl/worksheets/sheet1.xml", "w") as member:
+            member.write(f'<worksheet {ns}><dimension ref="{dimension}"/><sheetData>'.encode())
+            member.write(sheet_data)
+            member.write(b"</sheetData></worksheet>")
+        for name, content in (extra or {}).items():
+            zf.writestr(name, content)
+    return buf.getvalue()
+
+
+def inline_row(row: int, values: list) -> bytes:
+    """One <row> of inline cells (numbers as <v>, text as inline strings, None left out)."""
+    cells = []
+    for j, v in enumerate(values):
+        ref = _letters(j) + str(row)
+        if v is None:
+            continue
+        if isinstance(v, int | float):
+            cells.append(f'<c r="{ref}"><v>{v}</v></c>')
+        else:
+            cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{v}</t></is></c>')
+    return f'<row r="{row}">{"".join(cells)}</row>'.encode()
+
+
+def _letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def many_cells_xlsx(rows: int = 1_600, columns: int = 150) -> bytes:
+    """A sheet of ``rows`` × ``columns`` numbers (240.000 cells) whose <dimension> claims two rows."""
+    body = [inline_row(1, ["Tên xã", "Tỷ lệ hộ nghèo (%)"] + [f"C{j}" for j in range(columns - 2)])]
+    body += [inline_row(r, [(r * 7919 + j * 104729) % 1000003 for j in range(columns)]) for r in range(2, rows + 2)]
+    return raw_xlsx(b"".join(body))
+
+
+def wide_xlsx() -> bytes:
+    """A header and one row whose last value is in column HA (201), past the 200-column limit."""
+    return raw_xlsx(
+        inline_row(1, ["Tên xã", "Tỷ lệ hộ nghèo (%)"]) + inline_row(2, ["Bố Hạ", 2.5] + [None] * 198 + [1])
+    )
+
+
+def many_rows_csv(rows: int = 5_001) -> bytes:
+    return csv_bytes([HEADER[:2]] + [[f"Xã {i}", "2,5"] for i in range(rows)])
+
+
 def _merge(ws):
     ws.merge_cells("A2:A3")
 
@@ -82,8 +167,36 @@ BROKEN_FILES = {
     ),
     "too_big": (
         "qua_lon.csv",
-        lambda: b"Ten xa,Ty le\n" + b"x" * (50 * 1024 * 1024 + 1),
-        ["qua_lon.csv", "tệp quá lớn", "50 MB"],
+        lambda: b"Ten xa,Ty le\n" + b"x" * (10 * 1024 * 1024 + 1),
+        ["qua_lon.csv", "tệp quá lớn", "giới hạn là 10 MB"],
+    ),
+    "too_many_rows_csv": ("nhieu_dong.csv", many_rows_csv, ["nhieu_dong.csv", "quá nhiều dòng", "5.000"]),
+    "many_blank_lines_csv": (
+        "dong_trong.csv",
+        lambda: b"Ten xa,Ty le\n" + b",\n" * 1_000_000,
+        ["dong_trong.csv", "quá nhiều dòng", "20.000"],
+    ),
+    "too_many_columns_csv": (
+        "nhieu_cot.csv",
+        lambda: csv_bytes([HEADER[:2] + [f"c{j}" for j in range(250)], ["Bố Hạ", "2,5"] + ["1"] * 250]),
+        ["nhieu_cot.csv", "quá nhiều cột", "giới hạn 200 cột"],
+    ),
+    "too_many_cells_xlsx": ("nhieu_o.xlsx", many_cells_xlsx, ["nhieu_o.xlsx", "quá nhiều ô", "200.000"]),
+    "too_many_columns_xlsx": ("rong.xlsx", wide_xlsx, ["rong.xlsx", "quá nhiều cột", "cột GS"]),
+    "utf16_csv": (
+        "utf16.csv",
+        lambda: csv_bytes([HEADER[:2], ["Đông Sơn", "2,5"]], "utf-16"),
+        ["utf16.csv", "UTF-16", "CSV UTF-8"],
+    ),
+    "utf16_be_no_bom_csv": (
+        "utf16be.csv",
+        lambda: csv_bytes([HEADER[:2], ["Đông Sơn", "2,5"]], "utf-16-be"),
+        ["utf16be.csv", "UTF-16", "CSV UTF-8"],
+    ),
+    "unclosed_quote_csv": (
+        "ngoac.csv",
+        lambda: b'Ten xa,Ty le\n"Bo Ha,' + b"x" * 200_000 + b"\n",
+        ["ngoac.csv", "không đọc được tệp CSV", "131.072 ký tự"],
     ),
     "zip_bomb": ("bom.xlsx", zip_bomb, ["bom.xlsx", "bom nén"]),
     "not_a_spreadsheet_png": (
@@ -183,11 +296,42 @@ INVALID_TABLES = {
         [HEADER, ["Bố Hạ", "2", "100", "150"]],
         ["số hộ nghèo lớn hơn tổng số hộ"],
     ),
+    # float() would take these; a figure must be written with ASCII digits in a Vietnamese or plain form
+    "number_forms_float_accepts": (
+        "poverty_rate",
+        2024,
+        [HEADER[:2], ["Bố Hạ", "1e1"], ["Đông Sơn", "1_0"], ["Tân Sỏi", "٣"], ["Canh Nậu", "２"], ["Đồng Tiến", "nan"]],
+        ["dòng 2", "“1e1” không phải là số", "“1_0” không phải là số", "“٣” không phải là số", "“２” không phải là số"],
+    ),
+    "rate_just_over_100": (
+        "poverty_rate",
+        2024,
+        [HEADER[:2], ["Bố Hạ", "100,0000001"]],
+        ["dòng 2", "cột B", "100,0000001 vượt quá giá trị lớn nhất cho phép"],
+    ),
+    "terminal_escape_in_name": (
+        "poverty_rate",
+        2024,
+        [HEADER[:2], ["\x1b[31mĐông Sơn\u202e\x07", "2,5"]],
+        ["không tìm thấy xã", "\\x1b[31mĐông Sơn\\u202e\\x07"],
+    ),
 }
 
 
-CORPUS_DIR = __import__("pathlib").Path(__file__).resolve().parent / "data" / "import"
-GENERATED_ONLY = {"too_big"}  # 50 MB: built at test time, never committed
+CORPUS_DIR = Path(__file__).resolve().parent / "data" / "import"
+# built at test time, never committed: large (10 MB, many rows or cells) or added after the corpus was written
+GENERATED_ONLY = {
+    "too_big",
+    "too_many_rows_csv",
+    "many_blank_lines_csv",
+    "too_many_columns_csv",
+    "too_many_cells_xlsx",
+    "too_many_columns_xlsx",
+    "utf16_csv",
+    "utf16_be_no_bom_csv",
+    "unclosed_quote_csv",
+}
+GENERATED_TABLES = {"number_forms_float_accepts", "rate_just_over_100", "terminal_escape_in_name"}
 
 
 def corpus_bytes(name: str) -> tuple[str, bytes]:
@@ -206,7 +350,17 @@ def write_corpus() -> None:
         if name not in GENERATED_ONLY:
             (CORPUS_DIR / filename).write_bytes(build())
     for name, (_, _, rows, _) in INVALID_TABLES.items():
-        (CORPUS_DIR / f"{name}.csv").write_bytes(csv_bytes(rows))
+        if name not in GENERATED_TABLES:
+            (CORPUS_DIR / f"{name}.csv").write_bytes(csv_bytes(rows))
+
+
+def table_path(name: str, folder: Path) -> Path:
+    """Path of an invalid table: the committed copy, or written to ``folder`` when generated at test time."""
+    path = CORPUS_DIR / f"{name}.csv"
+    if name in GENERATED_TABLES or not path.exists():
+        path = folder / f"{name}.csv"
+        path.write_bytes(csv_bytes(INVALID_TABLES[name][2]))
+    return path
 
 
 if __name__ == "__main__":

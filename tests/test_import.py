@@ -5,21 +5,36 @@ import io
 
 import openpyxl
 import pytest
-from import_corpus import BROKEN_FILES, CORPUS_DIR, INVALID_TABLES, corpus_bytes, csv_bytes
+from import_corpus import (
+    BROKEN_FILES,
+    CORPUS_DIR,
+    GENERATED_ONLY,
+    GENERATED_TABLES,
+    INVALID_TABLES,
+    corpus_bytes,
+    csv_bytes,
+    table_path,
+)
 
 from ktxh_geo import store
 from ktxh_geo.__main__ import main
+from ktxh_geo.auth import hash_password, signed_in
 from ktxh_geo.datasets import load_datasets
 from ktxh_geo.importer import FileProblem, check_file, read_table
 from ktxh_geo.xlsx_template import build_template
 
+ED = signed_in("an", "password")
+
 
 @pytest.fixture()
 def state(tmp_path, monkeypatch):
-    """A store with one saved version under a temporary KTXH_STATE_DIR."""
+    """A store with one saved version under a temporary KTXH_STATE_DIR; "an" is an editor in the secrets file."""
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[editors]\nan = "{hash_password("mat-khau-thu", 1_000)}"\n', encoding="utf-8")
+    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(secrets))
     cell = store.Cell("poverty_rate", "07273", "2020-2024", 2024, 3.5)
-    store.save([cell], user="an", source="Báo cáo rà soát 2024", action="import", dataset="poverty_rate", year=2024)
+    store.save([cell], editor=ED, source="Báo cáo rà soát 2024", action="import", dataset="poverty_rate", year=2024)
     return store.store_path()
 
 
@@ -49,9 +64,9 @@ def test_broken_file_is_refused_with_message_and_store_unchanged(name, state, tm
 
 
 @pytest.mark.parametrize("name", sorted(INVALID_TABLES))
-def test_invalid_table_is_reported_with_row_and_column_and_store_unchanged(name, state, capsys):
+def test_invalid_table_is_reported_with_row_and_column_and_store_unchanged(name, state, tmp_path, capsys):
     dataset, year, _, expected = INVALID_TABLES[name]
-    path = CORPUS_DIR / f"{name}.csv"
+    path = table_path(name, tmp_path)
     before = _digest(state)
     rc, text = _run(capsys, path, "--dataset", dataset, "--year", year, "--source", "x", "--user", "an")
     assert rc == 2, text
@@ -63,8 +78,8 @@ def test_invalid_table_is_reported_with_row_and_column_and_store_unchanged(name,
 def test_committed_corpus_covers_every_case():
     committed = {p.name for p in CORPUS_DIR.iterdir()}
     for name, (filename, _, _) in BROKEN_FILES.items():
-        assert name == "too_big" or filename in committed
-    assert {f"{n}.csv" for n in INVALID_TABLES} <= committed
+        assert name in GENERATED_ONLY or filename in committed
+    assert {f"{n}.csv" for n in INVALID_TABLES if n not in GENERATED_TABLES} <= committed
 
 
 def test_filled_template_imports_and_a_second_import_is_a_new_version(state, tmp_path, capsys, units):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from ktxh_geo import load
 from ktxh_geo.datasets import load_datasets
 from ktxh_geo.importer import Gazetteer, name_key, parse_category, parse_number
-from ktxh_geo.text import fold
+from ktxh_geo.text import fold, format_number
 
 UNITS = load.load_units()
 GAZ = {year: Gazetteer.build(UNITS, year) for year in (2024, 2025)}
@@ -153,3 +153,38 @@ def test_unknown_categories_are_refused(text):
     assume(fold(text) not in {fold(c) for c in STATUS.categories} and text.strip())
     value, message = parse_category(text, STATUS)
     assert value == "" and "không thuộc" in message
+
+
+@SETTINGS
+@given(st.text(st.characters(categories=["Nd"]).filter(lambda c: not c.isascii()), min_size=1, max_size=6))
+def test_non_ascii_digits_are_refused(text):
+    for column in (RATE, COUNT, CRITERIA):
+        assert parse_number(text, column) == (None, f"“{text}” không phải là số")
+
+
+@SETTINGS
+@given(
+    st.one_of(
+        st.from_regex(r"\A-?[0-9]{1,3}(\.[0-9]{1,2})?[eE][+-]?[0-9]{1,2}\Z"),  # 1e3, 2.5E-1
+        st.from_regex(r"\A[0-9]{1,2}(_[0-9]{1,3})+\Z"),  # 1_000
+        st.sampled_from(["inf", "-inf", "Infinity", "nan", "NaN", "+5", "0x10", "0b1", "0o7", "1j"]),
+    )
+)
+def test_forms_only_python_accepts_are_refused(text):
+    for column in (RATE, COUNT):
+        number, message = parse_number(text, column)
+        assert number is None and message == f"“{text}” không phải là số"
+
+
+@SETTINGS
+@given(st.floats(min_value=0, max_value=100, allow_nan=False))
+def test_vietnamese_formatted_rates_round_trip(value):
+    text = format_number(value, 2, strip=False)
+    assert parse_number(text, RATE) == (pytest.approx(round(value, 2)), "")
+
+
+@SETTINGS
+@given(st.integers(0, 10**7), st.sampled_from([".", ",", " ", "\u00a0"]))
+def test_counts_with_any_thousands_separator(n, sep):
+    text = f"{n:,}".replace(",", sep)
+    assert parse_number(text, COUNT) == (n, "")

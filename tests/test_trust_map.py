@@ -91,7 +91,7 @@ def test_script_json_round_trips_and_never_contains_template_or_tag_syntax():
 
 
 def test_md_text_escapes_every_markdown_construct():
-    assert md_text("![x](http://evil/a.png)") == "\\!\\[x\\]\\(http\\://evil/a\\.png\\)"
+    assert md_text("![x](http://evil/a.png)") == "\\!\\[x\\]\\(http://evil/a\\.png\\)"
     assert md_text("**ĐÃ HỦY**") == "\\*\\*ĐÃ HỦY\\*\\*"
     assert "<" not in md_text("<img src=x>").replace("\\<", "")
     assert md_text("a\nb") == "a b"
