@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .paths import ROOT
 
-NAIVE_PAGE = '''
+NAIVE_PAGE = """
 import folium
 import geopandas as gpd
 import streamlit as st
@@ -29,7 +29,7 @@ folium.GeoJson(
     tooltip=folium.GeoJsonTooltip(fields=["full_name", "code"]),
 ).add_to(m)
 st_folium(m, height=600, use_container_width=True, returned_objects=[], key="naive")
-'''
+"""
 
 
 def app_pages() -> list[str]:

@@ -7,8 +7,8 @@ from shapely.geometry import shape
 
 from ktxh_geo import load
 from ktxh_geo.classify import classify
-from ktxh_geo.join import join_indicator
 from ktxh_geo.geometry import DRAW_TOLERANCE_M
+from ktxh_geo.join import join_indicator
 from ktxh_geo.mapview import build_map, feature_collection
 
 
