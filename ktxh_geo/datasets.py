@@ -81,7 +81,7 @@ _SPEC: dict[str, tuple[str, list[tuple[str, str, bool]], str]] = {
     "model_villages": (
         "Số thôn đạt chuẩn NTM kiểu mẫu",
         [("model_villages", "count", True)],
-        "Số thôn của xã được công nhận đạt chuẩn nông thôn mới kiểu mẫu (lũy kế).",
+        "Số thôn của xã được công nhận đạt chuẩn nông thôn mới kiểu mẫu trong năm (không cộng dồn các năm trước).",
     ),
 }
 

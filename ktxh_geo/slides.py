@@ -54,17 +54,17 @@ def parse_deck(text: str, path: Path) -> list[Slide]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
-        raise DeckError(f"{path}: dòng {e.lineno}: JSON không hợp lệ ({e.msg})") from None
+        raise DeckError(f"{path.name}: dòng {e.lineno}: JSON không hợp lệ ({e.msg})") from None
     items = doc.get("slides") if isinstance(doc, dict) else None
     if not isinstance(items, list):
-        raise DeckError(f"{path}: cần một đối tượng có khóa “slides” là danh sách")
+        raise DeckError(f"{path.name}: cần một đối tượng có khóa “slides” là danh sách")
     slides = []
     for i, item in enumerate(items, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("title"), str) or not item["title"].strip():
-            raise DeckError(f"{path}: trang {i}: trường “title” phải là chuỗi không rỗng")
+            raise DeckError(f"{path.name}: trang {i}: trường “title” phải là chuỗi không rỗng")
         params = item.get("params")
         if not isinstance(params, dict) or not all(isinstance(v, str | int | float) for v in params.values()):
-            raise DeckError(f"{path}: trang {i}: trường “params” phải là đối tượng {{tên: giá trị}}")
+            raise DeckError(f"{path.name}: trang {i}: trường “params” phải là đối tượng {{tên: giá trị}}")
         slides.append(Slide(item["title"].strip(), {str(k): str(v) for k, v in params.items()}))
     return slides
 

@@ -1,6 +1,7 @@
 """Exports in a real browser: the standalone HTML offline from disk, and the download buttons of the map page."""
 
 import io
+import zipfile
 from datetime import date
 
 import pandas as pd
@@ -52,14 +53,19 @@ def test_map_page_downloads_png_and_csv(server, tmp_path):
         assert Image.open(io.BytesIO(png.read_bytes())).size == (3508, 2480)
 
         page.get_by_text("Bảng CSV (UTF-8, mở bằng Excel)").click()
-        page.locator("[data-testid='stDownloadButton'] button", has_text=".csv").wait_for(timeout=30_000)
+        page.locator("[data-testid='stDownloadButton'] button", has_text=".zip").wait_for(timeout=30_000)
         with page.expect_download(timeout=120_000) as info:
             button.click()
-        csv = tmp_path / "map.csv"
-        info.value.save_as(csv)
-        assert info.value.suggested_filename.endswith("_2020-2024.csv")
-        assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
-        table = pd.read_csv(csv, encoding="utf-8-sig", dtype={"code": str})
+        bundle = tmp_path / "map.zip"
+        info.value.save_as(bundle)
+        assert info.value.suggested_filename.endswith("_2020-2024.zip")
+        with zipfile.ZipFile(bundle) as zf:  # the CSV travels with its licence notice
+            names = zf.namelist()
+            csv_name = next(n for n in names if n.endswith(".csv"))
+            assert "LICENSE.txt" in names and "Thang Le Quoc" in zf.read("LICENSE.txt").decode("utf-8")
+            raw = zf.read(csv_name)
+        assert raw.startswith(b"\xef\xbb\xbf")
+        table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype={"code": str})
         assert len(table) == 19 and "Thị trấn Bố Hạ" in set(table["full_name"])
         assert {"value", "status", "source", "value_note", "display"} <= set(table.columns)
         assert page.blocked == []
