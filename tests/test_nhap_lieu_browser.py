@@ -56,7 +56,9 @@ def test_upload_report_confirm_then_map_shows_values(server, tmp_path, monkeypat
 
         page.goto(url + "/ban-do")  # default indicator: model villages, newest year (now 2024)
         frame = map_frame(page)
-        page.get_by_text("Số thôn được công nhận đạt chuẩn NTM kiểu mẫu (công nhận trong năm) năm 2024").first.wait_for()
+        page.get_by_text(
+            "Số thôn được công nhận đạt chuẩn NTM kiểu mẫu (công nhận trong năm) năm 2024"
+        ).first.wait_for()
         label = frame.locator(".ktxh-label", has_text="An Thượng")
         tip = frame.locator(".leaflet-tooltip", has_text="Xã An Thượng")
         for dx, dy in ((0, 6), (-25, 10), (25, 10), (0, 18), (-40, 4), (0, -20)):  # around the label, in the commune
