@@ -9,7 +9,7 @@ import logging
 import streamlit as st
 
 from ktxh_geo.errors import KtxhError
-from ktxh_geo.escape import md_text
+from ktxh_geo.render.escape import md_text
 
 st.set_page_config(page_title="KT-XH Yên Thế — bản đồ kế hoạch", page_icon="🗺️", layout="wide")
 

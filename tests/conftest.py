@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # every test run, and every app server it starts, uses a fresh state directory.
 os.environ["KTXH_STATE_DIR"] = tempfile.mkdtemp(prefix="ktxh-test-state-")
 
-from ktxh_geo import load  # noqa: E402
+from ktxh_geo.io import shipped as load  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +32,6 @@ def communes():
 @pytest.fixture(scope="session")
 def units():
     return load.load_units()
+
+
+from pg_server import pg_url  # noqa: E402, F401 — a real PostgreSQL/PostGIS server for store tests

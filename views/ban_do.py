@@ -9,17 +9,20 @@ from dataclasses import replace
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ktxh_geo import slides, ui, ui_auth, ui_view
-from ktxh_geo.classify import SCHEMES
-from ktxh_geo.editions import EDITIONS
 from ktxh_geo.errors import KtxhError
-from ktxh_geo.escape import md_text
-from ktxh_geo.join import ILLUSTRATIVE_MARK, available_years, has_illustrative
-from ktxh_geo.mapview import BASEMAPS, build_map
-from ktxh_geo.projects import CATEGORIES
-from ktxh_geo.search import search_communes
-from ktxh_geo.ui_export import export_panel
-from ktxh_geo.viewstate import ViewState
+from ktxh_geo.model import slides
+from ktxh_geo.model.classify import SCHEMES
+from ktxh_geo.model.editions import EDITIONS
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK, available_years, has_illustrative
+from ktxh_geo.model.projects import CATEGORIES
+from ktxh_geo.model.search import search_communes
+from ktxh_geo.model.viewstate import ViewState
+from ktxh_geo.render.escape import md_text
+from ktxh_geo.render.maps import BASEMAPS, build_map
+from ktxh_geo.ui import auth as ui_auth
+from ktxh_geo.ui import data as ui
+from ktxh_geo.ui import view as ui_view
+from ktxh_geo.ui.export_panel import export_panel
 
 W = ui_view.W
 ui.page_style()

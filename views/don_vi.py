@@ -3,10 +3,11 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ktxh_geo import crosswalk, ui
-from ktxh_geo.escape import md_text
+from ktxh_geo.model import crosswalk
+from ktxh_geo.render.escape import md_text
+from ktxh_geo.render.unit_map import history_map
 from ktxh_geo.text import format_number
-from ktxh_geo.unitmap import history_map
+from ktxh_geo.ui import data as ui
 
 ui.page_style()
 st.title("Đơn vị hành chính")

@@ -3,13 +3,14 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ktxh_geo import ui, ui_auth
-from ktxh_geo import ui_projects as up
 from ktxh_geo.errors import KtxhError
-from ktxh_geo.escape import md_text
-from ktxh_geo.project_map import build_project_map
-from ktxh_geo.projects import CATEGORIES, STATUS_LABELS, filter_projects
-from ktxh_geo.register_store import load_register
+from ktxh_geo.io.register import load_register
+from ktxh_geo.model.projects import CATEGORIES, STATUS_LABELS, filter_projects
+from ktxh_geo.render.escape import md_text
+from ktxh_geo.render.project_map import build_project_map
+from ktxh_geo.ui import auth as ui_auth
+from ktxh_geo.ui import data as ui
+from ktxh_geo.ui import projects as up
 
 ui.page_style()
 st.title("Dự án")

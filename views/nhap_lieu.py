@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from ktxh_geo import ui, ui_import
-from ktxh_geo.datasets import load_datasets
-from ktxh_geo.ui_auth import editor
+from ktxh_geo.model.datasets import load_datasets
+from ktxh_geo.ui import data as ui
+from ktxh_geo.ui import imports as ui_import
+from ktxh_geo.ui.auth import editor
 
 ui.page_style()
 st.title("Nhập số liệu cấp xã")

@@ -3,12 +3,12 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ktxh_geo import ui
-from ktxh_geo.compare import SyncedMaps
-from ktxh_geo.editions import EDITIONS
-from ktxh_geo.escape import md_text
-from ktxh_geo.join import ILLUSTRATIVE_MARK, available_years, has_illustrative
-from ktxh_geo.mapview import build_map
+from ktxh_geo.model.editions import EDITIONS
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK, available_years, has_illustrative
+from ktxh_geo.render.compare import SyncedMaps
+from ktxh_geo.render.escape import md_text
+from ktxh_geo.render.maps import build_map
+from ktxh_geo.ui import data as ui
 
 ui.page_style()
 indicators = {k: v for k, v in ui.indicators().items() if v.map}

@@ -6,8 +6,8 @@ URL state: ``?group=<id>`` shows one group (kinh_te, nong_nghiep, ngan_sach, xa_
 import altair as alt
 import streamlit as st
 
-from ktxh_geo import ui
-from ktxh_geo.overview import CHARTS, GROUPS, MAP_LINKS, RESULT_2023, TARGET_2024, chart_frame, district_table
+from ktxh_geo.model.overview import CHARTS, GROUPS, MAP_LINKS, RESULT_2023, TARGET_2024, chart_frame, district_table
+from ktxh_geo.ui import data as ui
 
 VI_NUMBER = (
     "replace(replace(replace(datum.label, regexp(',', 'g'), '_'), regexp('\\\\.', 'g'), ','), regexp('_', 'g'), '.')"

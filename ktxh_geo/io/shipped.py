@@ -1,0 +1,194 @@
+"""Read the shipped geometries and tables into GeoDataFrames / DataFrames.
+
+Geometries are read with pyogrio and always come back in EPSG:4326; codes stay 5-digit strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ktxh_geo.model.editions import DEFAULT_EDITION, OUTLINE_FILE, get_edition
+from ktxh_geo.settings import data_dir, geo_dir
+
+WGS84 = "EPSG:4326"
+VALUE_COLUMNS = [
+    "indicator_id",
+    "level",
+    "code",
+    "edition",
+    "year",
+    "value",
+    "value_text",
+    "status",
+    "source",
+    "note",
+]
+# Allowed value statuses (their priority order is join.STATUS_ORDER):
+# official = a figure the plan states; target = a 2024 target of the plan; inferred = read from the plan by a
+# rule stated in the row's note ("suy ra từ văn bản"); illustrative = made up for demonstration.
+STATUSES = ("official", "target", "inferred", "illustrative")
+VALUES_FILE = "values.csv"
+ILLUSTRATIVE_FILE = "illustrative_commune_values.csv"
+INDICATORS_FILE = "indicators.csv"
+PROJECTS_FILE = "projects.csv"
+PROJECTS_GEO_FILE = "projects.geojson"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the catalogue (data/indicators.csv)."""
+
+    id: str
+    name: str
+    unit: str
+    kind: str  # "numeric" or "category"
+    level: str  # "district", "commune" or "both"
+    applies_to: str  # "all", "xa" (xã only) or "" for district-only
+    group: str
+    aggregation: str
+    denominator: str
+    min: float | None
+    max: float | None
+    decimals: int
+    scheme: str
+    breaks: tuple[float, ...]
+    palette: str
+    categories: tuple[str, ...]
+    map: bool
+    description: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def is_categorical(self) -> bool:
+        return self.kind == "category"
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """Read a CSV with every column as text (codes like "07243" keep their zero)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def _float_or_none(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
+    """Indicator catalogue keyed by id, in file order."""
+    df = read_csv_text(path or data_dir() / INDICATORS_FILE)
+    out: dict[str, Indicator] = {}
+    for row in df.to_dict("records"):
+        out[row["id"]] = Indicator(
+            id=row["id"],
+            name=row["name"],
+            unit=row["unit"],
+            kind=row["kind"],
+            level=row["level"],
+            applies_to=row["applies_to"],
+            group=row["group"],
+            aggregation=row["aggregation"],
+            denominator=row["denominator"],
+            min=_float_or_none(row["min"]),
+            max=_float_or_none(row["max"]),
+            decimals=int(row["decimals"] or 0),
+            scheme=row["scheme"],
+            breaks=tuple(float(b) for b in row["breaks"].split(",") if b.strip()),
+            palette=row["palette"],
+            categories=tuple(c for c in row["categories"].split("|") if c),
+            map=row["map"] == "1",
+            description=row["description"],
+        )
+    return out
+
+
+def decimals_written(text: str) -> int | None:
+    """Decimals as written in a value's text ("9.2" → 1, "41.0" → 1, "7784" → 0); None for no number.
+
+    data/values.csv writes each figure with the plan's own decimals, so this is how many the plan shows.
+    """
+    text = str(text).strip()
+    try:
+        float(text)
+    except ValueError:
+        return None
+    mantissa = text.lower().split("e")[0]
+    return len(mantissa.split(".")[1]) if "." in mantissa else 0
+
+
+def _with_decimals(df: pd.DataFrame) -> pd.DataFrame:
+    """Add ``decimals_written`` (nullable int) computed from the ``value`` text, before it becomes a float."""
+    return df.assign(decimals_written=pd.array([decimals_written(v) for v in df["value"]], dtype="Int64"))
+
+
+def _typed_values(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    df["year"] = pd.to_numeric(df["year"], errors="coerce").astype("Int64")
+    df["value"] = pd.to_numeric(df["value"], errors="coerce")
+    return df
+
+
+def load_values(
+    include_illustrative: bool = True, directory: Path | None = None, include_entered: bool = True
+) -> pd.DataFrame:
+    """All indicator values, official/target/inferred first, then (optionally) the illustrative set.
+
+    Besides ``VALUE_COLUMNS`` the frame has ``decimals_written``: the decimals of the shipped ``value`` text
+    (the plan's own, e.g. 1 for "9.2"); <NA> for figures entered in the app.
+
+    ``include_entered`` adds the figures entered in the app (ktxh_geo.store, status official); an entered
+    figure replaces a shipped official one for the same indicator, commune, edition and year.
+    """
+    directory = directory or data_dir()
+    frames = [_with_decimals(read_csv_text(directory / VALUES_FILE))]
+    if include_entered:
+        from ktxh_geo.io.store import as_values, snapshot
+
+        entered = as_values(snapshot())
+        if len(entered):
+            key = ["indicator_id", "level", "code", "edition", "year"]
+            shipped = frames[0]
+            replaced = shipped.set_index(key).index.isin(entered.set_index(key).index)
+            entered = entered.assign(decimals_written=pd.array([None] * len(entered), dtype="Int64"))
+            frames = [entered, shipped[~(replaced & (shipped["status"] == "official"))]]
+    if include_illustrative:
+        frames.append(_with_decimals(read_csv_text(directory / ILLUSTRATIVE_FILE)))
+    return _typed_values(pd.concat(frames, ignore_index=True)[[*VALUE_COLUMNS, "decimals_written"]])
+
+
+def load_communes(edition: str = DEFAULT_EDITION, directory: Path | None = None) -> gpd.GeoDataFrame:
+    """Commune polygons of one edition, EPSG:4326, sorted by GSO code."""
+    ed = get_edition(edition)
+    gdf = gpd.read_file((directory or geo_dir()) / ed.filename, engine="pyogrio")
+    gdf = gdf.to_crs(WGS84) if gdf.crs and gdf.crs != WGS84 else gdf.set_crs(WGS84, allow_override=True)
+    gdf["code"] = gdf["code"].astype(str)
+    gdf["edition"] = ed.id
+    return gdf.sort_values("code").reset_index(drop=True)
+
+
+def load_outline(directory: Path | None = None) -> gpd.GeoDataFrame:
+    """The former district's outline (one polygon), EPSG:4326."""
+    gdf = gpd.read_file((directory or geo_dir()) / OUTLINE_FILE, engine="pyogrio")
+    return gdf.set_crs(WGS84, allow_override=True)
+
+
+def load_units(directory: Path | None = None) -> pd.DataFrame:
+    """The official unit list (data/units.csv): codes, names, types, validity, successors."""
+    return read_csv_text((directory or data_dir()) / "units.csv")
+
+
+def load_crosswalk(directory: Path | None = None) -> pd.DataFrame:
+    """Old unit → 2025 commune crosswalk (data/crosswalk_2025.csv)."""
+    return read_csv_text((directory or data_dir()) / "crosswalk_2025.csv")
+
+
+def load_projects(data: Path | None = None, geo: Path | None = None) -> gpd.GeoDataFrame:
+    """The project register joined to its geometries (objects with no location have none)."""
+    table = read_csv_text((data or data_dir()) / PROJECTS_FILE)
+    shapes = gpd.read_file((geo or geo_dir()) / PROJECTS_GEO_FILE, engine="pyogrio")[["id", "geometry"]]
+    merged = table.merge(shapes, on="id", how="left")
+    for col in ("area_ha", "capital_bn"):
+        merged[col] = pd.to_numeric(merged[col], errors="coerce")
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=WGS84)

@@ -1,0 +1,577 @@
+"""Report-ready exports of one thematic map: PNG, PDF, standalone HTML and the joined data.
+
+Every format is built from one ``MapContext`` (the joined GeoDataFrame and its ``Classification``),
+the same objects the screen uses, so colours, classes and labels match. Files are written to a
+temporary file in the target folder and then renamed, so a failed export never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+import re
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ktxh_geo.errors import DataError, InputError
+from ktxh_geo.io import shipped as load
+from ktxh_geo.model.aggregate import BASE_EDITION, join_for_edition, mark_derived
+from ktxh_geo.model.classify import SCHEMES, Classification, classify
+from ktxh_geo.model.editions import DEFAULT_EDITION, EDITIONS
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS, available_years, has_illustrative
+from ktxh_geo.model.projects import CATEGORIES
+from ktxh_geo.render.layout import BOUNDARY_CREDIT, RC, render_layout
+from ktxh_geo.render.maps import DEFAULT_LAYERS, _Control, build_map
+from ktxh_geo.settings import LEAFLET_DIR, ROOT, geo_dir
+from ktxh_geo.text import format_date_vn
+
+# format → (file extension, MIME type, label shown in the UI)
+FORMATS: dict[str, tuple[str, str, str]] = {
+    "png": ("png", "image/png", "Ảnh PNG (cho Word)"),
+    "pdf": ("pdf", "application/pdf", "PDF (in ấn, chữ chọn được)"),
+    "html": ("html", "text/html", "HTML tương tác (mở không cần Internet)"),
+    "gpkg": ("gpkg", "application/geopackage+sqlite3", "Dữ liệu GeoPackage"),
+    "geojson": ("geojson", "application/geo+json", "Dữ liệu GeoJSON"),
+    "csv": ("csv", "text/csv", "Bảng CSV (UTF-8, mở bằng Excel)"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Bảng Excel (.xlsx)"),
+}
+MAP_FORMATS = ("png", "pdf")
+CREDIT_CSS = """.ktxh-credit { background: rgba(255,255,255,.9); padding: 4px 7px; border-radius: 4px;
+  font-size: 10.5px; max-width: 460px; color: #444; line-height: 1.3; box-shadow: 0 1px 3px rgba(0,0,0,.25); }"""
+DPIS = (300, 150)
+# Columns first in data exports: identity, value and provenance (then the boundary attributes).
+DATA_COLUMNS = [
+    "code",
+    "full_name",
+    "name",
+    "unit_type",
+    "edition",
+    "indicator_id",
+    "indicator_name",
+    "unit",
+    "year",
+    "value",
+    "value_text",
+    "display",
+    "class_label",
+    "status",
+    "status_label",
+    "source",
+    "value_note",
+]
+
+
+# Spreadsheet cells starting with one of these can be run as a formula (CSV/formula injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Attributes of the 2025 communes taken from vietnamadminunits (a scrape of sapnhap.bando.com.vn).
+ATTRIBUTE_COLUMNS = ("area_km2_published", "population", "area_population_source", "admin_centre_stated")
+ATTRIBUTE_CREDIT = (
+    "Diện tích, dân số và trung tâm hành chính của các xã từ 01/7/2025: vietnamadminunits "
+    "(© 2025 Tran Ngoc Minh Hieu, giấy phép MIT), thu thập từ sapnhap.bando.com.vn."
+)
+LICENSE_FILE = "LICENSES.md"
+NOTICE_MEMBER = "ktxh_notice"  # top-level member of an exported GeoJSON FeatureCollection
+
+
+class ExportError(InputError):
+    """A request that cannot be exported (unknown id, no data, unwritable path); the message is one line."""
+
+
+@dataclass
+class MapContext:
+    """Everything one map shows: the joined table, its classes, the outline and the object layers."""
+
+    indicator: load.Indicator
+    year: int
+    edition: str
+    joined: gpd.GeoDataFrame
+    classification: Classification
+    outline: gpd.GeoDataFrame
+    projects: gpd.GeoDataFrame | None = None
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+    shown: load.Indicator | None = None  # how the values are classified (aggregated status → count of xã)
+
+    @property
+    def title(self) -> str:
+        return map_title(self.indicator, self.year, self.edition)
+
+    @property
+    def subtitle(self) -> str:
+        parts = ["Kế hoạch phát triển kinh tế – xã hội năm 2024"]
+        if not self.indicator.is_categorical and self.classification.scheme:
+            n = sum(1 for item in self.classification.legend if item.kind == "fill")
+            parts.append(f"Phân loại: {SCHEMES.get(self.classification.scheme, self.classification.scheme)}, {n} lớp")
+        if has_illustrative(self.joined):
+            parts.append(ILLUSTRATIVE_MARK)
+        return " · ".join(parts)
+
+
+def edition_short(edition: str) -> str:
+    """ "2020–2024", "01/01–30/6/2025", "từ 01/7/2025" (the edition label without its count)."""
+    label = EDITIONS[edition].label.split(" (")[0]
+    return label[0].lower() + label[1:] if label.startswith("Từ") else label
+
+
+def map_title(indicator: load.Indicator, year: int, edition: str) -> str:
+    """E.g. "Tỷ lệ hộ nghèo năm 2023 — huyện Yên Thế (đơn vị hành chính 2020–2024)"."""
+    return f"{indicator.name} năm {year} — huyện Yên Thế (đơn vị hành chính {edition_short(edition)})"
+
+
+def mappable_indicators(indicators: dict[str, load.Indicator] | None = None) -> dict[str, load.Indicator]:
+    """Indicators that can be drawn per commune (``map = 1`` in data/indicators.csv)."""
+    return {k: v for k, v in (indicators or load.load_indicators()).items() if v.map}
+
+
+def prepare(
+    indicator_id: str,
+    year: int | None = None,
+    edition: str = DEFAULT_EDITION,
+    include_illustrative: bool = False,
+    layers: tuple[str, ...] | list[str] = DEFAULT_LAYERS,
+    scheme: str | None = None,
+    k: int = 5,
+    breaks: tuple[float, ...] | None = None,
+) -> MapContext:
+    """Load the shipped data and build the map context; ``ExportError`` for bad requests.
+
+    ``year`` defaults to the newest year with commune values (illustrative ones only count when
+    ``include_illustrative``, which is off by default, as in the UI).
+    """
+    indicators = mappable_indicators()
+    if indicator_id not in indicators:
+        raise ExportError(
+            f"không có chỉ tiêu bản đồ '{indicator_id}' (unknown indicator); "
+            "xem danh sách: python -m ktxh_geo export --list"
+        )
+    if edition not in EDITIONS:
+        raise ExportError(f"không có đơn vị hành chính '{edition}'; chọn một trong: {', '.join(EDITIONS)}")
+    bad = [c for c in layers if c not in CATEGORIES]
+    if bad:
+        raise ExportError(f"không có lớp đối tượng '{bad[0]}'; chọn trong: {', '.join(CATEGORIES)}")
+    ind = indicators[indicator_id]
+    values = load.load_values(include_illustrative)
+    years = available_years(values, indicator_id, edition) or available_years(values, indicator_id, BASE_EDITION)
+    if year is None and years:
+        year = years[-1]
+    if year is None or year not in years:
+        hint = f"; các năm có số liệu: {', '.join(map(str, years))}" if years else ""
+        if not include_illustrative and available_years(load.load_values(True), indicator_id):
+            hint += " (thêm --illustrative để dùng số liệu minh họa)"
+        when = f" năm {year}" if year is not None else ""
+        raise ExportError(f"chỉ tiêu '{indicator_id}' chưa có số liệu cấp xã{when}{hint}")
+    # The same join and classes as the map page (ktxh_geo.ui.data.thematic), aggregation onto newer editions included.
+    joined, shown, refusal = join_for_edition(load.load_communes(edition), values, ind, year, include_illustrative)
+    if refusal:
+        raise ExportError(" ".join(refusal.split()))
+    if joined["status"].isin(["missing", "not_applicable"]).all():
+        raise ExportError(
+            f"chỉ tiêu '{indicator_id}' chưa có số liệu cấp xã năm {year} theo đơn vị hành chính {edition}"
+        )
+    return MapContext(
+        ind,
+        year,
+        edition,
+        joined,
+        mark_derived(classify(joined, shown, scheme, k, breaks), joined),
+        load.load_outline(),
+        load.load_projects(),
+        tuple(layers),
+        shown,
+    )
+
+
+def file_name(ctx: MapContext, fmt: str, paper: str = "a4", orientation: str = "landscape") -> str:
+    """A plain-ASCII file name, e.g. ``ban-do_poverty_rate_2023_2020-2024_a4-ngang.pdf``."""
+    stem = f"ban-do_{ctx.indicator.id}_{ctx.year}_{ctx.edition}"
+    if fmt in MAP_FORMATS:
+        stem += f"_{paper}-{'ngang' if orientation == 'landscape' else 'doc'}"
+    return f"{stem}.{FORMATS[fmt][0]}"
+
+
+# ---- map layouts -------------------------------------------------------------------------------
+
+
+def layout(ctx: MapContext, paper: str = "a4", orientation: str = "landscape", dpi: int = 300, export_date=None):
+    """The matplotlib layout of the map (see ``ktxh_geo.render.layout.render_layout``)."""
+    return render_layout(
+        ctx.joined,
+        ctx.classification,
+        ctx.outline,
+        ctx.projects,
+        ctx.layers,
+        ctx.title,
+        ctx.subtitle,
+        paper,
+        orientation,
+        dpi,
+        export_date,
+    )
+
+
+def render_png(ctx: MapContext, paper="a4", orientation="landscape", dpi: int = 300, export_date=None) -> bytes:
+    """PNG at ``dpi`` (A4 landscape at 300 dpi: 3508 × 2480 px)."""
+    return save_png(layout(ctx, paper, orientation, dpi, export_date), ctx.title)
+
+
+def save_png(lay, title: str = "") -> bytes:
+    """Encode a laid-out map as PNG at the layout's dpi (pixels match ``lay.to_pixel``)."""
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context(RC):
+        lay.figure.savefig(buf, format="png", dpi=lay.dpi, metadata={"Title": title, "Software": "ktxh-geo"})
+    return buf.getvalue()
+
+
+def render_pdf(ctx: MapContext, paper="a4", orientation="landscape", export_date=None) -> bytes:
+    """Vector PDF with DejaVu Sans embedded (TrueType), text selectable."""
+    import matplotlib
+
+    lay = layout(ctx, paper, orientation, 72, export_date)
+    buf = io.BytesIO()
+    meta = {"Title": ctx.title, "Subject": ctx.subtitle, "Creator": "ktxh-geo", "CreationDate": None}
+    with matplotlib.rc_context(RC):
+        lay.figure.savefig(buf, format="pdf", metadata=meta)
+    return buf.getvalue()
+
+
+# ---- standalone HTML ---------------------------------------------------------------------------
+
+
+def _inline_leaflet_css() -> str:
+    """Leaflet's CSS with its images as data: URIs (nothing is fetched from disk or network)."""
+    css = (LEAFLET_DIR / "leaflet.css").read_text(encoding="utf-8")
+
+    def repl(match: re.Match) -> str:
+        path = LEAFLET_DIR / match.group(1)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    return re.sub(r"url\((images/[\w.-]+\.png)\)", repl, css)
+
+
+def render_html(ctx: MapContext, export_date=None) -> str:
+    """The interactive map as one HTML file: Leaflet JS and CSS inlined, no tiles, no CDN."""
+    m = build_map(ctx.joined, ctx.classification, ctx.outline, ctx.projects, layers=list(ctx.layers), title=ctx.title)
+    m.default_js, m.default_css = [], []
+    root = m.get_root()
+    root.title = html.escape(ctx.title)
+    js = (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    root.header.add_child(folium.Element(f"<style>{_inline_leaflet_css()}</style>"), name="leaflet_css", index=0)
+    root.header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js", index=1)
+    day = format_date_vn(export_date or date.today())
+    credit = f"{html.escape(BOUNDARY_CREDIT)}<br>Ngày xuất: {day} · ktxh-geo"
+    m.add_child(_Control(credit, "bottomleft", "ktxh-credit"))
+    root.header.add_child(folium.Element(f"<style>{CREDIT_CSS}</style>"), name="credit_css")
+    return root.render()
+
+
+# ---- data --------------------------------------------------------------------------------------
+
+
+def data_table(ctx: MapContext) -> gpd.GeoDataFrame:
+    """The joined table with provenance and class columns first, EPSG:4326."""
+    df = ctx.joined.assign(
+        indicator_name=ctx.indicator.name,
+        unit=(ctx.shown or ctx.indicator).unit,
+        class_label=ctx.classification.class_labels,
+        status_label=ctx.joined["status"].map(STATUS_LABELS).fillna(""),
+        year=ctx.joined["year"].astype(int),
+    )
+    rest = [c for c in df.columns if c not in DATA_COLUMNS and c != "geometry"]
+    return gpd.GeoDataFrame(df[DATA_COLUMNS + rest + ["geometry"]], geometry="geometry", crs=ctx.joined.crs)
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet could run as a formula gets a leading apostrophe (OWASP advice).
+
+    Only strings are touched: numbers (negative ones included) stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralised(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every text cell passed through ``neutralise`` (for CSV and xlsx)."""
+    out = pd.DataFrame(df).copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].astype(object).map(neutralise)
+    return out
+
+
+def credits(columns) -> list[str]:
+    """Credit lines of the third-party sources whose fields are in a table with these columns."""
+    lines = [BOUNDARY_CREDIT]
+    if any(c in ATTRIBUTE_COLUMNS for c in columns):
+        lines.append(ATTRIBUTE_CREDIT)
+    return lines
+
+
+def licence_text() -> str:
+    """The text of geo/LICENSES.md (the MIT notices that must travel with the boundary data)."""
+    for path in (geo_dir() / LICENSE_FILE, ROOT / "geo" / LICENSE_FILE):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise DataError(f"thiếu tệp giấy phép {geo_dir() / LICENSE_FILE}: không xuất dữ liệu khi thiếu giấy phép")
+
+
+def notice(ctx: MapContext, export_date=None) -> dict:
+    """Sources and licences of an export (a JSON-ready dict)."""
+    return {
+        "title": ctx.title,
+        "sources": credits(ctx.joined.columns),
+        "data_sources": sorted({s for s in ctx.joined["source"] if s}),
+        "exported": (export_date or date.today()).isoformat(),
+        "software": "ktxh-geo",
+        "licences": licence_text(),
+    }
+
+
+def notice_text(ctx: MapContext, export_date=None) -> str:
+    """The notice as plain text (LICENSE.txt beside a CSV, the "Giấy phép" sheet of an xlsx)."""
+    info = notice(ctx, export_date)
+    lines = [
+        f"Giấy phép và nguồn của dữ liệu trong tệp xuất: {info['title']}",
+        f"Ngày xuất: {format_date_vn(export_date or date.today())} · ktxh-geo",
+        "",
+        *info["sources"],
+    ]
+    if info["data_sources"]:
+        lines.append("Nguồn số liệu: " + "; ".join(info["data_sources"]) + ".")
+    return "\n".join(lines) + "\n\n" + info["licences"]
+
+
+def _notes(ctx: MapContext, export_date=None) -> pd.DataFrame:
+    sources = sorted({s for s in ctx.joined["source"] if s})
+    rows = [
+        ("Bản đồ", ctx.title),
+        ("Chỉ tiêu", f"{ctx.indicator.name} ({ctx.indicator.id})"),
+        ("Đơn vị tính", (ctx.shown or ctx.indicator).unit),
+        ("Năm", str(ctx.year)),
+        ("Đơn vị hành chính", EDITIONS[ctx.edition].label),
+        ("Nguồn số liệu", "; ".join(sources)),
+        ("Ranh giới", BOUNDARY_CREDIT),
+    ]
+    if any(c in ATTRIBUTE_COLUMNS for c in ctx.joined.columns):
+        rows.append(("Diện tích, dân số", ATTRIBUTE_CREDIT))
+    rows += [
+        ("Giấy phép", "MIT; toàn văn và các dòng bản quyền ở trang “Giấy phép”"),
+        ("Ngày xuất", format_date_vn(export_date or date.today())),
+    ]
+    if has_illustrative(ctx.joined):
+        rows.insert(1, ("Lưu ý", f"{ILLUSTRATIVE_MARK} — cột status = illustrative: không phải số liệu chính thức"))
+    return pd.DataFrame(rows, columns=["Mục", "Nội dung"])
+
+
+def _json_default(value):
+    """JSON for the values ``GeoDataFrame.to_json`` leaves to ``json.dumps`` (dates, numpy scalars)."""
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        if value.tz is None and value == value.normalize():
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"không ghi được giá trị kiểu {type(value).__name__} vào GeoJSON")
+
+
+def geojson_text(ctx: MapContext, export_date=None) -> str:
+    """The data table as a GeoJSON FeatureCollection with the sources and licences as member ``ktxh_notice``."""
+    table = data_table(ctx).to_crs("EPSG:4326")
+    features = json.loads(table.to_json(na="null", drop_id=True, default=_json_default))["features"]
+    collection = {
+        "type": "FeatureCollection",
+        "name": ctx.indicator.id,
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+        NOTICE_MEMBER: notice(ctx, export_date),
+        "features": features,
+    }
+    return json.dumps(collection, ensure_ascii=False)
+
+
+def _write_data(fmt: str, ctx: MapContext, path: Path, export_date=None) -> None:
+    table = data_table(ctx)
+    if fmt == "gpkg":
+        info = notice(ctx, export_date)
+        meta = {
+            "TITLE": info["title"],
+            "KTXH_SOURCES": "\n".join(info["sources"]),
+            "KTXH_DATA_SOURCES": "; ".join(info["data_sources"]),
+            "KTXH_EXPORTED": info["exported"],
+            "KTXH_LICENCES": info["licences"],
+        }
+        table.to_file(
+            path,
+            driver="GPKG",
+            layer=ctx.indicator.id,
+            engine="pyogrio",
+            dataset_options={"VERSION": "1.2"},  # QGIS on GDAL 3.6 warns on 1.4
+            layer_options={"DESCRIPTION": " ".join(info["sources"]) + " Giấy phép: xem siêu dữ liệu KTXH_LICENCES."},
+            layer_metadata=meta,  # dataset metadata would make GDAL readers write a t.gpkg.aux.xml beside it
+        )
+    elif fmt == "geojson":
+        path.write_text(geojson_text(ctx, export_date), encoding="utf-8")
+    elif fmt == "csv":
+        # CRLF (RFC 4180): a text cell holding a bare CR or LF is then quoted and cannot split a row.
+        data = neutralised(table.drop(columns="geometry"))
+        data.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    elif fmt == "xlsx":
+        licence = pd.DataFrame({"Giấy phép và nguồn": notice_text(ctx, export_date).splitlines()})
+        with pd.ExcelWriter(path, engine="openpyxl") as xl:
+            neutralised(table.drop(columns="geometry")).to_excel(xl, sheet_name="Số liệu", index=False)
+            neutralised(_notes(ctx, export_date)).to_excel(xl, sheet_name="Ghi chú", index=False)
+            neutralised(licence).to_excel(xl, sheet_name="Giấy phép", index=False)
+            for sheet in xl.sheets.values():  # readable column widths; the header row stays visible
+                sheet.freeze_panes = "A2"
+                for cells in sheet.columns:
+                    width = max(len(str(c.value or "")) for c in cells[:50])
+                    sheet.column_dimensions[cells[0].column_letter].width = min(60, max(8, width + 2))
+    else:
+        raise ExportError(f"định dạng không hỗ trợ '{fmt}'; chọn một trong: {', '.join(FORMATS)}")
+
+
+# ---- one entry point ---------------------------------------------------------------------------
+
+
+def _write(fmt, ctx, path: Path, paper, orientation, dpi, export_date) -> None:
+    if fmt == "png":
+        path.write_bytes(render_png(ctx, paper, orientation, dpi, export_date))
+    elif fmt == "pdf":
+        path.write_bytes(render_pdf(ctx, paper, orientation, export_date))
+    elif fmt == "html":
+        path.write_text(render_html(ctx, export_date), encoding="utf-8")
+    else:
+        _write_data(fmt, ctx, path, export_date)
+
+
+def licence_path(out: str | os.PathLike) -> Path:
+    """The licence file written beside a CSV export: ``NAME.csv`` → ``NAME.LICENSE.txt``."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.LICENSE.txt")
+
+
+def _check_target(out: Path) -> None:
+    """Refuse anything at ``out`` that is not a regular file (device, FIFO, socket, folder, broken link)."""
+    try:
+        info = os.stat(out)  # follows a symbolic link to what it points at
+    except FileNotFoundError:
+        if os.path.lexists(out):
+            raise ExportError(f"không ghi được {out}: liên kết tượng trưng trỏ tới chỗ không tồn tại") from None
+        return  # a new path
+    except NotADirectoryError:
+        return  # a parent is a file: reported below as a missing folder
+    except OSError as exc:
+        raise ExportError(f"không ghi được {out}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ExportError(f"không ghi được {out}: đây là một thư mục")
+    if not stat.S_ISREG(info.st_mode):
+        raise ExportError(
+            f"không ghi được {out}: đây không phải tệp thông thường (thiết bị, FIFO hoặc socket); hãy chọn một tệp mới"
+        )
+
+
+def write_export(
+    fmt: str,
+    ctx: MapContext,
+    out: str | os.PathLike,
+    paper: str = "a4",
+    orientation: str = "landscape",
+    dpi: int = 300,
+    export_date: date | None = None,
+) -> Path:
+    """Write one export to ``out`` atomically (temporary file in the same folder, then rename).
+
+    ``out`` must be a new path or a regular file. A CSV gets its licence notice beside it
+    (``licence_path(out)``), written the same way.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"định dạng không hỗ trợ '{fmt}'; chọn một trong: {', '.join(FORMATS)}")
+    out = Path(out)
+    targets = [out, licence_path(out)] if fmt == "csv" else [out]
+    for target in targets:
+        _check_target(target)
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError(f"không ghi được {out}: thư mục {folder} không tồn tại")
+    tmps: list[Path] = []
+    try:
+        for target, suffix in zip(targets, (f".{FORMATS[fmt][0]}", ".txt"), strict=False):
+            fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=suffix)
+            os.close(fd)
+            tmps.append(Path(tmp_name))
+        if fmt == "gpkg":
+            tmps[0].unlink()  # GDAL wants to create the file itself
+        _write(fmt, ctx, tmps[0], paper, orientation, dpi, export_date)
+        if fmt == "csv":
+            tmps[1].write_text(notice_text(ctx, export_date), encoding="utf-8")
+        for tmp, target in reversed(list(zip(tmps, targets, strict=True))):  # the licence first, the data last
+            tmp.chmod(0o644)  # mkstemp makes 0600; an exported map is an ordinary document
+            os.replace(tmp, target)
+    except OSError as exc:
+        raise ExportError(f"không ghi được {out}: {exc.strerror or exc}") from None
+    finally:
+        for tmp in tmps:
+            tmp.unlink(missing_ok=True)
+    return out
+
+
+def export_bytes(
+    fmt: str,
+    ctx: MapContext,
+    paper: str = "a4",
+    orientation: str = "landscape",
+    dpi: int = 300,
+    export_date: date | None = None,
+) -> bytes:
+    """The export as bytes (for download buttons)."""
+    if fmt == "png":
+        return render_png(ctx, paper, orientation, dpi, export_date)
+    if fmt == "pdf":
+        return render_pdf(ctx, paper, orientation, export_date)
+    if fmt == "html":
+        return render_html(ctx, export_date).encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"export.{FORMATS[fmt][0]}"
+        _write_data(fmt, ctx, path, export_date)
+        return path.read_bytes()
+
+
+def download_name(ctx: MapContext, fmt: str, paper: str = "a4", orientation: str = "landscape") -> str:
+    """File name of the UI download: a CSV comes as a .zip with its LICENSE.txt."""
+    name = file_name(ctx, fmt, paper, orientation)
+    return name.rsplit(".", 1)[0] + ".zip" if fmt == "csv" else name
+
+
+def download_bytes(
+    fmt: str,
+    ctx: MapContext,
+    paper: str = "a4",
+    orientation: str = "landscape",
+    dpi: int = 300,
+    export_date: date | None = None,
+) -> bytes:
+    """What the download button delivers: ``export_bytes``, except a CSV is zipped with LICENSE.txt."""
+    if fmt != "csv":
+        return export_bytes(fmt, ctx, paper, orientation, dpi, export_date)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(file_name(ctx, "csv"), export_bytes("csv", ctx, export_date=export_date))
+        zf.writestr("LICENSE.txt", notice_text(ctx, export_date))
+    return buf.getvalue()

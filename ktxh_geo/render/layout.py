@@ -1,0 +1,507 @@
+"""Print layout of a thematic map (matplotlib, no browser): map, legend, scale bar, north arrow, footer.
+
+Drawn from the same joined GeoDataFrame and the same ``Classification`` as the screen, so colours,
+class labels and legend entries match. The map is drawn in UTM 48N (EPSG:32648) so the scale bar
+measures true kilometres. All positions are laid out in millimetres on the paper; fonts scale with
+the paper size. Text stays text (no path effects), so it is selectable in the PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import shapely
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, findfont, get_font
+from matplotlib.patches import Polygon, Rectangle
+from matplotlib.text import Text
+from matplotlib.textpath import TextToPath
+from shapely.geometry import Point
+
+from ktxh_geo.model.classify import NO_DATA_COLOR, Classification
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK
+from ktxh_geo.model.projects import CATEGORIES, CATEGORY_COLORS, UTM48N, layer_objects
+from ktxh_geo.text import format_date_vn, format_number
+
+FONT = "DejaVu Sans"  # bundled with matplotlib; covers every Vietnamese letter
+PAPERS_MM = {"a4": (297.0, 210.0), "a3": (420.0, 297.0)}  # landscape (width, height)
+ORIENTATIONS = ("landscape", "portrait")
+BOUNDARY_CREDIT = (
+    "Ranh giới: censusVN2009 (© 2017 Marc Choisy, giấy phép MIT); vietnamese-provinces-database "
+    "(© 2021 Thang Le Quoc, giấy phép MIT). Ranh giới tham khảo, không phải ranh giới pháp lý. "
+    "Hệ tọa độ WGS 84 / UTM múi 48N (EPSG:32648)."
+)
+APPROX_NOTE = "Vị trí gần đúng: chỉ biết xã, điểm đặt trong phạm vi xã."
+COMMUNE_EDGE = "#444444"
+OUTLINE_COLOR = "#111111"
+MAP_BACKGROUND = "#fafaf7"
+HATCH = "///"
+HATCH_COLOR = "#7a7a7a"  # lighter than the boundaries, so the lines read as "no data", not as edges
+_TEXT_TO_PATH = TextToPath()
+RC = {
+    "font.family": "sans-serif",
+    "font.sans-serif": [FONT],
+    "pdf.fonttype": 42,  # embed TrueType (DejaVu Sans) so PDF text is selectable and searchable
+    "ps.fonttype": 42,
+    "hatch.linewidth": 0.5,
+    "axes.unicode_minus": False,
+    "text.usetex": False,  # data text is printed as it is: no LaTeX
+}
+
+
+@dataclass
+class Layout:
+    """A laid-out map figure; ``to_pixel`` maps UTM 48N metres to pixels of the saved PNG."""
+
+    figure: Figure
+    map_ax: matplotlib.axes.Axes
+    dpi: int
+    label_points: dict[str, tuple[float, float]] = field(default_factory=dict)
+    marker_points: list[tuple[float, float]] = field(default_factory=list)
+    m_per_mm: float = 0.0  # ground metres per millimetre of paper (the map scale / 1000)
+    scale_km: float = 0.0  # length of the scale bar
+
+    @property
+    def size_px(self) -> tuple[int, int]:
+        w, h = self.figure.get_size_inches() * self.dpi
+        return round(w), round(h)
+
+    def to_pixel(self, x: float, y: float) -> tuple[float, float]:
+        """Pixel (column, row from the top) of a UTM 48N point in the PNG saved at ``dpi``."""
+        dx, dy = self.map_ax.transData.transform((x, y))
+        scale = self.dpi / self.figure.dpi
+        return dx * scale, self.size_px[1] - dy * scale
+
+
+def paper_size_mm(paper: str, orientation: str) -> tuple[float, float]:
+    """(width, height) of the sheet in millimetres."""
+    if paper not in PAPERS_MM:
+        raise ValueError(f"unknown paper {paper!r}; expected one of {', '.join(PAPERS_MM)}")
+    if orientation not in ORIENTATIONS:
+        raise ValueError(f"unknown orientation {orientation!r}; expected one of {', '.join(ORIENTATIONS)}")
+    w, h = PAPERS_MM[paper]
+    return (w, h) if orientation == "landscape" else (h, w)
+
+
+@cache
+def _charmap() -> frozenset[int]:
+    path = findfont(FontProperties(family=FONT), fallback_to_default=False)
+    return frozenset(get_font(path).get_charmap())
+
+
+def missing_glyphs(fig: Figure) -> set[str]:
+    """Characters of the figure's texts that DejaVu Sans cannot draw (they would print as boxes)."""
+    cmap = _charmap()
+    return {ch for t in fig.findobj(Text) for ch in t.get_text() if not ch.isspace() and ord(ch) not in cmap}
+
+
+@cache
+def _advance_pt(ch: str, weight: str) -> float:
+    """Advance width of one character at 1 pt (measured once per process)."""
+    prop = FontProperties(family=FONT, size=100, weight=weight)
+    width, _, _ = _TEXT_TO_PATH.get_text_width_height_descent("x" + ch + "x", prop, ismath=False)
+    return (width - 2 * _x_width(weight)) / 100
+
+
+@cache
+def _x_width(weight: str) -> float:
+    prop = FontProperties(family=FONT, size=100, weight=weight)
+    return _TEXT_TO_PATH.get_text_width_height_descent("x", prop, ismath=False)[0]
+
+
+def _text_width_mm(text: str, size_pt: float, weight: str = "normal") -> float:
+    """Width on paper, from cached glyph advances (kerning ignored, so 3 % spare)."""
+    return 1.03 * sum(_advance_pt(ch, weight) for ch in text) * size_pt * 25.4 / 72
+
+
+def _wrap(text: str, width_mm: float, size_pt: float, weight: str = "normal") -> str:
+    """Greedy word wrap measured with the real font metrics."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _text_width_mm(lines[-1] + " " + word, size_pt, weight) <= width_mm:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _height_mm(text: str, size_pt: float, spacing: float = 1.25) -> float:
+    return (text.count("\n") + 1) * size_pt * 0.3528 * spacing
+
+
+class _NoDraw:
+    """Stands in for an Axes when the legend is only measured."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def _nice_length_km(span_m: float) -> float:
+    """A round scale-bar length near a quarter of the map's width."""
+    target = span_m / 4000
+    for km in (0.5, 1, 2, 2.5, 5, 10, 20, 25, 50):
+        if km >= target * 0.6:
+            return km
+    return 50.0
+
+
+def _polys(geom):
+    return list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+
+
+def _add_polygon(ax, geom, **kw) -> None:
+    for poly in _polys(geom):
+        ax.add_artist(Polygon(np.asarray(poly.exterior.coords), closed=True, **kw))  # limits are set by hand
+        for ring in poly.interiors:  # no holes in the shipped data; outline them if any appear
+            ax.add_artist(Polygon(np.asarray(ring.coords), closed=True, fill=False, **kw))
+
+
+def render_layout(
+    joined: gpd.GeoDataFrame,
+    classification: Classification,
+    outline: gpd.GeoDataFrame,
+    projects: gpd.GeoDataFrame | None,
+    layers: list[str] | tuple[str, ...],
+    title: str,
+    subtitle: str,
+    paper: str = "a4",
+    orientation: str = "landscape",
+    dpi: int = 300,
+    export_date: date | None = None,
+) -> Layout:
+    """Lay out one thematic map on a sheet of paper (nothing is saved here)."""
+    with matplotlib.rc_context(RC):
+        return _render(
+            joined, classification, outline, projects, layers, title, subtitle, paper, orientation, dpi, export_date
+        )
+
+
+def _render(joined, classification, outline, projects, layers, title, subtitle, paper, orientation, dpi, export_date):
+    page_w, page_h = paper_size_mm(paper, orientation)
+    s = min(page_w, page_h) / 210.0  # font scale: 1 on A4, 1.41 on A3
+    portrait = orientation == "portrait"
+    w_in, h_in = page_w / 25.4, page_h / 25.4
+    # Whole pixels at the requested dpi (A4 landscape at 300 dpi: 3508 × 2480).
+    fig = Figure(figsize=(round(w_in * dpi) / dpi, round(h_in * dpi) / dpi), dpi=dpi)
+    fig.patch.set_facecolor("white")
+
+    def box(x, y_top, w, h):  # mm from the top-left corner → figure fraction rectangle
+        return [x / page_w, 1 - (y_top + h) / page_h, w / page_w, h / page_h]
+
+    margin = 10.0 * s
+    illustrative = bool((joined["status"] == "illustrative").any())
+
+    # Title block.
+    y = margin
+    title_text = _wrap(title, page_w - 2 * margin, 15 * s, "bold")
+    fig.text(margin / page_w, 1 - y / page_h, title_text, fontsize=15 * s, fontweight="bold", va="top", color="#111",
+             linespacing=1.15)  # fmt: skip
+    y += _height_mm(title_text, 15 * s, 1.2) + 1.5 * s
+    subtitle_text = _wrap(subtitle, page_w - 2 * margin, 9.5 * s)
+    fig.text(margin / page_w, 1 - y / page_h, subtitle_text, fontsize=9.5 * s, va="top", color="#333")
+    y += _height_mm(subtitle_text, 9.5 * s, 1.3) + 3 * s
+    top = y
+
+    # Footer block (bottom up).
+    footer_size = 6.8 * s
+    sources = sorted({src for src in joined["source"] if src})
+    shown = [c for c in layers if c in CATEGORIES]
+    objects = layer_objects(projects, shown) if projects is not None and shown else None
+    if objects is not None:
+        sources += sorted({src for src in objects["source"] if src and src not in sources})
+    day = format_date_vn(export_date or date.today())
+    footer_lines = [
+        _wrap("Nguồn số liệu: " + ("; ".join(sources) or "—") + ".", page_w - 2 * margin, footer_size),
+        _wrap(BOUNDARY_CREDIT, page_w - 2 * margin, footer_size),
+        f"Ngày xuất bản đồ: {day}. Lập bằng ktxh-geo từ kế hoạch phát triển KT-XH năm 2024 huyện Yên Thế.",
+    ]
+    footer = "\n".join(footer_lines)
+    footer_h = _height_mm(footer, footer_size, 1.3)
+    footer_top = page_h - margin - footer_h - (6 * s if illustrative else 0)
+    fig.text(margin / page_w, 1 - footer_top / page_h, footer, fontsize=footer_size, va="top", color="#333",
+             linespacing=1.3)  # fmt: skip
+    if illustrative:
+        fig.text(
+            margin / page_w,
+            1 - (page_h - margin) / page_h,
+            f"{ILLUSTRATIVE_MARK} — giá trị cấp xã trên bản đồ này không phải số liệu chính thức.",
+            fontsize=8.5 * s,
+            fontweight="bold",
+            color="#8a5a00",
+            va="bottom",
+        )
+    fig.add_artist(
+        matplotlib.lines.Line2D(
+            [margin / page_w, 1 - margin / page_w],
+            [1 - (footer_top - 2 * s) / page_h] * 2,
+            color="#999",
+            linewidth=0.5,
+        )
+    )
+    bottom = footer_top - 4 * s
+
+    # Map and legend frames (portrait: legend below the map, in two columns, as tall as it needs).
+    gap = 5 * s
+    if portrait:
+        legend_w = page_w - 2 * margin
+        legend_h = _draw_legend(_NoDraw(), classification, objects, (0, 0, legend_w, 0), s, columns=2) + 2 * s
+        map_frame = (margin, top, legend_w, bottom - top - legend_h - gap)
+        legend_frame = (margin, bottom - legend_h, legend_w, legend_h)
+    else:
+        legend_w = 78 * s
+        map_frame = (margin, top, page_w - 2 * margin - legend_w - gap, bottom - top)
+        legend_frame = (page_w - margin - legend_w, top, legend_w, bottom - top)
+
+    ax = fig.add_axes(box(*map_frame))
+    layout = Layout(fig, ax, dpi)
+    _draw_map(ax, layout, joined, classification, outline, objects, map_frame, s)
+
+    lax = fig.add_axes(box(*legend_frame))
+    _draw_legend(lax, classification, objects, legend_frame, s, columns=2 if portrait else 1)
+
+    for text in fig.findobj(Text):  # titles, names, sources are data: "$x^2$" prints as typed, not as mathtext
+        text.set_parse_math(False)
+    missing = missing_glyphs(fig)
+    if missing:
+        raise ValueError(f"font {FONT} has no glyph for {''.join(sorted(missing))!r}")
+    return layout
+
+
+def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s) -> None:
+    communes = joined.to_crs(UTM48N)
+    district = outline.to_crs(UTM48N)
+    minx, miny, maxx, maxy = district.total_bounds
+    pad = 0.04 * max(maxx - minx, maxy - miny)
+    minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
+    # Grow the shorter side so one metre is the same length on paper in x and y.
+    frame_w, frame_h = frame_mm[2], frame_mm[3]
+    m_per_mm = max((maxx - minx) / frame_w, (maxy - miny) / frame_h)
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    ax.set_xlim(cx - m_per_mm * frame_w / 2, cx + m_per_mm * frame_w / 2)
+    ax.set_ylim(cy - m_per_mm * frame_h / 2, cy + m_per_mm * frame_h / 2)
+    ax.set_facecolor(MAP_BACKGROUND)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.6)
+        spine.set_color("#555")
+
+    kinds = {item.color: item.kind for item in classification.legend}
+    for geom, color, status in zip(communes.geometry, classification.colors, communes["status"], strict=True):
+        no_data = status == "missing" or (kinds.get(color) == "no_data" and color == NO_DATA_COLOR)
+        _add_polygon(
+            ax,
+            geom,
+            facecolor=color,
+            edgecolor=COMMUNE_EDGE,
+            linewidth=0.6 * s,
+            hatch=HATCH if no_data else None,
+            hatchcolor=HATCH_COLOR,
+            zorder=1,
+        )
+    for geom in district.geometry:
+        _add_polygon(ax, geom, fill=False, edgecolor=OUTLINE_COLOR, linewidth=1.8 * s, zorder=3)
+
+    if objects is not None and len(objects):
+        objs = objects.to_crs(UTM48N)
+        for cat in dict.fromkeys(objs["category"]):
+            for approx in (False, True):
+                sel = objs[(objs["category"] == cat) & ((objs["location_precision"] != "exact") == approx)]
+                if not len(sel):
+                    continue
+                pts = sel.geometry.representative_point()  # a point stays itself; a footprint gets a marker
+                _scatter(ax, pts.x, pts.y, CATEGORY_COLORS[cat], approx, s, zorder=5)
+                layout.marker_points += list(zip(pts.x, pts.y, strict=True))
+
+    for code, name, geom in zip(communes["code"], communes["name"], communes.geometry, strict=True):
+        pt = _label_point(geom, layout.marker_points)
+        layout.label_points[code] = (pt.x, pt.y)
+        ax.text(
+            pt.x,
+            pt.y,
+            name,
+            fontsize=6.8 * s,
+            fontweight="bold",
+            ha="center",
+            va="center",
+            color="#1a1a1a",
+            zorder=6,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
+        )
+
+    layout.m_per_mm = m_per_mm
+    layout.scale_km = _scale_bar(ax, m_per_mm, s)
+    _north_arrow(ax, s)
+
+
+def _label_point(geom, markers: list[tuple[float, float]], clear: float = 1000.0) -> Point:
+    """The commune's representative point, or a nearby inner point clear of the object markers.
+
+    Objects are placed at the commune's pole of inaccessibility, right where a label would go;
+    on paper the label moves aside (up to ``clear`` metres from any marker) instead of hiding them.
+    """
+    start = geom.representative_point()
+    pts = np.asarray(markers, dtype=float).reshape(-1, 2)
+    if not len(pts) or np.hypot(*(pts - [start.x, start.y]).T).min() >= clear:
+        return start
+    inner = geom.buffer(-400)
+    inner = inner if not inner.is_empty else geom
+    minx, miny, maxx, maxy = inner.bounds
+    xs, ys = np.meshgrid(np.linspace(minx, maxx, 25), np.linspace(miny, maxy, 25))
+    xs, ys = xs.ravel(), ys.ravel()
+    inside = shapely.contains_xy(inner, xs, ys)
+    xs, ys = xs[inside], ys[inside]
+    if not len(xs):
+        return start
+    nearest = np.hypot(xs[:, None] - pts[:, 0], ys[:, None] - pts[:, 1]).min(axis=1)
+    score = np.minimum(nearest, clear) - 0.3 * np.hypot(xs - start.x, ys - start.y)
+    best = int(np.argmax(score))
+    return Point(xs[best], ys[best])
+
+
+def _scatter(ax, xs, ys, color, approx, s, zorder=5):
+    ax.scatter(
+        xs,
+        ys,
+        s=(9 * s) ** 2,
+        facecolors=(1, 1, 1, 0.85) if approx else matplotlib.colors.to_rgba(color, 0.9),
+        edgecolors=color,
+        linewidths=1.6 * s,
+        linestyles="--" if approx else "-",
+        zorder=zorder,
+    )
+
+
+def _scale_bar(ax, m_per_mm, s) -> float:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    km = _nice_length_km(x1 - x0)
+    length = km * 1000
+    left, base = x0 + 6 * s * m_per_mm, y0 + 7 * s * m_per_mm
+    height = 1.6 * s * m_per_mm
+    ax.add_patch(
+        Rectangle(
+            (left - 3 * s * m_per_mm, base - 4 * s * m_per_mm),
+            length + 12 * s * m_per_mm,
+            12 * s * m_per_mm,
+            facecolor="white",
+            edgecolor="#999",
+            linewidth=0.4,
+            alpha=0.85,
+            zorder=7,
+        )
+    )
+    for i in range(4):
+        ax.add_patch(
+            Rectangle(
+                (left + i * length / 4, base),
+                length / 4,
+                height,
+                facecolor="#111" if i % 2 == 0 else "white",
+                edgecolor="#111",
+                linewidth=0.5,
+                zorder=8,
+            )
+        )
+    for frac in (0, 0.5, 1):
+        label = format_number(km * frac, 1)
+        ax.text(left + frac * length, base + height + 0.8 * s * m_per_mm, label + (" km" if frac == 1 else ""),
+                ha="center", va="bottom", fontsize=6.5 * s, zorder=8)  # fmt: skip
+    scale = round(m_per_mm * 1000 / 1000) * 1000
+    ax.text(left, base - 1 * s * m_per_mm, f"Tỷ lệ 1:{format_number(scale, 0)} (khi in đúng khổ giấy)",
+            ha="left", va="top", fontsize=5.5 * s, color="#333", zorder=8)  # fmt: skip
+    return km
+
+
+def _north_arrow(ax, s) -> None:
+    """A two-tone arrow with "B" (Bắc); UTM grid north differs from true north by < 0,5° here."""
+    tr = ax.transAxes
+    bbox = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    aspect = (bbox.width * fig_w) / (bbox.height * fig_h)  # axes width / height on paper
+    cx, tip, base = 0.955, 0.945, 0.865
+    half = 0.3 * (tip - base) / aspect  # same physical proportions on any paper
+    notch = base + 0.25 * (tip - base)
+    ax.add_patch(Polygon([(cx, tip), (cx - half, base), (cx, notch)], closed=True, transform=tr,
+                         facecolor="#111", edgecolor="#111", linewidth=0.6, zorder=8))  # fmt: skip
+    ax.add_patch(Polygon([(cx, tip), (cx + half, base), (cx, notch)], closed=True, transform=tr,
+                         facecolor="white", edgecolor="#111", linewidth=0.6, zorder=8))  # fmt: skip
+    ax.text(cx, tip + 0.008, "B", transform=tr, ha="center", va="bottom", fontsize=10 * s, fontweight="bold", zorder=8)
+
+
+def _draw_legend(lax, classification, objects, frame_mm, s, columns: int = 1) -> float:
+    """Legend drawn in millimetres: classes (with no-data and "Không áp dụng"), layers, boundaries.
+
+    Returns the height used (mm); pass a ``_NoDraw()`` to measure without drawing.
+    """
+    w, h = frame_mm[2], frame_mm[3]
+    lax.set_xlim(0, w)
+    lax.set_ylim(h, 0)  # y grows downwards, in mm
+    lax.set_axis_off()
+    col_w = w / columns - (4 * s if columns > 1 else 0)
+    text_size, head_size = 7.5 * s, 8.5 * s
+    row = 5.4 * s
+    sw_w, sw_h = 8 * s, 4.2 * s
+    text_x = sw_w + 2.5 * s
+
+    def heading(x, y, text):
+        text = _wrap(text, col_w, head_size, "bold")
+        lax.text(x, y, text, fontsize=head_size, fontweight="bold", va="top", linespacing=1.2)
+        return y + _height_mm(text, head_size, 1.2) + 2 * s
+
+    def entry(x, y, label):
+        label = _wrap(label, col_w - text_x, text_size)
+        lax.text(x + text_x, y + sw_h / 2, label, fontsize=text_size, va="center", linespacing=1.15)
+        return y + max(row, _height_mm(label, text_size, 1.15) + 1.4 * s)
+
+    x, y = 0.0, 0.0
+    y = heading(x, y, classification.title)
+    for item in classification.legend:
+        hatch = HATCH if item.kind == "no_data" else None
+        lax.add_patch(
+            Rectangle(
+                (x, y),
+                sw_w,
+                sw_h,
+                facecolor=item.color,
+                edgecolor="#555",
+                linewidth=0.5,
+                hatch=hatch,
+                hatchcolor=HATCH_COLOR,
+            )
+        )
+        y = entry(x, y, item.label)
+    heights = [y]
+
+    if columns > 1:
+        x, y = w / columns, 0.0
+    else:
+        y += 3 * s
+    y = heading(x, y, "Ranh giới")
+    lax.plot([x, x + sw_w], [y + sw_h / 2] * 2, color=OUTLINE_COLOR, linewidth=1.8 * s)
+    y = entry(x, y, "Huyện Yên Thế")
+    lax.add_patch(Rectangle((x, y), sw_w, sw_h, facecolor="white", edgecolor=COMMUNE_EDGE, linewidth=0.6 * s))
+    y = entry(x, y, "Xã, thị trấn")
+
+    if objects is not None and len(objects):
+        y = heading(x, y + 3 * s, "Đối tượng của kế hoạch")
+        any_approx = False
+        for cat in dict.fromkeys(objects["category"]):
+            rows = objects[objects["category"] == cat]
+            for approx in (False, True):
+                if not ((rows["location_precision"] != "exact") == approx).any():
+                    continue
+                any_approx |= approx
+                _scatter(lax, [x + sw_w / 2], [y + sw_h / 2], CATEGORY_COLORS[cat], approx, s)
+                y = entry(x, y, CATEGORIES[cat] + (" (vị trí gần đúng)" if approx else ""))
+        if any_approx:
+            note = _wrap(APPROX_NOTE, col_w, 6.3 * s)
+            lax.text(x, y + 1 * s, note, fontsize=6.3 * s, va="top", color="#444", style="italic")
+            y += 1 * s + _height_mm(note, 6.3 * s)
+    heights.append(y)
+    return max(heights)

@@ -1,0 +1,550 @@
+"""Build the interactive folium map: choropleth, labels, object layers, legend — all offline.
+
+Leaflet is served by the app itself (static/vendor); nothing on the map loads from a CDN.
+The legend is our own HTML control, so streamlit-folium never pulls d3 for a branca colormap.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import folium
+import geopandas as gpd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from ktxh_geo.model.classify import Classification, LegendItem
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
+from ktxh_geo.model.projects import CATEGORIES, CATEGORY_COLORS, layer_objects, object_rows
+from ktxh_geo.render.escape import harden_jinja, html_text, script_json
+from ktxh_geo.render.geometry import simplify_coverage
+
+LEAFLET_VERSION = "1.9.4"
+STATIC_URL = f"/app/static/vendor/leaflet-{LEAFLET_VERSION}"
+BASEMAPS = {"none": "Không dùng bản đồ nền (ngoại tuyến)", "osm": "OpenStreetMap (cần Internet)"}
+OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "&copy; Những người đóng góp OpenStreetMap"
+DEFAULT_LAYERS = ("cluster", "village", "residential")
+BACKGROUND = "#f4f3ee"
+SELECTED_COLOR = "#0050ff"
+harden_jinja()
+
+
+def use_local_leaflet(m: folium.Map, base_url: str = STATIC_URL) -> folium.Map:
+    """Point the map's only script and stylesheet at the vendored Leaflet."""
+    m.default_js = [("leaflet", f"{base_url}/leaflet.js")]
+    m.default_css = [("leaflet_css", f"{base_url}/leaflet.css")]
+    m.add_child(_IconPath(f"{base_url}/images/"))
+    return m
+
+
+class _IconPath(MacroElement):
+    """Tell Leaflet where its marker images are: its guess from the stylesheet URL drops a "/" inside
+    the streamlit-folium iframe (404 on .../leaflet-1.9.4marker-icon.png for every marker)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.Icon.Default.imagePath = {{ this.path|tojson }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, path: str):
+        super().__init__()
+        self._name = "IconPath"
+        self.path = path
+
+
+# Map helpers, defined once per map page. Static code (no data); every data-bearing call below passes its data
+# as one ``script_json`` literal, and text reaches the page only through ``textContent`` (tooltips, popups,
+# labels) or as HTML escaped on the server (legend, title). No ``{{``, ``{%`` or ``{#`` may appear here.
+HELPERS_JS = """
+window.ktxh = window.ktxh || {};
+(function (K) {
+  K.rows = function (rows) {
+    var box = document.createElement('div');
+    rows.forEach(function (r) {
+      var line = document.createElement('div');
+      if (r[2]) line.className = r[2];
+      if (r[0]) { var b = document.createElement('b'); b.textContent = r[0] + ': '; line.appendChild(b); }
+      line.appendChild(document.createTextNode(r[1]));
+      box.appendChild(line);
+    });
+    return box;
+  };
+  K.fetchJSON = function (url) {
+    K.cache = K.cache || {};
+    if (!K.cache[url]) K.cache[url] = fetch(url).then(function (r) { return r.json(); });
+    return K.cache[url];
+  };
+  K.geo = function (map, spec) {
+    var layer = L.geoJSON(null, {
+      interactive: spec.interactive !== false,
+      smoothFactor: spec.smooth || 1,
+      style: function (f) {
+        var own = (f && f.properties && f.properties._s) || {};
+        return Object.assign({}, spec.style || {}, own);
+      },
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 8 }); },
+      onEachFeature: function (f, l) {
+        var p = f.properties || {};
+        if (p._t) l.bindTooltip(function () { return K.rows(p._t); }, { sticky: !!spec.sticky });
+        if (p._p) l.bindPopup(function () { return K.rows(p._p); }, { maxWidth: 320 });
+        if (spec.highlight) {
+          l.on('mouseover', function () { l.setStyle(spec.highlight); if (l.bringToFront) l.bringToFront(); });
+          l.on('mouseout', function () { layer.resetStyle(l); });
+        }
+      }
+    }).addTo(map);
+    function show(fc) {
+      if (spec.props) {
+        fc = { type: 'FeatureCollection', features: fc.features.map(function (f) {
+          var own = spec.props[f.properties.code];
+          if (!own) return f;
+          return { type: 'Feature', geometry: f.geometry, properties: Object.assign({ code: f.properties.code }, own) };
+        }) };
+      }
+      layer.addData(fc);
+      if (spec.open) {
+        layer.eachLayer(function (l) { if (l.feature && l.feature.properties.id === spec.open) l.openPopup(); });
+      }
+    }
+    if (spec.url) K.fetchJSON(spec.url).then(show); else show(spec.data);
+    return layer;
+  };
+  K.labels = function (map, spec) {
+    var group = L.layerGroup().addTo(map);
+    spec.items.forEach(function (it) {
+      var el = document.createElement('div');
+      el.className = spec.cls;
+      el.textContent = it[2];
+      var icon = L.divIcon({ html: el, className: 'ktxh-label-icon', iconSize: spec.size, iconAnchor: spec.anchor });
+      L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false }).addTo(group);
+    });
+    return group;
+  };
+  K.control = function (map, spec) {
+    var ctl = L.control({ position: spec.position });
+    ctl.onAdd = function () {
+      var div = L.DomUtil.create('div', spec.cls);
+      div.innerHTML = spec.html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    ctl.addTo(map);
+    return ctl;
+  };
+})(window.ktxh);
+"""
+
+
+class _Helpers(MacroElement):
+    """The static helper functions (``HELPERS_JS``), first in the map's script."""
+
+    _template = Template("{% macro script(this, kwargs) %}" + HELPERS_JS + "{% endmacro %}")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "KtxhHelpers"
+
+
+class Call(MacroElement):
+    """``var <name> = ktxh.<helper>(map, <spec>)``: one helper call with its data as an inert JSON literal."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = ktxh.{{ this.helper }}({{ this._parent.get_name() }}, {{ this.spec }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, helper: str, spec: dict, bounds=None):
+        super().__init__()
+        if helper not in ("geo", "labels", "control"):
+            raise ValueError(f"unknown map helper {helper!r}")
+        self._name = f"Ktxh_{helper}"
+        self.helper = helper
+        self.spec = script_json(spec)
+        self._bounds = bounds
+
+    def _get_self_bounds(self):
+        """streamlit-folium asks every element for its bounds; ours are known (never walk coordinates)."""
+        if self._bounds is None:
+            return [[None, None], [None, None]]
+        minx, miny, maxx, maxy = (float(v) for v in self._bounds)
+        return [[miny, minx], [maxy, maxx]]
+
+
+def control(html_text_: str, position: str, css_class: str) -> Call:
+    """A Leaflet control holding HTML built on the server (every piece of data in it escaped with html_text)."""
+    return Call("control", {"position": position, "cls": css_class, "html": html_text_})
+
+
+class _MetricScale(MacroElement):
+    """Scale bar in metres/kilometres only (Leaflet's default adds miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
+class _TileErrorNotice(MacroElement):
+    """Show a small notice on the map when base tiles cannot load (no internet)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var shown = false;
+            {{ this.layer }}.on('tileerror', function() {
+                if (shown) return; shown = true;
+                var ctl = L.control({position: 'bottomleft'});
+                ctl.onAdd = function() {
+                    var d = L.DomUtil.create('div', 'ktxh-notice');
+                    d.innerHTML = 'Bản đồ nền không tải được (không có Internet). Ranh giới xã vẫn hiển thị.';
+                    return d;
+                };
+                ctl.addTo({{ this._parent.get_name() }});
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer_name: str):
+        super().__init__()
+        self.layer = layer_name
+
+
+CSS = f"""
+.leaflet-container {{ background: {BACKGROUND}; font-family: 'DejaVu Sans', Arial, sans-serif; }}
+.ktxh-legend, .ktxh-title, .ktxh-banner, .ktxh-notice {{
+  background: rgba(255,255,255,.94); padding: 6px 9px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.35); font-size: 13px; line-height: 1.35; color: #222; }}
+.ktxh-legend h4 {{ margin: 0 0 4px; font-size: 13px; max-width: 260px; }}
+.ktxh-legend .row {{ display: flex; align-items: center; gap: 6px; margin: 2px 0; }}
+.ktxh-legend .sw {{ width: 18px; height: 13px; border: 1px solid #555; flex: none; }}
+.ktxh-legend .sw.no_data {{ background-image: repeating-linear-gradient(45deg, #888 0 1.5px, transparent 1.5px 5px); }}
+.ktxh-legend .dot {{ width: 11px; height: 11px; border-radius: 50%; border: 2px solid; flex: none; }}
+.ktxh-legend .dot.approx {{ border-style: dashed; background: transparent !important; }}
+.ktxh-legend .src {{ margin-top: 4px; font-size: 11px; color: #555; max-width: 260px; }}
+.ktxh-title {{ font-weight: bold; font-size: 15px; max-width: 60vw; }}
+.ktxh-banner {{ background: #fff3cd; border: 1px solid #d39e00; font-weight: bold; color: #7a5a00; }}
+.ktxh-notice {{ background: #fdecea; color: #8a1c1c; font-size: 12px; }}
+.ktxh-label {{ font-size: 11px; font-weight: bold; color: #222; text-align: center; white-space: nowrap;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }}
+"""
+
+
+# Presentation mode: legend, title, banner and labels get class ktxh-present (readable from the back of a room).
+PRESENT_CSS = """
+.ktxh-present.ktxh-legend, .ktxh-present.ktxh-banner { font-size: 22px; padding: 10px 14px; }
+.ktxh-present.ktxh-legend h4 { font-size: 24px; max-width: 440px; }
+.ktxh-present.ktxh-legend .sw { width: 30px; height: 22px; }
+.ktxh-present.ktxh-legend .dot { width: 18px; height: 18px; }
+.ktxh-present.ktxh-legend .src { font-size: 16px; max-width: 440px; }
+.ktxh-present.ktxh-title { font-size: 30px; max-width: 70vw; }
+.ktxh-present.ktxh-label { font-size: 17px; }
+.ktxh-notice { font-size: 18px; }
+#root, #parent, .float-child, #map_div, .folium-map { height: 100vh !important; }
+"""
+
+
+class _UrlSync(MacroElement):
+    """Mirror the live centre/zoom into the parent page's URL on every move (history.replaceState).
+
+    Runs in the streamlit-folium iframe (same origin as the app). It never talks to Streamlit, so
+    panning and zooming cause no rerun; copying the address bar gives a link to exactly this view.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on('moveend', function(e) {
+            try {
+                var m = e.target, c = m.getCenter(), loc = window.parent.location;
+                var q = new URLSearchParams(loc.search);
+                q.set('center', c.lat.toFixed(5) + ',' + c.lng.toFixed(5));
+                q.set('zoom', String(Math.round(m.getZoom() * 100) / 100));
+                window.parent.history.replaceState(window.parent.history.state, '',
+                    loc.pathname + '?' + q.toString().replace(/%2C/g, ','));
+            } catch (err) { /* not embedded in the app page: nothing to sync */ }
+        });
+        {% endmacro %}
+        """
+    )
+
+
+class _KeyForward(MacroElement):
+    """Presentation mode: a presenter clicker's PageUp/PageDown pressed while the map has focus
+    reach the app page (which steps through slides) instead of stopping in this iframe."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        document.addEventListener('keydown', function(e) {
+            if (e.key !== 'PageUp' && e.key !== 'PageDown') return;
+            try {
+                e.preventDefault();
+                window.parent.document.dispatchEvent(new KeyboardEvent('keydown', {key: e.key, bubbles: true}));
+            } catch (err) { /* not embedded */ }
+        });
+        {% endmacro %}
+        """
+    )
+
+
+@lru_cache(maxsize=32)
+def _geometries(wkbs: tuple[bytes, ...]) -> tuple[dict, ...]:
+    """GeoJSON geometry dicts of WGS84 geometries, coverage-simplified (cached: boundaries rarely change)."""
+    geoms = simplify_coverage(gpd.GeoSeries(shapely.from_wkb(list(wkbs)), crs="EPSG:4326"))
+    return tuple(json.loads(g) for g in shapely.to_geojson(geoms))
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, properties: list[dict] | None = None) -> dict:
+    """A GeoJSON FeatureCollection dict in EPSG:4326 with the given per-feature ``properties``.
+
+    Geometry is simplified once and cached (``_geometries``); properties are plain data (strings, numbers,
+    lists of tooltip rows) that reach the browser only through ``script_json``.
+    """
+    wgs = _wgs84(gdf)
+    geoms = _geometries(tuple(shapely.to_wkb(wgs.geometry.values)))
+    props = properties if properties is not None else [{} for _ in geoms]
+    return {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": p, "geometry": g} for p, g in zip(props, geoms, strict=True)],
+    }
+
+
+def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return gdf.to_crs("EPSG:4326") if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+
+
+def geo_layer(gdf: gpd.GeoDataFrame, properties: list[dict] | None = None, url: str | None = None, **spec) -> Call:
+    """A GeoJSON layer drawn by ``ktxh.geo`` (style, highlight, tooltip/popup rows per feature as data).
+
+    With ``url`` (a static file from ``geometry.publish``, features keyed by ``code``) the browser fetches the
+    geometry once and the map's script carries only ``properties`` by code: a rerun sends values and styles.
+    """
+    wgs = _wgs84(gdf)
+    if url is not None:
+        props = {p["code"]: {k: v for k, v in p.items() if k != "code"} for p in properties or []}
+        return Call("geo", {"url": url, "props": props, **spec}, bounds=wgs.total_bounds)
+    return Call("geo", {"data": feature_collection(wgs, properties), **spec}, bounds=wgs.total_bounds)
+
+
+def offline_map(bounds, asset_base: str = STATIC_URL, extra_css: str = "", height: str = "100%") -> folium.Map:
+    """An empty map centred on ``bounds`` (minx, miny, maxx, maxy): no tiles, vendored Leaflet, our CSS."""
+    minx, miny, maxx, maxy = bounds
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=11,
+        tiles=None,
+        height=height,
+        zoom_snap=0.25,
+    )
+    use_local_leaflet(m, asset_base)
+    m.get_root().header.add_child(folium.Element(f"<style>{CSS}{extra_css}</style>"))
+    return m
+
+
+def legend_html(classification: Classification, layers: list[str], sources: list[str]) -> str:
+    """The legend as HTML: every class with its range, the no-data class, layers, sources."""
+    rows = [f"<h4>{html_text(classification.title)}</h4>"]
+    rows += [_legend_row(item) for item in classification.legend]
+    for cat in layers:
+        color = CATEGORY_COLORS[cat]
+        rows.append(
+            f'<div class="row"><span class="dot approx" style="border-color:{color}"></span>'
+            f"{html_text(CATEGORIES[cat])} (vị trí gần đúng)</div>"
+        )
+    if sources:
+        rows.append('<div class="src">Nguồn: ' + html_text("; ".join(sources)) + "</div>")
+    return "".join(rows)
+
+
+def _legend_row(item: LegendItem) -> str:
+    return (
+        f'<div class="row" data-kind="{item.kind}"><span class="sw {item.kind}" '
+        f'style="background-color:{item.color}"></span>{html_text(item.label)}</div>'
+    )
+
+
+def build_map(
+    joined: gpd.GeoDataFrame,
+    classification: Classification,
+    outline: gpd.GeoDataFrame,
+    projects: gpd.GeoDataFrame | None = None,
+    layers: list[str] | tuple[str, ...] = DEFAULT_LAYERS,
+    basemap: str = "none",
+    selected: str | None = None,
+    title: str | None = None,
+    asset_base: str = STATIC_URL,
+    labels: bool = True,
+    height: str = "100%",
+    presentation: bool = False,
+    center: tuple[float, float] | None = None,
+    zoom: float | None = None,
+    sync_url: bool = False,
+    geometry_url: str | None = None,
+) -> folium.Map:
+    """A fresh folium map of one joined indicator (build per run; cache the data, not the map).
+
+    With ``geometry_url`` (``geometry.publish`` of the same communes) the commune shapes are fetched by the
+    browser once and the script carries only values, styles and tooltips; without it they are inline (exports).
+
+    ``presentation`` enlarges legend, labels and title (class ``ktxh-present``) for a projector;
+    ``center`` (lat, lon) with ``zoom`` replaces fitting the district/selected commune; ``sync_url``
+    mirrors the live centre/zoom into the parent page's URL (no Streamlit rerun), so the address bar
+    always holds a link to exactly this view.
+    """
+    m = offline_map(outline.total_bounds, asset_base, height=height)
+    m.add_child(_MetricScale())
+    pc = " ktxh-present" if presentation else ""
+    if presentation:
+        m.get_root().header.add_child(folium.Element(f"<style>{PRESENT_CSS}</style>"))
+        m.add_child(_KeyForward())
+        m.options["zoomAnimation"] = False  # projectors and slow laptops: no half-scaled frames
+
+    if basemap == "osm":
+        tiles = folium.TileLayer(OSM_URL, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19)
+        tiles.add_to(m)
+        m.add_child(_TileErrorNotice(tiles.get_name()))
+
+    status_labels = joined["status"].map(STATUS_LABELS).fillna("")
+    properties = [
+        {
+            "code": code,
+            "_s": {"fillColor": fill},
+            "_t": [
+                ["Đơn vị", name],
+                ["Giá trị", display],
+                ["Năm", str(year)],
+                ["Loại số liệu", status],
+                ["Nguồn", src],
+            ],
+        }
+        for code, name, display, year, status, src, fill in zip(
+            joined["code"],
+            joined["full_name"],
+            joined["display"],
+            joined["year"],
+            status_labels,
+            joined["source"],
+            classification.colors,
+            strict=True,
+        )
+    ]
+    m.add_child(
+        geo_layer(
+            joined,
+            properties,
+            url=geometry_url,
+            name="communes",
+            style={"fillOpacity": 0.85, "color": "#444", "weight": 1.2},
+            highlight={"weight": 3, "color": "#000"},
+            sticky=True,
+            smooth=0.5,
+        )
+    )
+    m.add_child(geo_layer(outline, None, interactive=False, style={"fill": False, "color": "#111", "weight": 3}))
+
+    if labels:
+        points = joined.geometry.representative_point()
+        m.add_child(
+            Call(
+                "labels",
+                {
+                    "cls": "ktxh-label" + pc,
+                    "size": [200, 28] if presentation else [120, 16],
+                    "anchor": [100, 14] if presentation else [60, 8],
+                    "items": [[p.y, p.x, name] for p, name in zip(points, joined["name"], strict=True)],
+                },
+            )
+        )
+
+    shown_layers = [c for c in layers if c in CATEGORIES]
+    if projects is not None:
+        for cat in shown_layers:
+            m.add_child(object_layer(layer_objects(projects, [cat])))
+
+    sources = sorted(set(s for s in joined["source"] if s))
+    if title:
+        m.add_child(control(html_text(title), "topleft", "ktxh-title" + pc))
+    if (joined["status"] == "illustrative").any():
+        m.add_child(control(f"{ILLUSTRATIVE_MARK} — không phải số liệu chính thức", "topright", "ktxh-banner" + pc))
+    m.add_child(control(legend_html(classification, shown_layers, sources), "bottomright", "ktxh-legend" + pc))
+
+    if selected and selected in set(joined["code"]):
+        sel = joined[joined["code"] == selected]
+        m.add_child(geo_layer(sel, None, interactive=False, style={"fill": False, "color": "#0050ff", "weight": 4}))
+        fit = sel.total_bounds
+    else:
+        fit = outline.total_bounds
+    if center is not None and zoom is not None:
+        m.location, m.options["zoom"] = [center[0], center[1]], zoom
+    else:
+        bounds = [[fit[1], fit[0]], [fit[3], fit[2]]]
+        if presentation:  # keep the district clear of the large title (top) and legend (right)
+            m.fit_bounds(bounds, padding_top_left=(10, 150), padding_bottom_right=(440, 60))
+        else:  # keep the district clear of the legend (bottom right)
+            m.fit_bounds(bounds, padding_top_left=(10, 10), padding_bottom_right=(250, 10))
+    if sync_url:
+        m.add_child(_UrlSync())
+    return m
+
+
+def object_style(category: str, precision: str, selected: bool = False) -> dict:
+    """Leaflet style of one object: its category colour, dashed and hollow when only approximately located."""
+    approx = precision != "exact"
+    color = SELECTED_COLOR if selected else CATEGORY_COLORS.get(category, "#333333")
+    return {
+        "color": color,
+        "weight": 4 if selected else 2.5,
+        "radius": 11 if selected else 8,
+        "dashArray": "4 3" if approx else None,
+        "fillColor": color,
+        "fillOpacity": 0.3 if approx else 0.8,
+    }
+
+
+def object_layer(objects: gpd.GeoDataFrame, popups: bool = False, selected: str | None = None) -> Call:
+    """Objects as one layer: points as circle markers, footprints as outlines; tooltip (or popup) rows as data.
+
+    With ``popups`` each object gets a popup with its details and a tooltip with its name (the project map);
+    otherwise the details are in the tooltip (the thematic map). ``selected`` is highlighted and its popup opens.
+    """
+    properties = []
+    for row in objects.to_dict("records"):
+        rows = object_rows(row)
+        props = {"id": row["id"], "_s": object_style(row["category"], row["location_precision"], row["id"] == selected)}
+        if popups:
+            props |= {"_p": rows, "_t": [["", str(row["name"]), ""]]}
+        else:
+            props["_t"] = rows
+        properties.append(props)
+    return geo_layer(objects, properties, open=selected if popups else None)
+
+
+def geojson_codes(m: folium.Map) -> list[str]:
+    """Codes of the communes drawn on a built map (for tests and checks)."""
+    for child in m._children.values():
+        if isinstance(child, Call) and child.helper == "geo":
+            spec = json.loads(child.spec)
+            if spec.get("name") == "communes":
+                return (
+                    list(spec["props"])
+                    if "url" in spec
+                    else [f["properties"]["code"] for f in spec["data"]["features"]]
+                )
+    return []
+
+
+_Control = control  # kept for ktxh_geo.render.export until the render package replaces both

@@ -1,0 +1,78 @@
+"""Map of the unit history: the 19 units of 2020–2024 coloured by their 2025 commune, new outlines on top."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+
+from ktxh_geo.model.crosswalk import UnitVersion, container, edition_units
+from ktxh_geo.render.escape import html_text
+from ktxh_geo.render.maps import STATIC_URL, Call, control, geo_layer, offline_map
+
+# Qualitative ColorBrewer "Set2" (colour-blind friendly), one colour per 2025 commune.
+COLORS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854"]
+
+
+def history_map(
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    selected: list[str] | tuple[str, ...] = (),
+    all_versions: tuple[UnitVersion, ...] | None = None,
+    asset_base: str = STATIC_URL,
+) -> folium.Map:
+    """A fresh map: old units filled with their new commune's colour; ``selected`` old codes outlined in blue."""
+    communes = edition_units("2025", all_versions)
+    color = {c.code: COLORS[i % len(COLORS)] for i, c in enumerate(communes)}
+    data = old[["code", "full_name", "geometry"]].copy()
+    data["new_code"] = [container(c, "2025", all_versions).code for c in data["code"]]
+    data["new_name"] = [container(c, "2025", all_versions).full_name for c in data["code"]]
+    data["h1_name"] = [
+        f"{container(c, '2025-h1', all_versions).full_name} ({container(c, '2025-h1', all_versions).code})"
+        for c in data["code"]
+    ]
+    data["fill"] = data["new_code"].map(color)
+    minx, miny, maxx, maxy = new.total_bounds
+    m = offline_map(new.total_bounds, asset_base)
+    tips = [
+        {
+            "code": r.code,
+            "_s": {"fillColor": r.fill},
+            "_t": [
+                ["Đơn vị 2020–2024", r.full_name, ""],
+                ["Mã", r.code, ""],
+                ["01/01–30/6/2025", r.h1_name, ""],
+                ["Từ 01/7/2025", r.new_name, ""],
+                ["Mã mới", r.new_code, ""],
+            ],
+        }
+        for r in data.itertuples()
+    ]
+    style = {"fillOpacity": 0.8, "color": "#555", "weight": 1}
+    m.add_child(geo_layer(data, tips, style=style, highlight={"weight": 3, "color": "#000"}, sticky=True))
+    m.add_child(geo_layer(new, None, interactive=False, style={"fill": False, "color": "#111", "weight": 3.5}))
+    if selected:
+        found = data[data["code"].isin(list(selected))]
+        m.add_child(geo_layer(found, None, interactive=False, style={"fill": False, "color": "#0050ff", "weight": 4}))
+    points = data.geometry.representative_point()
+    names = [n.replace("Xã ", "") for n in data["full_name"]]
+    m.add_child(
+        Call(
+            "labels",
+            {
+                "cls": "ktxh-label",
+                "size": [120, 16],
+                "anchor": [60, 8],
+                "items": [[p.y, p.x, n] for p, n in zip(points, names, strict=True)],
+            },
+        )
+    )
+    rows = ["<h4>Đơn vị 2020–2024 tô màu theo xã mới (từ 01/7/2025)</h4>"]
+    rows += [
+        f'<div class="row"><span class="sw" style="background-color:{color[c.code]}"></span>'
+        f"{html_text(c.full_name)} ({html_text(c.code)}) — mục {html_text(c.nq1658_item)} NQ 1658</div>"
+        for c in communes
+    ]
+    rows.append('<div class="row"><span class="sw" style="border:3px solid #111"></span>Ranh giới xã mới</div>')
+    m.add_child(control("".join(rows), "bottomright", "ktxh-legend"))
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
+    return m

@@ -1,0 +1,133 @@
+"""Who may enter figures: Streamlit's OIDC sign-in (``st.login``) when [auth] is configured in secrets,
+otherwise the password list of [editors]; with neither, editing is disabled (never open).
+
+secrets.toml::
+
+    [editors]                      # python -m ktxh_geo hash-password NAME
+    "nguyen.van.a" = "pbkdf2_sha256$600000$…$…"
+
+    [auth]                         # Streamlit OIDC (redirect_uri, cookie_secret, client_id, …)
+    [auth_editors]
+    emails = ["a@yenthe.bacgiang.gov.vn"]   # signed-in users allowed to edit
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ktxh_geo.errors import Forbidden, KtxhError
+from ktxh_geo.model.auth import Editor, require_editor, sign_in, signed_in
+from ktxh_geo.render.escape import md_text
+
+SESSION_KEY = "ktxh_editor"
+DISABLED = (
+    "Chức năng nhập và sửa số liệu đang tắt vì chưa cấu hình tài khoản biên tập "
+    "(mục [editors] hoặc [auth] trong .streamlit/secrets.toml; xem README). Xem số liệu không cần đăng nhập."
+)
+
+
+def _secrets() -> dict:
+    try:
+        return st.secrets.to_dict()
+    except Exception:  # no secrets file at all: Streamlit raises instead of returning {}
+        return {}
+
+
+def editing_configured() -> bool:
+    sec = _secrets()
+    return bool(sec.get("auth")) or bool(sec.get("editors"))
+
+
+def _allowed_emails(sec: dict) -> set[str]:
+    return {str(e).strip().lower() for e in (sec.get("auth_editors") or {}).get("emails", [])}
+
+
+def _oidc_identity(sec: dict) -> Editor | None:
+    """The OIDC-signed-in user as an Editor when listed in [auth_editors] (no widgets)."""
+    if not st.user.get("is_logged_in", False):
+        return None
+    email = str(st.user.get("email") or "").strip().lower()
+    if not email or email not in _allowed_emails(sec):
+        return None
+    return signed_in(email, "oidc")
+
+
+def _session_editor(sec: dict) -> Editor | None:
+    """The Editor kept in the session after a password sign-in, if still a configured editor."""
+    ed = st.session_state.get(SESSION_KEY)
+    try:
+        ed = require_editor(ed)
+    except Forbidden:
+        return None
+    if ed.method != "password" or ed.name not in (sec.get("editors") or {}):
+        return None
+    return ed
+
+
+def current_editor() -> Editor | None:
+    """The signed-in Editor from the session only (no widgets): for pages that show the sign-in elsewhere."""
+    sec = _secrets()
+    if sec.get("auth"):
+        ed = _oidc_identity(sec)
+        if ed is not None:
+            st.session_state[SESSION_KEY] = ed
+        return ed
+    return _session_editor(sec) if sec.get("editors") else None
+
+
+def editor() -> Editor | None:
+    """The signed-in Editor (showing sign-in/out widgets), or None when editing is not allowed.
+
+    The Editor is built with ``auth.signed_in`` only after the password (``auth.sign_in``, with lock-out after
+    repeated failures) or the OIDC provider confirmed who it is, and is kept in ``st.session_state``.
+    """
+    sec = _secrets()
+    if sec.get("auth"):
+        return _oidc_editor(sec)
+    editors = sec.get("editors") or {}
+    if not editors:
+        st.session_state.pop(SESSION_KEY, None)
+        st.info(DISABLED)
+        return None
+    ed = _session_editor(sec)
+    if ed is not None:
+        cols = st.columns([4, 1])
+        cols[0].success(f"Đang đăng nhập với quyền biên tập: {md_text(ed.name)}")
+        if cols[1].button("Đăng xuất", key="logout"):
+            st.session_state.pop(SESSION_KEY, None)
+            st.rerun()
+        return ed
+    st.session_state.pop(SESSION_KEY, None)
+    with st.form("editor_login"):
+        st.markdown("**Đăng nhập để nhập hoặc sửa số liệu** (xem bản đồ không cần đăng nhập)")
+        user = st.text_input("Tên đăng nhập")
+        password = st.text_input("Mật khẩu", type="password")
+        submitted = st.form_submit_button("Đăng nhập")
+    if submitted:
+        try:
+            st.session_state[SESSION_KEY] = sign_in(user, password, editors)
+        except KtxhError as err:  # wrong password, locked name, or the state folder cannot be written
+            st.error(str(err))
+            return None
+        st.rerun()
+    return None
+
+
+def _oidc_editor(sec: dict) -> Editor | None:
+    if not st.user.get("is_logged_in", False):
+        st.session_state.pop(SESSION_KEY, None)
+        st.button("Đăng nhập (tài khoản tổ chức)", on_click=st.login, key="oidc_login")
+        return None
+    email = str(st.user.get("email") or "").strip().lower()
+    cols = st.columns([4, 1])
+    cols[1].button("Đăng xuất", on_click=st.logout, key="oidc_logout")
+    ed = _oidc_identity(sec)
+    if ed is None:
+        st.session_state.pop(SESSION_KEY, None)
+        cols[0].warning(
+            f"Tài khoản {md_text(email) or '(không rõ email)'} chưa được cấp quyền biên tập ([auth_editors])."
+        )
+        return None
+    st.session_state[SESSION_KEY] = ed
+    cols[0].success(f"Đang đăng nhập với quyền biên tập: {md_text(ed.name)}")
+    return ed

@@ -1,0 +1,79 @@
+"""The "Xuất bản đồ" panel of the map page: choose a format and download it.
+
+Files are generated only when the user clicks the download button (``st.download_button`` with a
+callable ``data``, run by Streamlit on click), so reruns of the page stay fast.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import streamlit as st
+
+from ktxh_geo.io.shipped import Indicator
+from ktxh_geo.model.aggregate import display_indicator
+from ktxh_geo.model.classify import Classification
+from ktxh_geo.render.export import DPIS, FORMATS, MAP_FORMATS, MapContext, download_bytes, download_name
+from ktxh_geo.ui import data as ui
+
+PAPERS = {"a4": "A4", "a3": "A3"}
+ORIENTATIONS = {"landscape": "Ngang", "portrait": "Dọc"}
+DPI_LABELS = {300: "300 dpi (in, Word)", 150: "150 dpi (trình chiếu)"}
+
+
+def export_panel(
+    indicator: Indicator,
+    year: int,
+    edition: str,
+    joined: gpd.GeoDataFrame,
+    classification: Classification,
+    layers: list[str] | tuple[str, ...],
+) -> None:
+    """An expander with format, paper, orientation and resolution, and one download button."""
+    derived = "derived_rule" in joined and joined["derived_rule"].fillna("").ne("").any()
+    ctx = MapContext(
+        indicator,
+        year,
+        edition,
+        joined,
+        classification,
+        ui.outline(),
+        ui.projects(),
+        tuple(layers),
+        display_indicator(indicator) if derived else indicator,
+    )
+    with st.expander("Xuất bản đồ"):
+        fmt = st.radio(
+            "Định dạng", list(FORMATS), format_func=lambda f: FORMATS[f][2], horizontal=True, key="export_format"
+        )
+        paper, orientation, dpi = "a4", "landscape", 300
+        if fmt in MAP_FORMATS:
+            c1, c2, c3 = st.columns(3)
+            paper = c1.selectbox("Khổ giấy", list(PAPERS), format_func=PAPERS.get, key="export_paper")
+            orientation = c2.selectbox(
+                "Hướng giấy", list(ORIENTATIONS), format_func=ORIENTATIONS.get, key="export_orientation"
+            )
+            if fmt == "png":
+                dpi = c3.selectbox("Độ phân giải", list(DPIS), format_func=DPI_LABELS.get, key="export_dpi")
+        if fmt == "html":
+            st.caption("Một tệp duy nhất, mở được từ USB không cần Internet (không có bản đồ nền).")
+        elif fmt in ("gpkg", "geojson", "csv", "xlsx"):
+            st.caption(
+                "Bảng đã ghép của bản đồ này, kèm nguồn, loại số liệu (status) và ghi chú từng giá trị. "
+                "Giấy phép MIT của ranh giới đi kèm trong tệp."
+            )
+            if fmt == "csv":
+                st.caption("Tải về một tệp .zip gồm bảng CSV và LICENSE.txt (giấy phép, phải gửi kèm khi chia sẻ).")
+        if (joined["status"] == "illustrative").any():
+            st.caption("Tệp xuất ghi rõ “Số liệu minh họa”, như trên bản đồ.")
+
+        name = download_name(ctx, fmt, paper, orientation)
+        st.download_button(
+            f"Tải {name}" + (" (CSV kèm LICENSE.txt)" if fmt == "csv" else ""),
+            data=lambda: download_bytes(fmt, ctx, paper, orientation, dpi),
+            file_name=name,
+            mime="application/zip" if fmt == "csv" else FORMATS[fmt][1],
+            on_click="ignore",
+            type="primary",
+            icon=":material/download:",
+            key="export_download",
+        )

@@ -1,0 +1,318 @@
+"""Streamlit widgets of the "Dự án" page: the table/map link and the four tools (check, edit, upload, measure).
+
+State in ``st.session_state``: ``du_an_selected`` (selected id), ``du_an_map_n`` (bumped to remount the
+map when the selection changes, so it fits to the new object), ``du_an_table`` (the table's selection).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from shapely.geometry import Point
+
+from ktxh_geo.errors import KtxhError
+from ktxh_geo.io.footprints import CRS_CHOICES, FootprintError, kml_supported, load_footprint
+from ktxh_geo.io.register import (
+    LocationError,
+    preview_point,
+    read_history,
+    save_location,
+    vn2000_to_wgs84,
+    wgs84_to_vn2000,
+)
+from ktxh_geo.model.auth import Editor
+from ktxh_geo.model.location_check import check_locations, format_csv
+from ktxh_geo.model.measure import distances_to_projects, format_distance, nearest_boundary
+from ktxh_geo.model.projects import CATEGORIES, PRECISION_LABELS, STATUS_LABELS, commune_codes
+from ktxh_geo.render.escape import md_text
+from ktxh_geo.render.project_map import object_at
+from ktxh_geo.text import format_number
+
+TABLE_KEY = "du_an_table"
+SELECTED = "du_an_selected"
+FLASH = "du_an_flash"
+LAST_CLICK = "du_an_last_click"
+NEED_SIGN_IN = (
+    "Cần đăng nhập với quyền biên tập (biểu mẫu “Đăng nhập” ở đầu thẻ “Sửa vị trí”) để lưu; "
+    "tên người sửa được ghi theo tài khoản đã đăng nhập."
+)
+
+
+def map_key() -> str:
+    return f"du_an_map_{st.session_state.get('du_an_map_n', 0)}"
+
+
+def select(project_id: str | None) -> None:
+    """Make ``project_id`` the selection and remount the map so it fits to it."""
+    if st.session_state.get(SELECTED) != project_id:
+        st.session_state[SELECTED] = project_id
+        st.session_state["du_an_map_n"] = st.session_state.get("du_an_map_n", 0) + 1
+
+
+def apply_map_click(projects: gpd.GeoDataFrame, table: pd.DataFrame) -> None:
+    """Before the table is drawn: a click on an object (last run) selects its row."""
+    value = st.session_state.get(map_key()) or {}
+    click = value.get("last_object_clicked") if isinstance(value, dict) else None
+    if not click:
+        return
+    marker = (map_key(), click.get("lat"), click.get("lng"))
+    if st.session_state.get("du_an_click_done") == marker:
+        return
+    st.session_state["du_an_click_done"] = marker
+    st.session_state[LAST_CLICK] = (float(click["lng"]), float(click["lat"]))
+    hit = object_at(projects, click["lng"], click["lat"])
+    if hit is None:
+        return
+    rows = [i for i, pid in enumerate(table["Mã"]) if pid == hit]
+    st.session_state[TABLE_KEY] = {"selection": {"rows": rows[:1], "columns": [], "cells": []}}
+    st.session_state["du_an_rows_seen"] = rows[:1]
+    select(hit)
+
+
+def sync_table_selection(table: pd.DataFrame) -> None:
+    """Before the table is drawn: keep its highlighted row on the selected object when the filters change.
+
+    A fresh click by the user (rows differ from the last rows seen) is left alone; apply_table_event handles it.
+    """
+    state = st.session_state.get(TABLE_KEY)
+    rows = list(state["selection"]["rows"]) if state else []
+    if rows != st.session_state.get("du_an_rows_seen", []):
+        return
+    selected = st.session_state.get(SELECTED)
+    want = [i for i, pid in enumerate(table["Mã"]) if pid == selected][:1]
+    if want != rows:
+        st.session_state[TABLE_KEY] = {"selection": {"rows": want, "columns": [], "cells": []}}
+        st.session_state["du_an_rows_seen"] = want
+
+
+def table_frame(projects: gpd.GeoDataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Display table: id, name, category, communes, status, location precision."""
+    return pd.DataFrame(
+        {
+            "Mã": projects["id"].to_numpy(),
+            "Tên": projects["name"].to_numpy(),
+            "Loại": projects["category"].map(CATEGORIES).to_numpy(),
+            "Xã, thị trấn": projects["commune_codes"].map(
+                lambda v: ", ".join(names.get(c, c) for c in commune_codes(v))
+            ),
+            "Trạng thái": projects["status"].map(STATUS_LABELS).to_numpy(),
+            "Vị trí": projects["location_precision"].map(PRECISION_LABELS).to_numpy(),
+        }
+    )
+
+
+def apply_table_event(event, table: pd.DataFrame) -> None:
+    """After the table is drawn: a newly selected row selects its object (and zooms the map)."""
+    rows = list(event.selection.rows) if event is not None else []
+    if rows == st.session_state.get("du_an_rows_seen"):
+        return
+    st.session_state["du_an_rows_seen"] = rows
+    if rows and rows[0] < len(table):
+        select(str(table.iloc[rows[0]]["Mã"]))
+    elif not rows:  # the user unticked the row: back to the whole district
+        select(None)
+
+
+def flash() -> None:
+    """Show (once) the message left by the last save."""
+    msg = st.session_state.pop(FLASH, None)
+    if msg:
+        st.success(msg)
+
+
+def check_panel(projects, communes, outline) -> None:
+    report = check_locations(projects, communes, outline)
+    st.caption(
+        f"{len(report)} đối tượng cần kiểm tra: sai xã, ngoài huyện, chỉ có vị trí gần đúng hoặc chưa có vị trí. "
+        "Điểm nằm đúng trên ranh giới hai xã được tính là thuộc cả hai xã."
+    )
+    st.dataframe(
+        report.rename(columns={"id": "Mã", "name": "Tên", "kind_label": "Loại", "reason": "Lý do"})[
+            ["Mã", "Tên", "Loại", "Lý do"]
+        ],
+        hide_index=True,
+        width="stretch",
+        key="du_an_check",
+    )
+    st.download_button(
+        "Tải danh sách (CSV)", format_csv(report).encode("utf-8"), "can_kiem_tra.csv", "text/csv", key="dl_check"
+    )
+
+
+def _pick(projects, label: str, key: str) -> str | None:
+    """Object picker of a tool tab; defaults to the selected object, and picking one selects it everywhere."""
+    ids = list(projects["id"])
+    names = dict(zip(projects["id"], projects["name"], strict=True))
+    current = st.session_state.get(SELECTED)
+    index = ids.index(current) if current in ids else None
+    widget_key = f"{key}_{current}"
+    return st.selectbox(
+        label,
+        ids,
+        index=index,
+        format_func=lambda i: f"{names[i]} ({i})",
+        key=widget_key,
+        placeholder="Chọn đối tượng (hoặc chọn một dòng trong bảng)",
+        on_change=lambda: select(st.session_state[widget_key]),
+    )
+
+
+def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Point | None:
+    """The location editor; returns the valid unsaved point being previewed (None when unchanged or invalid).
+
+    Saving needs the signed-in ``editor`` (the button is disabled with an explanation otherwise).
+    """
+    pid = _pick(projects, "Đối tượng", "edit_pick")
+    if not pid:
+        return None
+    row = projects[projects["id"] == pid].iloc[0]
+    geom = row.geometry
+    start = geom.representative_point() if geom is not None else outline.union_all().representative_point()
+    clicked = st.session_state.get(LAST_CLICK)
+    if clicked:
+        st.button(
+            f"Dùng điểm vừa nhấp trên bản đồ ({format_number(clicked[0], 6)}; {format_number(clicked[1], 6)})",
+            key="edit_use_click",
+            on_click=_use_click,
+            args=(pid, clicked),
+        )
+    method = st.radio(
+        "Nhập tọa độ theo",
+        ["wgs84", "vn2000"],
+        horizontal=True,
+        key="edit_method",
+        format_func={
+            "wgs84": "WGS84 (kinh độ, vĩ độ)",
+            "vn2000": "VN-2000 Bắc Giang (X, Y mét; KTT 107°00′, múi 3°)",
+        }.get,
+    )
+    try:
+        if method == "wgs84":
+            c1, c2 = st.columns(2)
+            lon = c1.number_input("Kinh độ (°E)", value=float(start.x), format="%.6f", step=0.0001, key=f"lon_{pid}")
+            lat = c2.number_input("Vĩ độ (°N)", value=float(start.y), format="%.6f", step=0.0001, key=f"lat_{pid}")
+            input_text = f"WGS84 lon={lon:.6f} lat={lat:.6f}"
+        else:
+            x0, y0 = wgs84_to_vn2000(start.x, start.y)
+            c1, c2 = st.columns(2)
+            x = c1.number_input("X (hướng Bắc, m)", value=round(x0, 2), format="%.2f", step=1.0, key=f"x_{pid}")
+            y = c2.number_input("Y (hướng Đông, m)", value=round(y0, 2), format="%.2f", step=1.0, key=f"y_{pid}")
+            lon, lat = vn2000_to_wgs84(x, y)
+            input_text = f"VN-2000 (Bắc Giang, KTT 107°00′) X={x:.2f} Y={y:.2f}"
+        pv = preview_point(lon, lat, outline, communes)
+    except LocationError as err:
+        st.error(md_text(err))
+        return None
+    declared = commune_codes(row["commune_codes"])
+    st.info(
+        f"Điểm sẽ lưu: kinh độ {format_number(pv.point.x, 6)}, vĩ độ {format_number(pv.point.y, 6)} (WGS84); "
+        f"VN-2000 X = {format_number(pv.x_north, 2)} m, Y = {format_number(pv.y_east, 2)} m; "
+        f"thuộc {md_text(', '.join(pv.commune_names)) or '—'}."
+    )
+    if declared and not set(pv.commune_codes) & set(declared):
+        st.warning("Điểm này không nằm trong xã mà danh mục ghi; sau khi lưu, đối tượng sẽ hiện trong “Cần kiểm tra”.")
+    precision = st.selectbox(
+        "Độ chính xác", ["exact", "approximate"], format_func=PRECISION_LABELS.get, key="edit_prec"
+    )
+    note = st.text_input("Ghi chú (nguồn của tọa độ)", key="edit_note")
+    if editor is None:
+        st.caption(NEED_SIGN_IN)
+    if st.button("Lưu vị trí", type="primary", disabled=editor is None, key="edit_save"):
+        try:
+            save_location(
+                pid, pv.point, editor, action="set_point", input_text=input_text, precision=precision, note=note
+            )
+        except KtxhError as err:
+            st.error(f"Không lưu được vị trí của “{md_text(row['name'])}”: {md_text(err)}")
+            return None
+        st.session_state[FLASH] = f"Đã lưu vị trí mới của “{md_text(row['name'])}” (người sửa: {md_text(editor.name)})."
+        st.rerun()
+    moved = geom is None or start.distance(pv.point) > 1e-6
+    return pv.point if moved else None
+
+
+def _use_click(pid: str, clicked: tuple[float, float]) -> None:
+    """Put the last map click into the WGS84 inputs (runs before the widgets are drawn)."""
+    st.session_state["edit_method"] = "wgs84"
+    st.session_state[f"lon_{pid}"], st.session_state[f"lat_{pid}"] = clicked
+
+
+def upload_panel(projects, communes, outline, editor: Editor | None = None) -> None:
+    pid = _pick(projects, "Đối tượng", "up_pick")
+    types = ["geojson", "json", "zip", "gpkg"] + (["kml"] if kml_supported() else [])
+    up = st.file_uploader("Tệp ranh giới (GeoJSON, Shapefile nén .zip, GeoPackage, KML)", type=types, key="up_file")
+    crs = st.radio("Hệ tọa độ của tệp", list(CRS_CHOICES), format_func=CRS_CHOICES.get, horizontal=True, key="up_crs")
+    if not (pid and up):
+        return
+    row = projects[projects["id"] == pid].iloc[0]
+    try:
+        fp = load_footprint(up.name, up.getvalue(), outline, row["area_ha"], crs)
+    except (FootprintError, KtxhError) as err:
+        st.error(md_text(err))
+        return
+    st.info(
+        f"Tệp {md_text(up.name)} hợp lệ ({md_text(fp.source_crs)}): {fp.geometry.geom_type}, "
+        f"diện tích {format_number(fp.area_ha, 2)} ha (tính theo UTM 48N)."
+    )
+    for w in fp.warnings:
+        st.warning(md_text(w))
+    if editor is None:
+        st.caption(NEED_SIGN_IN)
+    if st.button("Lưu ranh giới", type="primary", disabled=editor is None, key="up_save"):
+        try:
+            save_location(
+                pid, fp.geometry, editor, action="upload_footprint", input_text=up.name, note="; ".join(fp.warnings)
+            )
+        except KtxhError as err:
+            st.error(f"Không lưu được ranh giới từ tệp {md_text(up.name)}: {md_text(err)}")
+            return
+        st.session_state[FLASH] = (
+            f"Đã lưu ranh giới của “{md_text(row['name'])}” từ tệp {md_text(up.name)} "
+            f"(người sửa: {md_text(editor.name)})."
+        )
+        st.rerun()
+
+
+def measure_panel(projects, communes) -> None:
+    located = projects[projects.geometry.notna()]
+    pid = _pick(located, "Đối tượng", "ms_pick")
+    if not pid:
+        return
+    metres, name = nearest_boundary(pid, projects, communes)
+    st.markdown(
+        f"Ranh giới xã gần nhất: cách **{md_text(format_distance(metres))}**, bên kia là **{md_text(name)}** "
+        "(đo trong UTM 48N)."
+    )
+    table = distances_to_projects(pid, projects)
+    st.dataframe(
+        table.rename(columns={"id": "Mã", "name": "Tên", "distance": "Khoảng cách"})[["Mã", "Tên", "Khoảng cách"]],
+        hide_index=True,
+        width="stretch",
+        key="du_an_measure",
+    )
+    if (projects.set_index("id").at[pid, "location_precision"]) != "exact":
+        st.caption("Vị trí của đối tượng này là gần đúng; khoảng cách chỉ mang tính tham khảo.")
+
+
+def history_panel() -> None:
+    hist = read_history()
+    if hist.empty:
+        st.caption("Chưa có thay đổi nào được lưu.")
+        return
+    labels = {
+        "changed_at_utc": "Thời điểm (UTC)",
+        "who": "Người sửa",
+        "id": "Mã",
+        "action": "Thao tác",
+        "input": "Dữ liệu nhập",
+        "previous_precision": "Độ chính xác cũ",
+        "previous_geometry_wkt": "Vị trí cũ (WKT)",
+        "new_precision": "Độ chính xác mới",
+        "new_geometry_wkt": "Vị trí mới (WKT)",
+        "note": "Ghi chú",
+    }
+    actions = {"set_point": "Đặt điểm", "upload_footprint": "Tải lên ranh giới"}
+    shown = hist.iloc[::-1].assign(action=hist["action"].map(actions).fillna(hist["action"]))
+    st.caption(f"{len(hist)} thay đổi, mới nhất trước. Giá trị cũ được giữ lại; tệp lịch sử chỉ được ghi thêm.")
+    st.dataframe(shown.rename(columns=labels), hide_index=True, width="stretch", key="du_an_history")

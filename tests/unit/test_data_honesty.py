@@ -1,0 +1,177 @@
+"""The shipped data says no more than the plan: statuses, inferred values, draft estimates, the plan's decimals."""
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ktxh_geo.io import shipped as load
+from ktxh_geo.model import aggregate, join
+from ktxh_geo.model.overview import RESULT_2023, district_table, shown_value
+from ktxh_geo.text import format_number
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAN = (ROOT / "data/ke-hoach-ktxh-2024-yen-the.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load.load_values(include_illustrative=False, include_entered=False)
+
+
+# ---- statuses ----
+
+
+def test_status_order_is_defined_once_and_known_everywhere():
+    assert join.STATUS_ORDER == ("official", "target", "inferred", "illustrative")
+    assert set(load.STATUSES) == set(join.STATUS_ORDER)
+    assert set(join.STATUS_ORDER) <= set(join.STATUS_LABELS)
+    assert join.STATUS_LABELS["inferred"] == "suy ra từ văn bản"
+    assert not hasattr(aggregate, "_STATUS_ORDER")  # aggregate.py uses join's order
+    assert aggregate.weakest_status is join.weakest_status
+    assert join.weakest_status(["official", "inferred"]) == "inferred"
+    assert join.weakest_status(["inferred", "illustrative", "target"]) == "illustrative"
+    assert join.weakest_status([]) == "missing"
+
+
+def test_inferred_rows_state_their_rule(shipped):
+    inferred = shipped[shipped["status"] == "inferred"]
+    assert len(inferred) == 13
+    assert inferred["note"].str.strip().ne("").all()
+    assert inferred["note"].str.contains("suy ra, không phải số liệu văn bản nêu").all()
+
+
+def test_model_villages_zero_is_inferred_and_named_villages_are_official(shipped):
+    mv = shipped[(shipped["indicator_id"] == "model_villages") & (shipped["year"] == 2023)].set_index("code")
+    assert set(mv.loc[mv["value"] == 0, "status"]) == {"inferred"}
+    assert set(mv.loc[mv["value"] > 0, "status"]) == {"official"}
+    assert mv["value"].sum() == 6  # the 6 villages of footnote 1
+    for village in ("An Châu", "Hồng Lĩnh", "Tân An", "Đề Thám", "Nam Cầu", "Làng Ba"):
+        assert village in PLAN.split("<sup>1</sup>")[2]  # footnote 1 names them
+    name = load.load_indicators()["model_villages"].name
+    assert "trong năm" in name  # recognitions of the year, not a cumulative total
+
+
+def test_inferred_status_is_shown_on_the_map_and_survives_aggregation(communes, shipped, indicators):
+    joined = join.join_indicator(communes, shipped, indicators["model_villages"], 2023).set_index("code")
+    assert joined.at["07273", "status"] == "inferred"  # Đông Sơn: not in footnote 1
+    assert joined.at["07285", "status"] == "official"  # An Thượng: 3 villages named
+    assert "chú thích 1" in joined.at["07273", "value_note"]
+    new, _, _ = aggregate.join_for_edition(
+        load.load_communes("2025"), shipped, indicators["model_villages"], 2023, include_illustrative=False
+    )
+    by = new.set_index("code")
+    assert by.at["07264", "status"] == "inferred"  # An Thượng 3 (official) + Tam Tiến 0, Tiến Thắng 0 (inferred)
+    assert "suy ra từ văn bản" in by.at["07264", "derived_rule"]
+    assert "Không có tên trong chú thích 1" in by.at["07264", "derived_rule"]
+
+
+# ---- draft plan: 2023 figures are estimates ----
+
+
+def test_every_source_names_the_draft_and_2023_says_estimate_or_date(shipped):
+    assert shipped["source"].str.startswith("Dự thảo Kế hoạch KT-XH 2024, ").all()
+    y2023 = shipped[shipped["year"] == 2023]
+    said = y2023["source"].str.contains(r"\(ước thực hiện 2023\)|\(đến thời điểm lập dự thảo, tháng 11/2023\)")
+    assert said.all(), y2023.loc[~said, ["indicator_id", "source"]]
+
+
+def test_overview_column_says_estimate(shipped, indicators):
+    table = district_table(shipped, indicators)
+    assert RESULT_2023 == "Ước thực hiện 2023" and RESULT_2023 in table.columns
+    assert "Kết quả 2023" not in table.columns
+
+
+# ---- the plan's own decimals ----
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("9.2", "9,2"),
+        ("36.1", "36,1"),
+        ("1783.39", "1.783,39"),
+        ("7124.8", "7.124,8"),
+        ("41.0", "41,0"),
+        ("7784", "7.784"),
+        ("277.268", "277,268"),
+        ("2.83", "2,83"),
+    ],
+)
+def test_shown_value_keeps_the_written_decimals(text, expected):
+    row = {"value": float(text), "value_text": "", "decimals_written": load.decimals_written(text)}
+    assert shown_value(row, 2) == expected
+
+
+def test_decimals_written_is_kept_when_loading(shipped):
+    rows = shipped[shipped["level"] == "district"].set_index(["indicator_id", "year"])
+    assert rows.at[("gtsx_growth", 2024), "decimals_written"] == 1
+    assert rows.at[("structure_nln", 2024), "decimals_written"] == 1  # "41,0" in the plan
+    assert rows.at[("gtsx_total", 2024), "decimals_written"] == 0
+    assert rows.at[("investment_capital_cumulative", 2023), "decimals_written"] == 2
+
+
+def test_overview_shows_the_plans_decimals(shipped, indicators):
+    table = district_table(shipped, indicators).set_index("id")
+    assert table.at["gtsx_growth", "Kế hoạch 2024"] == "9,2"
+    assert table.at["structure_cnxd", "Kế hoạch 2024"] == "36,1"
+    assert table.at["structure_nln", "Kế hoạch 2024"] == "41,0"
+    assert table.at["gtsx_total", RESULT_2023] == "7.124,8"
+    assert table.at["investment_capital_cumulative", RESULT_2023] == "1.783,39"
+    assert table.at["it_spending_share", "Kế hoạch 2024"] == "≥2"
+
+
+# ---- every figure is in the plan ----
+
+# Figures the data converts: the plan writes the budget in triệu đồng, the data in tỷ đồng.
+CONVERTED = {("budget_revenue", 2023): "277.268", ("budget_revenue_excl_land", 2023): "147.268"}
+
+
+def _plan_forms(row) -> set[str]:
+    if (row.indicator_id, row.year) in CONVERTED:
+        return {CONVERTED[(row.indicator_id, row.year)]}
+    written = row.decimals_written
+    number = format_number(row.value, 0 if pd.isna(written) else int(written), strip=False)
+    forms = {number, number.replace(".", "")}  # the plan writes 1627,8 as well as 2.389,8
+    if re.fullmatch(r"\d", number):
+        forms.add(f"0{number}")  # "02 xã", "03 dự án"
+    return forms
+
+
+def test_every_official_or_target_number_is_written_in_the_plan(shipped):
+    numeric = shipped[shipped["status"].isin(["official", "target"]) & shipped["value"].notna()]
+    missing = []
+    for row in numeric.itertuples():
+        forms = _plan_forms(row)
+        if not any(re.search(rf"(?<![\d,.]){re.escape(f)}(?![\d]|,\d)", PLAN) for f in forms):
+            missing.append((row.indicator_id, row.year, sorted(forms)))
+    assert not missing
+
+
+@pytest.mark.parametrize(
+    "indicator_id,year,value,section",
+    [
+        ("investment_projects_approved", 2023, 3, "chú thích 3"),
+        ("investment_projects_capital", 2023, 555.107, "chú thích 3"),
+        ("investment_projects_cumulative", 2023, 55, "chú thích 3"),
+        ("investment_capital_cumulative", 2023, 1783.39, "chú thích 3"),
+        ("investment_vs_2022", 2023, 110.33, "mục A"),
+        ("budget_vs_province_estimate", 2023, 116.63, "mục A"),
+        ("budget_vs_district_estimate", 2023, 109.02, "mục A"),
+        ("budget_vs_2022", 2023, 102.09, "mục A"),
+        ("budget_excl_land_vs_province_estimate", 2023, 125.09, "mục A"),
+        ("budget_excl_land_vs_district_estimate", 2023, 118.46, "mục A"),
+        ("schools_level2", 2023, 15, "mục A"),
+        ("schools_level2_increase", 2023, 3, "mục A"),
+        ("universal_education", 2023, 19, "mục A"),
+        ("military_recruitment", 2023, 100, "mục A"),
+        ("ddci_rank_change", 2024, 1, "mục B.III.3.3"),
+        ("it_spending_share", 2024, 2, "mục B.III.3.6.3"),
+    ],
+)
+def test_added_figures_cite_their_section(shipped, indicator_id, year, value, section):
+    row = shipped[(shipped["indicator_id"] == indicator_id) & (shipped["year"] == year)]
+    assert len(row) == 1
+    assert row["value"].iloc[0] == pytest.approx(value)
+    assert section in row["source"].iloc[0]

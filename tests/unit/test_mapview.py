@@ -1,0 +1,96 @@
+import re
+from pathlib import Path
+
+from ktxh_geo.io import shipped as load
+from ktxh_geo.model.auth import signed_in
+from ktxh_geo.model.classify import classify
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK, join_indicator
+from ktxh_geo.render.maps import build_map, geojson_codes, legend_html
+
+ROOT_APP = Path(__file__).resolve().parents[2] / "app.py"
+ED = signed_in("Kiểm thử", "password")
+
+
+def _map(indicators, values, communes, ind_id="poverty_rate", **kw):
+    joined = join_indicator(communes, values, indicators[ind_id], 2023, kw.pop("illustrative", True))
+    cls = classify(joined, indicators[ind_id])
+    return build_map(joined, cls, load.load_outline(), load.load_projects(), **kw), cls
+
+
+def test_map_loads_only_local_assets(indicators, values, communes):
+    m, _ = _map(indicators, values, communes)
+    html = m.get_root().render()
+    urls = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    assert urls and all(u.startswith("/app/static/") for u in urls)
+    assert "d3js" not in html and "d3.min" not in html
+
+
+def test_map_has_19_communes_legend_and_banner(indicators, values, communes):
+    m, cls = _map(indicators, values, communes)
+    assert sorted(geojson_codes(m)) == sorted(communes["code"])
+    html = m.get_root().render()
+    assert "ktxh-legend" in html and ILLUSTRATIVE_MARK in html
+    assert "Chưa có số liệu" in html
+
+
+def test_no_banner_without_illustrative_values(indicators, communes):
+    m, _ = _map(indicators, load.load_values(False), communes, ind_id="model_villages", illustrative=False)
+    assert ILLUSTRATIVE_MARK not in m.get_root().render()
+
+
+def test_layers_drawn_as_approximate(indicators, values, communes):
+    m, _ = _map(indicators, values, communes, layers=["cluster"])
+    html = m.get_root().render()
+    assert "Cụm công nghiệp Đông Sơn" in html and "Cụm công nghiệp Tân Sỏi" in html
+    assert "chỉ biết xã" in html  # tooltip says the location is approximate
+    assert '"dashArray":"4 3"' in html
+    m2, _ = _map(indicators, values, communes, layers=[])
+    assert "Cụm công nghiệp Đông Sơn" not in m2.get_root().render()
+
+
+def test_osm_basemap_only_when_chosen(indicators, values, communes):
+    m, _ = _map(indicators, values, communes)
+    assert "tile.openstreetmap.org" not in m.get_root().render()
+    m, _ = _map(indicators, values, communes, basemap="osm")
+    html = m.get_root().render()
+    assert "tile.openstreetmap.org" in html and "tileerror" in html
+
+
+def test_legend_html_escapes_and_lists_classes(indicators, values, communes):
+    joined = join_indicator(communes, values, indicators["poverty_rate"], 2023)
+    cls = classify(joined, indicators["poverty_rate"])
+    text = legend_html(cls, ["village"], ["<script>x</script>"])
+    assert "<script>x" not in text and "&lt;script&gt;" in text
+    assert text.count('class="row"') == len(cls.legend) + 1
+
+
+def test_saved_footprint_and_point_appear_on_the_thematic_map(indicators, values, communes, tmp_path, monkeypatch):
+    """A planner's saved location (register_store) is what the map page draws: exact point, footprint outline."""
+    import json as _json
+
+    from shapely.geometry import Point, box
+    from streamlit.testing.v1 import AppTest
+
+    from ktxh_geo.io import register as register_store
+
+    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+    register_store.save_location("ccn_tan_soi", Point(106.1701, 21.4452), ED, action="test", input_text="")
+    footprint = box(106.2600, 21.4750, 106.2620, 21.4770)
+    register_store.save_location("ccn_dong_son", footprint, ED, action="test", input_text="")
+
+    projects = register_store.load_register()
+    joined = join_indicator(communes, values, indicators["model_villages"], 2023)
+    m = build_map(
+        joined, classify(joined, indicators["model_villages"]), load.load_outline(), projects, layers=["cluster"]
+    )
+    html = m.get_root().render()
+    assert "[106.1701,21.4452]" in html  # the exact point (GeoJSON lon, lat), drawn solid
+    assert "106.262" in html and '"type":"Polygon"' in html  # the footprint outline
+    assert "Vị trí chính xác" in html
+
+    at = AppTest.from_file(str(ROOT_APP), default_timeout=60)
+    at.run()
+    at.switch_page("views/ban_do.py")
+    at.run()
+    comp = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")][0]
+    assert "[106.1701,21.4452]" in _json.loads(comp.proto.json_args)["script"]
