@@ -16,11 +16,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the tests need: chromium (browser tests) and poppler-utils (pdftotext).
+# Debian packages the tests need: chromium (browser tests), poppler-utils (pdftotext), and PostgreSQL 15 with
+# PostGIS 3 (the PostgreSQL storage backend; tests/pg_server.py starts a throwaway server). Only missing ones are
+# installed.
+PG_DEBS := postgresql postgresql-15-postgis-3
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null; then \
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	for pkg in $(PG_DEBS); do dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium poppler-utils >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 run: install
