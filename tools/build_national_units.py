@@ -1,0 +1,581 @@
+"""Build the attribute tables of the national 2025 profile (3,321 communes/wards, 34 provinces).
+
+Reads, at build time only, the reference folder given as SHARED (normally ../shared):
+  geodata/vn_communes_2025.fgb, geodata/vn_provinces_2025.fgb   GSO codes, names, published areas
+      (thanglequoc/vietnamese-provinces-database@cd58063299585146ded3981f2272946ef19ced54, MIT © 2021 Thang Le Quoc)
+  facts/sapnhap_wards_2025-07-17.csv, facts/sapnhap_provinces_2025-07-17.csv   population (and a second area)
+      (tranngocminhhieu/vietnamadminunits:data/raw/@780c27980afdae76d5c6e7b252955f6b571f34ca,
+       MIT © 2025 Tran Ngoc Minh Hieu; scrape of sapnhap.bando.com.vn, 2025-07-17)
+  geodata/communes_2025.geojson, facts/crosswalk_2025.csv   Yên Thế check only
+Writes into OUT (normally profiles/national-2025/data):
+  units_2025.csv, provinces_2025.csv, units_2025_population_review.csv, SOURCES.md
+
+The join is (province, unit type, name) on names that keep every Vietnamese letter and tone; names are never
+ASCII-folded. Matching passes:
+  exact            NFC + collapsed whitespace, strings equal
+  tone_normalised  equal once the position of the tone mark inside each syllable is ignored (hoà = hòa,
+                   thuỷ = thủy); letters, their diacritics and the tone itself must still be equal
+  manual           the explicit table MANUAL below (apostrophe variants, unit type changed between sources);
+                   each entry is checked against the published area of both sources
+Population is copied only where the sapnhap row demonstrably describes the same unit; see population_decision().
+
+Usage: .venv/bin/python tools/build_national_units.py SHARED OUT [--vau-db PATH/TO/vietnamadminunits/data/dataset.db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import sqlite3
+import sys
+import unicodedata as ud
+
+import pandas as pd
+import pyogrio
+
+FGB_COMMIT = "cd58063299585146ded3981f2272946ef19ced54"
+VAU_COMMIT = "780c27980afdae76d5c6e7b252955f6b571f34ca"
+CREDIT = (
+    "Dân số: sapnhap.bando.com.vn (17/7/2025) qua vietnamadminunits — © 2025 Tran Ngoc Minh Hieu, MIT; "
+    "ranh giới, mã, diện tích công bố: vietnamese-provinces-database — © 2021 Thang Le Quoc, MIT."
+)
+POP_YEAR = "số liệu trong hồ sơ sắp xếp 2025 (năm số liệu không được nêu)"
+
+# Vietnamese tone marks as combining characters (NFD): huyền, sắc, hỏi, ngã, nặng.
+TONES = {"\u0300": "`", "\u0301": "´", "\u0309": "?", "\u0303": "~", "\u0323": "."}
+APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4"
+
+# Explicit resolutions: (province_code, sapnhap loai, sapnhap tenhc in NFC) -> (GSO code, kind, note).
+# Evidence (both names, both types, both areas) is recomputed and printed by the build and written to SOURCES.md.
+MANUAL = {
+    # apostrophe: the scrape writes U+2019 (’), the GSO-coded layer U+0027 (')
+    ("66", "xã", "Cư M’gar"): ("24280", "apostrophe", ""),
+    ("66", "xã", "Cư M’ta"): ("24436", "apostrophe", ""),
+    ("66", "xã", "Ea H’Leo"): ("24184", "apostrophe", ""),
+    ("66", "xã", "Ea M’Droh"): ("24286", "apostrophe", ""),
+    ("66", "xã", "M’Drắk"): ("24412", "apostrophe", ""),
+    ("68", "phường", "B’Lao"): ("24829", "apostrophe", ""),
+    ("68", "xã", "D’Ran"): ("24934", "apostrophe", ""),
+    # unit type differs: the scrape (2025-07-17) against the GSO-coded layer; same name, the only unit of that name
+    # in the province
+    ("92", "phường", "Phong Điền"): ("31299", "type", ""),
+    ("92", "xã", "Tân Lộc"): ("31213", "type", ""),
+    ("31", "phường", "Vĩnh Hòa"): ("11848", "type", "tone mark also placed differently (Vĩnh Hoà)"),
+    ("31", "xã", "Việt Hòa"): ("10543", "type", "tone mark also placed differently (Việt Hoà)"),
+    ("75", "xã", "Dầu Giây"): ("26326", "type", ""),
+    ("75", "xã", "Long Thành"): ("26368", "type", "areas disagree (51.51 vs 130.10 km²): population withheld"),
+    ("75", "xã", "Lộc Ninh"): ("25270", "type", ""),
+    ("75", "xã", "Nhơn Trạch"): ("26485", "type", ""),
+    ("75", "xã", "Trảng Bom"): ("26248", "type", ""),
+    ("75", "xã", "Trị An"): ("26170", "type", ""),
+    ("75", "xã", "Tân Khai"): ("25357", "type", ""),
+    ("75", "xã", "Tân Phú"): (
+        "26116",
+        "type",
+        "scrape row is a homonym copy (38.6 km² also given to Xã Tân Phú in "
+        "Tây Ninh and Vĩnh Long): population withheld",
+    ),
+    ("75", "xã", "Xuân Lộc"): ("26425", "type", ""),
+    ("75", "xã", "Đồng Phú"): ("25363", "type", ""),
+}
+
+YEN_THE = ["07246", "07264", "07282", "07288", "07294"]
+
+
+def nfc_ws(s: str) -> str:
+    """NFC, one space between words, ' - ' around hyphens (as written otherwise)."""
+    s = ud.normalize("NFC", s)
+    s = re.sub(r"\s*-\s*", " - ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def tone_key(s: str) -> str:
+    """Canonical form that ignores where the tone mark sits in a syllable: the tone is moved to the syllable's end.
+
+    Keeps every letter and diacritic (ă â ê ô ơ ư đ) and the tone itself, so 'Đồng' and 'Đông' stay different.
+    hoà/hòa, thuỷ/thủy, khoẻ/khỏe -> one key. Also folds case (for 'Ninh BÌnh' in the scrape).
+    """
+    out = []
+    for syl in nfc_ws(s).casefold().split(" "):
+        d = ud.normalize("NFD", syl)
+        tones = "".join(TONES[ch] for ch in d if ch in TONES)
+        base = ud.normalize("NFC", "".join(ch for ch in d if ch not in TONES))
+        out.append(base + tones)
+    return " ".join(out)
+
+
+def apostrophe_key(s: str) -> str:
+    return tone_key(re.sub(f"[{APOSTROPHES}]", "'", s))
+
+
+def province_key(s: str) -> str:
+    s = re.sub(r"^(thủ đô|tỉnh|thành phố)\s+", "", nfc_ws(s), flags=re.IGNORECASE)
+    return tone_key(s)
+
+
+def unit_type(full_name: str) -> str:
+    m = re.match(r"(xã|phường|đặc khu)\s", nfc_ws(full_name), flags=re.IGNORECASE)
+    if not m:
+        raise ValueError(f"no unit type prefix in {full_name!r}")
+    return m.group(1).lower()
+
+
+def vn_number(s: str) -> float | None:
+    """'3.359,80' -> 3359.8 ; '8.718.000' -> 8718000 (Vietnamese separators in the province table)."""
+    s = s.strip()
+    if not s:
+        return None
+    return float(s.replace(".", "").replace(",", "."))
+
+
+def ward_population(s: str) -> int | None:
+    """Plain integers; '30,509' (thousands separator, 4 rows) -> 30509; 'đang cập nhật' (being updated) -> None."""
+    s = s.strip()
+    if re.fullmatch(r"\d+", s):
+        return int(s)
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", s):
+        return int(s.replace(",", ""))
+    return None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("shared")
+    ap.add_argument("out")
+    ap.add_argument("--vau-db", help="vietnamadminunits 1.0.4 data/dataset.db, for an independent check")
+    a = ap.parse_args()
+    S = a.shared
+    os.makedirs(a.out, exist_ok=True)
+
+    c = pyogrio.read_dataframe(f"{S}/geodata/vn_communes_2025.fgb", read_geometry=False)
+    p = pyogrio.read_dataframe(f"{S}/geodata/vn_provinces_2025.fgb", read_geometry=False)
+    w = pd.read_csv(f"{S}/facts/sapnhap_wards_2025-07-17.csv", dtype=str, keep_default_na=False)
+    wp = pd.read_csv(f"{S}/facts/sapnhap_provinces_2025-07-17.csv", dtype=str, keep_default_na=False)
+    assert len(c) == 3321 and c.code.is_unique and len(p) == 34 and len(w) == 3321 and len(wp) == 34
+
+    # ---- provinces: sapnhap province name -> GSO province code (all 34 must match, one to one)
+    pcode = {province_key(n): code for code, n in zip(p.code, p.name, strict=False)}
+    assert len(pcode) == 34
+    w["province_code"] = w.tentinh.map(lambda s: pcode.get(province_key(s)))
+    wp["code"] = wp.tentinh.map(lambda s: pcode.get(province_key(s)))
+    assert w.province_code.notna().all(), set(w.tentinh[w.province_code.isna()])
+    assert wp.code.notna().all() and wp.code.is_unique, list(wp.tentinh[wp.code.isna()])
+    assert c.province_code.map(lambda x: x in pcode.values()).all()
+
+    c["unit_type"] = c.full_name.map(unit_type)
+    c["key_exact"] = c.name.map(nfc_ws)
+    c["key_tone"] = c.name.map(tone_key)
+    w["tenhc_nfc"] = w.tenhc.map(nfc_ws)
+    w["key_tone"] = w.tenhc.map(tone_key)
+    w["sap_area"] = pd.to_numeric(w.dientichkm2.replace("", None))
+    w["sap_pop"] = w.dansonguoi.map(ward_population).astype("Int64")
+    for df, cols in (
+        (c, ["province_code", "unit_type", "key_exact"]),
+        (c, ["province_code", "unit_type", "key_tone"]),
+        (w, ["province_code", "loai", "tenhc_nfc"]),
+        (w, ["province_code", "loai", "key_tone"]),
+    ):
+        assert not df.duplicated(cols).any(), cols
+
+    # ---- pass 1 / 2: (province, type, name)
+    cidx_exact = {
+        k: i for i, k in zip(c.index, zip(c.province_code, c.unit_type, c.key_exact, strict=False), strict=False)
+    }
+    cidx_tone = {
+        k: i for i, k in zip(c.index, zip(c.province_code, c.unit_type, c.key_tone, strict=False), strict=False)
+    }
+    code_to_i = dict(zip(c.code, c.index, strict=False))
+    match: dict[int, tuple[int, str]] = {}  # sapnhap row -> (fgb row, method)
+    manual_rows = []
+    for i, r in w.iterrows():
+        k = (r.province_code, r.loai, r.tenhc_nfc)
+        if k in cidx_exact:
+            match[i] = (cidx_exact[k], "exact")
+        elif (r.province_code, r.loai, r.key_tone) in cidx_tone:
+            match[i] = (cidx_tone[(r.province_code, r.loai, r.key_tone)], "tone_normalised")
+        elif k in MANUAL:
+            code, kind, note = MANUAL[k]
+            j = code_to_i[code]
+            f = c.loc[j]
+            # the manual entry must be the only unit of the province with that name (apostrophes unified, any type)
+            same = c[(c.province_code == r.province_code) & (c.name.map(apostrophe_key) == apostrophe_key(r.tenhc))]
+            assert list(same.code) == [code], (k, list(same.code))
+            if kind == "type":
+                assert f.unit_type != r.loai and f.key_tone == r.key_tone, k
+            match[i] = (j, "manual")
+            manual_rows.append(
+                dict(
+                    key=k,
+                    code=code,
+                    province=f.province,
+                    sap_type=r.loai,
+                    sap_name=r.tenhc_nfc,
+                    gso_full_name=f.full_name,
+                    kind=kind,
+                    sap_area=r.sap_area,
+                    fgb_area=f.area_km2,
+                    note=note,
+                )
+            )
+    unmatched = [i for i in w.index if i not in match]
+    used = [j for j, _ in match.values()]
+    assert len(set(used)) == len(used), "two scrape rows matched one code"
+    stale = set(MANUAL) - {m_["key"] for m_ in manual_rows}
+    assert not stale, stale
+    if unmatched:
+        print("UNMATCHED scrape rows:", w.loc[unmatched, ["tentinh", "loai", "tenhc"]].to_string())
+        sys.exit(1)
+
+    # ---- homonym copies: the scrape gives some same-name units in different provinces one identical
+    # (area, population) pair; only the copy whose area agrees with the GSO-coded layer is kept.
+    w["fgb_i"] = [match[i][0] for i in w.index]
+    w["method"] = [match[i][1] for i in w.index]
+    w["fgb_area"] = c.loc[w.fgb_i, "area_km2"].to_numpy()
+    w["rel_diff"] = (w.sap_area - w.fgb_area).abs() / w.fgb_area
+    valid = w.sap_pop.notna() & w.sap_area.notna() & (w.sap_area > 0)
+    grp = w[valid].groupby(["dientichkm2", "sap_pop"]).key_tone.transform("size")
+    w["copy_group"] = 0
+    w.loc[grp.index, "copy_group"] = grp
+    w["copy_owner"] = False
+    for _, g in w[w.copy_group > 1].groupby(["dientichkm2", "sap_pop"]):
+        best = g.rel_diff.idxmin()
+        if g.rel_diff[best] <= 0.02 and (g.rel_diff <= 0.02).sum() == 1:
+            w.loc[best, "copy_owner"] = True
+
+    def population_decision(r) -> tuple[str, str]:
+        if pd.isna(r.sap_pop):
+            return "empty", f"scrape gives no number ({r.dansonguoi!r})"
+        if r.copy_group > 1 and not r.copy_owner:
+            return "withheld", (
+                f"homonym copy: the same area and population ({r.dientichkm2} km², {r.sap_pop}) "
+                f"appear on {r.copy_group} same-name units in different provinces; this unit's "
+                f"published area is {r.fgb_area} km²"
+            )
+        if pd.isna(r.sap_area) or r.sap_area == 0:
+            return "kept", "scrape gives no area: not cross-checked"
+        if r.rel_diff > 0.10:
+            return "withheld", (
+                f"areas disagree by {r.rel_diff:.0%} ({r.sap_area} vs {r.fgb_area} km²): the figures "
+                f"may describe another territory"
+            )
+        if r.copy_group > 1:
+            return "kept", f"homonym group of {r.copy_group}; this unit's area matches"
+        if r.rel_diff > 0.02:
+            return "kept", f"areas differ by {r.rel_diff:.1%} ({r.sap_area} vs {r.fgb_area} km²)"
+        return "kept", ""
+
+    dec = w.apply(population_decision, axis=1, result_type="expand")
+    w["decision"], w["reason"] = dec[0], dec[1]
+    w["population"] = w.sap_pop.where(w.decision == "kept")
+
+    # ---- units table
+    u = c.loc[w.fgb_i, ["code", "name", "full_name", "unit_type", "province_code", "province", "area_km2"]].copy()
+    u["population"] = pd.array(w.population.to_list(), dtype="Int64")
+    u["match"] = w.method.to_numpy()
+    u = u.sort_values("code").reset_index(drop=True)
+    assert len(u) == 3321 and u.code.str.fullmatch(r"\d{5}").all() and u.province_code.str.fullmatch(r"\d{2}").all()
+    u.to_csv(f"{a.out}/units_2025.csv", index=False, lineterminator="\n")
+
+    review = w[(w.reason != "")].copy()
+    review["code"] = c.loc[review.fgb_i, "code"].to_numpy()
+    review["full_name"] = c.loc[review.fgb_i, "full_name"].to_numpy()
+    review["province"] = c.loc[review.fgb_i, "province"].to_numpy()
+    review = review.rename(
+        columns={
+            "loai": "scrape_type",
+            "tenhc_nfc": "scrape_name",
+            "dientichkm2": "scrape_area_km2",
+            "dansonguoi": "scrape_population",
+            "fgb_area": "area_km2",
+        }
+    )
+    review = review[
+        [
+            "code",
+            "full_name",
+            "province",
+            "scrape_type",
+            "scrape_name",
+            "scrape_area_km2",
+            "area_km2",
+            "scrape_population",
+            "decision",
+            "reason",
+        ]
+    ].sort_values("code")
+    review.to_csv(f"{a.out}/units_2025_population_review.csv", index=False, lineterminator="\n")
+
+    # ---- provinces table
+    wp["area_sap"] = wp.dientichkm2.map(vn_number)
+    wp["population"] = wp.dansonguoi.map(lambda s: int(vn_number(s)))
+    pr = p[["code", "name", "full_name", "area_km2"]].merge(
+        wp[["code", "population", "area_sap", "tentinh"]], on="code", how="left", validate="1:1"
+    )
+    assert pr.population.notna().all() and len(pr) == 34
+    pr = pr.sort_values("code").reset_index(drop=True)
+    pr[["code", "name", "full_name", "area_km2", "population"]].to_csv(
+        f"{a.out}/provinces_2025.csv", index=False, lineterminator="\n"
+    )
+
+    # ---- checks printed
+    counts = u.match.value_counts().to_dict()
+    print("matched:", counts, "unmatched:", len(unmatched))
+    print(
+        "population: kept",
+        int((w.decision == "kept").sum()),
+        "| withheld",
+        int((w.decision == "withheld").sum()),
+        "| no number in scrape",
+        int((w.decision == "empty").sum()),
+    )
+    print(
+        "type from full_name prefix:",
+        u.unit_type.value_counts().to_dict(),
+        "| scrape loai:",
+        w.loai.value_counts().to_dict(),
+    )
+    bn = u[u.province_code == "24"]
+    print("Bắc Ninh (24) units:", len(bn))
+    print("provinces: 34 joined; area |diff| > 1 km² between FGB and scrape:")
+    for _, r in pr[(pr.area_km2 - pr.area_sap).abs() > 1].iterrows():
+        print(f"   {r.code} {r['name']}: {r.area_km2} vs {r.area_sap}")
+    psum = u.groupby("province_code").population.sum()
+    pr["ward_sum"] = pr.code.map(psum)
+
+    yt = _yen_the_check(S, u)
+    vau = _vau_check(a.vau_db, u) if a.vau_db else None
+    _write_sources(a.out, u, w, pr, manual_rows, counts, len(unmatched), yt, vau, bn)
+
+
+def _yen_the_check(S: str, u: pd.DataFrame) -> list[dict]:
+    g = json.load(open(f"{S}/geodata/communes_2025.geojson", encoding="utf-8"))
+    gp = {f["properties"]["code"]: f["properties"] for f in g["features"]}
+    cw = {}
+    with open(f"{S}/facts/crosswalk_2025.csv", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            cw[r["new_gso_code"]] = r
+    rows = []
+    print("Yên Thế check (units_2025.csv vs communes_2025.geojson vs crosswalk_2025.csv):")
+    for code in YEN_THE:
+        r = u[u.code == code].iloc[0]
+        gpop, garea = gp[code]["population"], gp[code]["area_km2_published"]
+        cpop, carea = int(cw[code]["new_population"]), float(cw[code]["new_area_km2"])
+        ok = (r.population == gpop == cpop) and (round(r.area_km2, 2) == garea == carea)
+        rows.append(
+            dict(
+                code=code,
+                name=r["name"],
+                pop=r.population,
+                area=r.area_km2,
+                gpop=gpop,
+                garea=garea,
+                cpop=cpop,
+                carea=carea,
+                ok=ok,
+            )
+        )
+        print(
+            f"   {code} {r['name']:<11} pop {r.population} / {gpop} / {cpop}   area {r.area_km2} / {garea} / {carea}"
+            f"   {'OK' if ok else 'DIFFERENT'}"
+        )
+    return rows
+
+
+def _vau_check(db: str, u: pd.DataFrame) -> dict:
+    con = sqlite3.connect(db)
+    v = pd.read_sql(
+        "select provinceCode, province, wardCode, ward, wardShort, wardType, wardAreaKm2 from admin_units", con
+    )
+    m = u.merge(v, left_on="code", right_on="wardCode", how="outer", indicator=True)
+    both = m[m._merge == "both"]
+    res = dict(
+        n=len(v),
+        codes_only_here=int((m._merge == "left_only").sum()),
+        codes_only_vau=int((m._merge == "right_only").sum()),
+        province_diff=int((both.province_code != both.provinceCode).sum()),
+        name_exact=int((both.name.map(nfc_ws) == both.wardShort.map(nfc_ws)).sum()),
+        name_tone=int((both.name.map(apostrophe_key) == both.wardShort.map(apostrophe_key)).sum()),
+        type_diff=both[both.unit_type != both.ward.map(unit_type)][["code", "full_name", "ward"]].values.tolist(),
+        wardtype_inconsistent=both[both.ward.map(unit_type) != both.wardType.str.lower()][
+            ["code", "ward", "wardType"]
+        ].values.tolist(),
+        area_diff=int(((both.area_km2 - both.wardAreaKm2).abs() > 0.005).sum()),
+        code_diff=[
+            (x.code, x.full_name, y.wardCode, y.ward)
+            for x in m[m._merge == "left_only"].itertuples()
+            for y in m[m._merge == "right_only"].itertuples()
+            if x.province_code == y.provinceCode
+        ],
+        name_diff=both[both.name.map(apostrophe_key) != both.wardShort.map(apostrophe_key)][
+            ["code", "name", "wardShort"]
+        ].values.tolist(),
+    )
+    print("vietnamadminunits check:", {k: (len(x) if isinstance(x, list) else x) for k, x in res.items()})
+    for x in res["name_diff"][:20]:
+        print("   name differs:", x)
+    for k in ("type_diff", "wardtype_inconsistent", "code_diff"):
+        for x in res[k]:
+            print(f"   {k}:", x)
+    return res
+
+
+def _fmt_area(x) -> str:
+    return "—" if pd.isna(x) else f"{x:g}"
+
+
+def _write_sources(out, u, w, pr, manual_rows, counts, n_unmatched, yt, vau, bn) -> None:
+    L = []
+    A = L.append
+    A("# National 2025 attribute tables — sources, method, checks\n")
+    A("Generated by `tools/build_national_units.py` (do not edit by hand; re-run it). Files in this folder:\n")
+    A("| file | rows | content |\n|---|---|---|")
+    A(
+        f"| `units_2025.csv` | {len(u)} | every commune/ward/đặc khu in force from 2025-07-01: `code` (GSO, 5 digits), `name`, "
+        "`full_name`, `unit_type`, `province_code` (GSO, 2 digits), `province`, `area_km2` (published), `population`, "
+        "`match` |"
+    )
+    A(f"| `provinces_2025.csv` | {len(pr)} | the 34 provinces: `code`, `name`, `full_name`, `area_km2`, `population` |")
+    A(
+        f"| `units_2025_population_review.csv` | {int((w.reason != '').sum())} | every unit whose population is empty, "
+        "withheld or only weakly checked, with both areas and the reason |\n"
+    )
+    A("## Sources\n")
+    A(
+        f"- **Codes, names, full names, provinces, published areas** (`code`, `name`, `full_name`, `province_code`, "
+        f"`province`, `area_km2` in both tables): `../geo/vn_communes_2025.fgb` and `../geo/vn_provinces_2025.fgb`, "
+        f"built from `thanglequoc/vietnamese-provinces-database:json/geojson/@{FGB_COMMIT}` "
+        "(fields `code`, `name`, `fullName`, `areaKm2`; MIT, © 2021 Thang Le Quoc). See `../geo/SOURCES.md`."
+    )
+    A(
+        "- **Population** (and a second area, used only as a check): "
+        f"`tranngocminhhieu/vietnamadminunits:data/raw/sapnhap.bando.com.vn_ward_2025-07-17.csv@{VAU_COMMIT}` and "
+        "the province table scraped the same day (`sapnhap_provinces_2025-07-17.csv`, copied unchanged from the same "
+        "repository's `data/raw/` at the same commit according to the shared FACTS.md, which does not record its "
+        "upstream file name), a scrape of "
+        "https://sapnhap.bando.com.vn made on 2025-07-17 (fields `tentinh`, `loai`, `tenhc`, `dientichkm2`, `dansonguoi`; "
+        "MIT, © 2025 Tran Ngoc Minh Hieu)."
+    )
+    A(
+        f"- **Reference year of the population: unknown.** The portal shows the figures of the 2025 merger dossiers: "
+        f"“{POP_YEAR}”. Show it as such; do not label it with a year."
+    )
+    lower = [f"{r.code} `{r.full_name}`" for r in u.itertuples() if not r.full_name[:1].isupper()]
+    A(
+        "- `unit_type` comes from the prefix of `full_name` in the GSO-coded layer (written as xã / phường / "
+        f"đặc khu; full_name itself is kept as published, including lower-case prefixes: {', '.join(lower) or 'none'}), "
+        "**not** from the scrape's `loai`: "
+        "the two disagree for 14 units (listed under manual resolutions), and the coded layer is the one the codes "
+        "and polygons come from.\n"
+    )
+    A("## Join method (never on ASCII-folded names)\n")
+    A(
+        "1. Provinces: the scrape's `tentinh` (e.g. `tỉnh Ninh BÌnh`, `Thủ đô Hà Nội`) without its prefix "
+        "(thủ đô / tỉnh / thành phố), NFC, case-folded, tone position ignored → the 34 GSO province names. "
+        "All 34 match one to one, in both scrape files."
+    )
+    A("2. Units, key (province code, unit type, name), three passes:")
+    A("   - `exact`: NFC and collapsed whitespace, names equal as written;")
+    A(
+        "   - `tone_normalised`: equal once the position of the tone mark within each syllable is ignored — each "
+        "syllable's tone (huyền, sắc, hỏi, ngã, nặng) is taken out and put at the syllable's end, so `hoà`/`hòa`, "
+        "`thuỷ`/`thủy`, `khoẻ`/`khỏe` coincide, while every letter, every vowel diacritic and the tone itself must "
+        "still agree (`Đồng` ≠ `Đông`). The names written to the output are always the GSO-coded layer's, unchanged;"
+    )
+    A(
+        "   - `manual`: the explicit table in the script, below. Each entry is asserted to be the only unit of its "
+        "province with that name, and both areas are shown."
+    )
+    A(
+        f"3. Result: exact **{counts.get('exact', 0)}**, tone_normalised **{counts.get('tone_normalised', 0)}**, "
+        f"manual **{counts.get('manual', 0)}**, unmatched **{n_unmatched}**; one scrape row per code (1:1). "
+        "(Keys are unique on both sides within a province and type.)\n"
+    )
+    A("### Manual resolutions\n")
+    A("| code | province | scrape (type, name) | GSO full_name | why | area scrape / published (km²) | note |")
+    A("|---|---|---|---|---|---|---|")
+    for r in manual_rows:
+        why = "apostrophe ’ (U+2019) vs ' (U+0027)" if r["kind"] == "apostrophe" else "unit type differs"
+        A(
+            f"| {r['code']} | {r['province']} | {r['sap_type']} {r['sap_name']} | {r['gso_full_name']} | {why} | "
+            f"{_fmt_area(r['sap_area'])} / {_fmt_area(r['fgb_area'])} | {r['note']} |"
+        )
+    A(
+        "\nThe 14 type differences: 10 in Đồng Nai (xã in the scrape, phường in the coded layer, whose province "
+        "`full_name` is already “Thành phố Đồng Nai” while the scrape says “tỉnh Đồng Nai”), 2 in Cần Thơ and 2 in "
+        "Hải Phòng (in opposite directions). Whether these are later conversions or errors in one source is not "
+        "established here; the output follows the coded layer.\n"
+    )
+    # population
+    kept, wh, em = (int((w.decision == d).sum()) for d in ("kept", "withheld", "empty"))
+    A("## Population: what was copied, what was not\n")
+    A(
+        f"- **{kept}** units have a population, **{wh}** are withheld, **{em}** have none in the source "
+        "(`đang cập nhật`, “being updated”). Four scrape values use a thousands comma (`30,509`); they were read as "
+        "integers."
+    )
+    A(
+        "- **Why some are withheld.** The scrape gives some same-name units in different provinces *the same* area "
+        "and population (e.g. `Xã Tân Tiến` 207.2 km² in five provinces; `Xã Châu Thành` 47.71 km² in four); "
+        f"{int((w.copy_group > 1).sum())} rows are in such groups. In each group at most one copy is genuine: it is "
+        "kept only if it is the one member whose scrape area agrees (≤ 2 %) with the published area of the GSO-coded "
+        "layer; the others are withheld. Independently, a population is withheld where the two areas disagree by "
+        "more than 10 %, since the figures may then describe another territory (example: Xã Yên Bình, Lào Cai, "
+        "scrape 9.0 km² and 653,422 people — the population of the whole province of Điện Biên in the province file)."
+    )
+    A(
+        "- Every such unit is listed, with both areas and the reason, in `units_2025_population_review.csv`. "
+        "A withheld value is not a corrected value: nothing was estimated or filled in."
+    )
+    A("- Province populations are the province file's own figures (`8.718.000` → 8718000), not sums of wards.\n")
+    # checks
+    A("## Checks (printed by the build)\n")
+    A(f"- Bắc Ninh (province 24): **{len(bn)}** units.")
+    A(
+        "- The five former Yên Thế communes against `geo/communes_2025.geojson` (`population`, `area_km2_published`) "
+        "and `facts/crosswalk_2025.csv` (`new_population`, `new_area_km2`):\n"
+    )
+    A(
+        "| code | name | population here / geojson / crosswalk | area here / geojson / crosswalk | |\n|---|---|---|---|---|"
+    )
+    for r in yt:
+        A(
+            f"| {r['code']} | {r['name']} | {r['pop']} / {r['gpop']} / {r['cpop']} | {r['area']} / {r['garea']} / "
+            f"{r['carea']} | {'equal' if r['ok'] else 'DIFFERENT'} |"
+        )
+    if vau:
+        A(
+            f"\n- Independent check against PyPI `vietnamadminunits` 1.0.4 (`data/dataset.db`, table `admin_units`, "
+            f"{vau['n']} rows): codes only here {vau['codes_only_here']}, only there {vau['codes_only_vau']}; "
+            f"province code differs {vau['province_diff']}; short names equal as written {vau['name_exact']}, equal "
+            f"with tone position/apostrophes unified {vau['name_tone']}; unit type differs {len(vau['type_diff'])}; "
+            f"area differs by > 0.005 km² {vau['area_diff']} (its `wardAreaKm2` is the same scrape's `dientichkm2`, "
+            "homonym copies included, so it is not an independent check of area)."
+        )
+        for x in vau["code_diff"]:
+            A(
+                f"  - **code differs**: `{x[1]}` is {x[0]} here (GSO-coded layer) and {x[2]} there (`{x[3]}`). Not "
+                "resolved here; the output keeps the coded layer's code, which is also the polygon's."
+            )
+        for x in vau["name_diff"]:
+            A(f"  - name differs: {x[0]} `{x[1]}` here, `{x[2]}` there")
+        for x in vau["type_diff"]:
+            A(f"  - type differs: {x[0]} `{x[1]}` here, `{x[2]}` there")
+        for x in vau["wardtype_inconsistent"]:
+            A(f"  - inside the package, {x[0]} `{x[1]}` has `wardType` {x[2]}")
+    A("\n## Licence and the credit line to show\n")
+    A(
+        "Both sources are MIT; the notices are in `../geo/LICENSES.md` and must travel with these files. Wherever a "
+        "population or area from these tables is shown or exported (map popups, tables, CSV/Excel exports, slides), "
+        "show this line:\n"
+    )
+    A(f"> {CREDIT}\n")
+    A(f"and state the population's reference as: “{POP_YEAR}”.")
+    with open(f"{out}/SOURCES.md", "w", encoding="utf-8") as fh:
+        fh.write("\n".join(L) + "\n")
+
+
+if __name__ == "__main__":
+    main()
