@@ -1,4 +1,4 @@
-"""Where the project's shipped files live (overridable for tests and deployments)."""
+"""Settings: where shipped files and run-time state live (each overridable by an environment variable)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,33 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = ROOT / "static"
+LEAFLET_DIR = STATIC_DIR / "vendor" / "leaflet-1.9.4"
 
 
-def geo_dir() -> Path:
-    """Folder of the boundary and object geometries (env ``KTXH_GEO_DIR`` overrides)."""
-    return Path(os.environ.get("KTXH_GEO_DIR", ROOT / "geo"))
+def profiles_dir() -> Path:
+    """Folder of the locality profiles (env ``KTXH_PROFILES_DIR`` overrides)."""
+    return Path(os.environ.get("KTXH_PROFILES_DIR", ROOT / "profiles"))
 
 
 def data_dir() -> Path:
-    """Folder of the indicator tables (env ``KTXH_DATA_DIR`` overrides)."""
-    return Path(os.environ.get("KTXH_DATA_DIR", ROOT / "data"))
+    """Data folder of the active profile (indicator tables, register, slides)."""
+    from ktxh_geo.model.profile import active
+
+    return active().data_dir
+
+
+def geo_dir() -> Path:
+    """Geometry folder of the active profile (boundaries, objects)."""
+    from ktxh_geo.model.profile import active
+
+    return active().geo_dir
 
 
 def state_dir() -> Path:
     """Writable folder for what users change at run time: entered figures, edited locations, slides.
 
     Env ``KTXH_STATE_DIR`` overrides; the default ``var/`` in the project is git-ignored. Shipped files
-    in data/ and geo/ are never written at run time.
+    in profiles/ are never written at run time.
     """
     return Path(os.environ.get("KTXH_STATE_DIR", ROOT / "var"))
-
-
-STATIC_DIR = ROOT / "static"
-LEAFLET_DIR = STATIC_DIR / "vendor" / "leaflet-1.9.4"

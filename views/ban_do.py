@@ -13,9 +13,10 @@ from ktxh_geo.errors import KtxhError
 from ktxh_geo.model import slides
 from ktxh_geo.model.classify import SCHEMES
 from ktxh_geo.model.editions import EDITIONS
-from ktxh_geo.model.join import ILLUSTRATIVE_MARK, available_years, has_illustrative
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK
 from ktxh_geo.model.projects import CATEGORIES
 from ktxh_geo.model.search import search_communes
+from ktxh_geo.model.thematic import MapRequest, years
 from ktxh_geo.model.viewstate import ViewState
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.maps import BASEMAPS, build_map
@@ -61,10 +62,10 @@ with st.sidebar:
         key=W["illustrative"],
         help="Bộ số liệu cấp xã minh họa (không chính thức), khớp số liệu toàn huyện của kế hoạch.",
     )
-    years = available_years(ui.values(True), ind_id) or [2023]
-    if st.session_state.get(W["year"]) not in years:
-        st.session_state[W["year"]] = years[-1]
-    year = st.selectbox("Năm", years, key=W["year"])
+    year_options = years(ui.values(True), ind_id, edition) or [2023]
+    if st.session_state.get(W["year"]) not in year_options:
+        st.session_state[W["year"]] = year_options[-1]
+    year = st.selectbox("Năm", year_options, key=W["year"])
     scheme, k, breaks = None, 5, None
     if not ind.is_categorical:
         if st.session_state.get(W["scheme"]) not in SCHEMES:
@@ -126,11 +127,10 @@ with st.container(key="ktxh_slidebar", horizontal=True, vertical_alignment="cent
     if present:
         st.button("Thoát trình chiếu", key="present_exit", on_click=_exit_presentation)
 
-joined, classification = ui.thematic(ind_id, year, edition, illustrative, scheme, k, breaks)
-edition_label = EDITIONS[edition].label
-title = f"{ind.name} năm {year} — huyện Yên Thế (đơn vị hành chính {edition_label})"
-# The page heading carries the title in normal mode; the map shows it only when presenting (no heading then).
-map_title = (f"{ind.name} năm {year} — huyện Yên Thế" if edition == "2020-2024" else title) if present else None
+tm = ui.thematic(MapRequest(ind_id, year, edition, illustrative, scheme, k, breaks))
+joined, classification = tm.joined, tm.classification
+# One title (ThematicMap.title): the page heading in normal mode, on the map when presenting, in every export.
+map_title = tm.title if present else None
 state = ViewState(
     indicator=ind_id,
     year=year,
@@ -147,14 +147,15 @@ state = ViewState(
 if edition != url_state.edition:
     ui_view.clear_view()
 if not present:
-    st.subheader(title)
-if has_illustrative(joined):
+    st.subheader(md_text(tm.title))
+if tm.illustrative:
     st.warning(f"⚠️ {ILLUSTRATIVE_MARK}: giá trị cấp xã trên bản đồ này không phải số liệu chính thức.")
-if edition != "2020-2024" and (joined["status"] == "missing").all():
-    st.info("Số liệu của kế hoạch năm 2024 được ghi theo 19 đơn vị hành chính 2020–2024.")
-if refusal := ui.refusal(ind_id, year, edition, illustrative):
-    st.warning(md_text(refusal))
-if "derived_rule" in joined and joined["derived_rule"].ne("").any():
+if edition != tm.profile.base_edition and not tm.has_data and not tm.refusal:
+    base = EDITIONS[tm.profile.base_edition]
+    st.info(f"Số liệu của kế hoạch được ghi theo đơn vị hành chính {md_text(base.short)} ({base.n_units} đơn vị).")
+if tm.refusal:
+    st.warning(md_text(tm.refusal))
+if tm.aggregated:
     st.info("ℹ️ Số liệu gộp theo đơn vị mới: giá trị của các xã cũ được gộp theo quy tắc của chỉ tiêu (xem bảng).")
 
 
@@ -238,4 +239,4 @@ if not present:
             hide_index=True,
             width="stretch",
         )
-    export_panel(ind, year, edition, joined, classification, layers)
+    export_panel(tm, layers)

@@ -4,7 +4,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from ktxh_geo.model.editions import EDITIONS
-from ktxh_geo.model.join import ILLUSTRATIVE_MARK, available_years, has_illustrative
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK
+from ktxh_geo.model.thematic import MapRequest, years
 from ktxh_geo.render.compare import SyncedMaps
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.maps import build_map
@@ -40,8 +41,8 @@ def side_controls(side: str, label: str) -> tuple[str, str, int]:
         format_func=lambda e: EDITIONS[e].label,
         key=f"cmp_{side}_edition",
     )
-    years = available_years(ui.values(True), ind_id) or [2023]
-    year = st.selectbox("Năm", years, index=len(years) - 1, key=f"cmp_{side}_year")
+    options = years(ui.values(True), ind_id, edition) or [2023]
+    year = st.selectbox("Năm", options, index=len(options) - 1, key=f"cmp_{side}_year")
     return ind_id, edition, year
 
 
@@ -50,25 +51,23 @@ sides = []
 for col, side, label in zip(columns, ("left", "right"), ("Bản đồ bên trái", "Bản đồ bên phải"), strict=True):
     with col:
         ind_id, edition, year = side_controls(side, label)
-        ind = indicators[ind_id]
-        joined, classification = ui.thematic(ind_id, year, edition, illustrative, ind.scheme or None, 5, None)
-        if refusal := ui.refusal(ind_id, year, edition, illustrative):
-            st.warning(md_text(refusal))
-        if has_illustrative(joined):
+        tm = ui.thematic(MapRequest(ind_id, year, edition, illustrative))
+        if tm.refusal:
+            st.warning(md_text(tm.refusal))
+        if tm.illustrative:
             st.warning(f"⚠️ {ILLUSTRATIVE_MARK}: không phải số liệu chính thức.")
-        title = f"{ind.name} năm {year} — {EDITIONS[edition].label}"
-        sides.append((joined, classification, title))
+        sides.append(tm)
 
 maps = [
     build_map(
-        joined,
-        classification,
+        tm.joined,
+        tm.classification,
         ui.outline(),
         None,
         layers=(),
-        title=title,
-        geometry_url=ui.geometry_url(joined["edition"].iloc[0]),
+        title=tm.title,
+        geometry_url=ui.geometry_url(tm.edition.id),
     )
-    for joined, classification, title in sides
+    for tm in sides
 ]
 st_folium(SyncedMaps(*maps), height=620, use_container_width=True, returned_objects=[], key="compare")

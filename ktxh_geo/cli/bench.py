@@ -59,11 +59,10 @@ def run(repeat: int = 20) -> Iterator[tuple[str, float, str]]:
 
 def page_benchmarks(repeat: int = 20) -> Iterator[tuple[str, float, str]]:
     """Median rerun of every page of app.py and of the naive folium page, and each page's ratio to it."""
-    from ktxh_geo.model.editions import DEFAULT_EDITION, get_edition
-    from ktxh_geo.settings import geo_dir
+    from ktxh_geo.model.editions import get_edition
     from ktxh_geo.ui.bench import app_pages, naive_rerun_ms, page_rerun_ms  # imports Streamlit: only here
 
-    naive = naive_rerun_ms(geo_dir() / get_edition(DEFAULT_EDITION).filename, repeat)
+    naive = naive_rerun_ms(get_edition().path, repeat)
     yield "naive_folium_page_rerun", naive, "ms"
     for page in app_pages():
         name = page.rsplit("/", 1)[-1].removesuffix(".py")

@@ -14,7 +14,7 @@ import sys
 import threading
 from contextlib import contextmanager
 
-from ktxh_geo.model.editions import DEFAULT_EDITION, EDITIONS
+from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.render.layout import ORIENTATIONS, PAPERS_MM
 from ktxh_geo.render.maps import DEFAULT_LAYERS
 
@@ -60,7 +60,7 @@ def add_parser(sub) -> None:
     p.add_argument("--list", action="store_true", help="list the mappable indicator ids and names")
     p.add_argument("--indicator", help="indicator id (see --list)")
     p.add_argument("--year", type=int, help="year (default: newest year with commune values)")
-    p.add_argument("--edition", default=DEFAULT_EDITION, help=f"one of {', '.join(EDITIONS)}")
+    p.add_argument("--edition", default=None, help="edition id (default: the profile's; see the profile)")
     p.add_argument(
         "--layers",
         default=",".join(DEFAULT_LAYERS),
@@ -91,7 +91,10 @@ def _check(args) -> str:
         (args.paper in PAPERS_MM, f"khổ giấy '{args.paper}' không hỗ trợ; chọn: {', '.join(PAPERS_MM)}"),
         (args.orientation in ORIENTATIONS, f"hướng giấy '{args.orientation}' không hỗ trợ; chọn: landscape, portrait"),
         (args.dpi in DPIS, f"độ phân giải {args.dpi} dpi không hỗ trợ; chọn: {', '.join(map(str, DPIS))}"),
-        (args.edition in EDITIONS, f"không có đơn vị hành chính '{args.edition}'; chọn: {', '.join(EDITIONS)}"),
+        (
+            args.edition is None or args.edition in EDITIONS,
+            f"không có đơn vị hành chính '{args.edition}'; chọn: {', '.join(EDITIONS)}",
+        ),
     ]
     for ok, message in checks:
         if not ok:

@@ -25,8 +25,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ktxh_geo.errors import InputError, LimitExceeded
-from ktxh_geo.io.register import VN2000_BAC_GIANG, LocationError
 from ktxh_geo.io.shipped import WGS84
+from ktxh_geo.model.locations import LocationError, vn2000_crs, vn2000_label
+from ktxh_geo.model.profile import active
 from ktxh_geo.text import format_number, printable
 
 log = logging.getLogger(__name__)
@@ -37,13 +38,12 @@ MAX_ZIP_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_ZIP_RATIO = 100
 MAX_FEATURES = 1_000
 MAX_VERTICES = 20_000
-UTM48N = "EPSG:32648"
 AREA_TOLERANCE = 0.20
 SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".zip": "Shapefile (zip)", ".gpkg": "GeoPackage", ".kml": "KML"}
 CRS_CHOICES = {
     "auto": "Theo tệp (WGS84 nếu tệp không ghi)",
     "wgs84": "WGS84 (kinh độ, vĩ độ)",
-    "vn2000": "VN-2000 Bắc Giang (KTT 107°00′, múi 3°)",
+    "vn2000": "VN-2000 (hệ tọa độ của địa phương)",
 }
 
 
@@ -191,7 +191,7 @@ def limit_vertices(
         return gdf, None
     hint = "Hãy đơn giản hóa ranh giới (ví dụ dung sai 1 m) trong phần mềm GIS rồi tải lên lại."
     if simplify_m is not None and simplify_m > 0 and simplify_m == simplify_m:
-        metric = gdf.to_crs(UTM48N)
+        metric = gdf.to_crs(active().metric_crs)
         metric = metric.set_geometry(metric.geometry.simplify(float(simplify_m), preserve_topology=True))
         simplified = metric.to_crs(gdf.crs)
         after = vertex_count(simplified)
@@ -223,20 +223,16 @@ def to_wgs84(gdf: gpd.GeoDataFrame, filename: str, crs_choice: str = "auto") -> 
     if crs_choice == "vn2000" and not metric:
         raise FootprintError(f"Tệp “{filename}” có tọa độ dạng độ (kinh độ, vĩ độ), không phải VN-2000 (mét).")
     if crs_choice == "vn2000":  # the planner's choice wins over a missing, wrong or parameter-less .prj
-        gdf = gdf.set_crs(VN2000_BAC_GIANG, allow_override=True)
+        gdf = gdf.set_crs(vn2000_crs(), allow_override=True)
     elif crs_choice == "wgs84" and declared is None:
         gdf = gdf.set_crs(WGS84)
     elif declared is None:
         if metric:
-            raise FootprintError(
-                f"Tệp “{filename}” không ghi hệ tọa độ và tọa độ tính bằng mét: hãy chọn “VN-2000 Bắc Giang”."
-            )
+            raise FootprintError(f"Tệp “{filename}” không ghi hệ tọa độ và tọa độ tính bằng mét: hãy chọn “VN-2000”.")
         gdf = gdf.set_crs(WGS84)
     if gdf.crs.is_geographic and _looks_metric(gdf):
-        raise FootprintError(
-            f"Tệp “{filename}” ghi hệ tọa độ địa lý nhưng tọa độ tính bằng mét: hãy chọn “VN-2000 Bắc Giang”."
-        )
-    label = "VN-2000 Bắc Giang" if gdf.crs == VN2000_BAC_GIANG else (gdf.crs.name or str(gdf.crs))
+        raise FootprintError(f"Tệp “{filename}” ghi hệ tọa độ địa lý nhưng tọa độ tính bằng mét: hãy chọn “VN-2000”.")
+    label = vn2000_label() if crs_choice == "vn2000" else (gdf.crs.name or str(gdf.crs))
     return gdf.to_crs(WGS84), label
 
 
@@ -267,17 +263,17 @@ def validate_footprint(
         geom = shapely.make_valid(geom)
     district = outline.to_crs(WGS84).union_all()
     if not district.intersects(geom):
-        raise FootprintError(f"Tệp “{filename}”: ranh giới nằm hoàn toàn ngoài huyện Yên Thế.")
+        raise FootprintError(f"Tệp “{filename}”: ranh giới nằm hoàn toàn ngoài {active().area_name}.")
     if not district.covers(geom):
-        metric = gpd.GeoSeries([geom, district], crs=WGS84).to_crs(UTM48N)
+        metric = gpd.GeoSeries([geom, district], crs=WGS84).to_crs(active().metric_crs)
         outside = metric[0].difference(metric[1])
         size = (
             f"{format_number(outside.area / 1e4, 2)} ha"
             if "Polygon" in kinds
             else f"{format_number(outside.length, 0)} m"
         )
-        raise FootprintError(f"Tệp “{filename}”: một phần ({size}) nằm ngoài huyện Yên Thế.")
-    area_ha = float(gpd.GeoSeries([geom], crs=WGS84).to_crs(UTM48N).area.iloc[0] / 1e4)
+        raise FootprintError(f"Tệp “{filename}”: một phần ({size}) nằm ngoài {active().area_name}.")
+    area_ha = float(gpd.GeoSeries([geom], crs=WGS84).to_crs(active().metric_crs).area.iloc[0] / 1e4)
     warnings = []
     if "Polygon" in kinds:
         if declared_area_ha is None or declared_area_ha != declared_area_ha or declared_area_ha <= 0:

@@ -21,41 +21,23 @@ import io
 import os
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
-from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from ktxh_geo.errors import DataError, InputError
+from ktxh_geo.errors import DataError
 from ktxh_geo.io.shipped import WGS84, load_outline, load_projects
 from ktxh_geo.io.store import storage_error
 from ktxh_geo.model.auth import Editor, require_editor
+from ktxh_geo.model.locations import LocationError
+from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import PRECISION_LABELS
 from ktxh_geo.settings import state_dir
-from ktxh_geo.text import format_number
 
-# Bắc Giang's VN-2000 plane: TM-3° zone, central meridian 107°00′, k = 0.9999, false easting 500 km
-# (kinh tuyến trục by province, Thông tư 973/2001/TT-TCĐC; table as reproduced at
-# https://rtk.com.vn/tin-tuc/kinh-tuyen-truc-he-toa-do-dia-phuong-vn2000.html: "Bắc Giang 107°00′"; the same zone is
-# EPSG:9214 "VN-2000 / TM-3 107-00"). Datum shift VN-2000 → WGS84:
-# the official 7 parameters of Quyết định 05/2007/QĐ-BTNMT of 27/02/2007 (text: https://luatminhkhue.vn/
-# quyet-dinh-so-05-2007-qd-btnmt-cua-bo-tai-nguyen-va-moi-truong---ve-su-dung-he-thong-tham-so-tinh-chuyen-giua-
-# he-toa-do-quoc-te-wgs-84-va-he-toa-do-quoc-gia-vn-2000.aspx), the same numbers as EPSG transformation 6960
-# "VN-2000 to WGS 84 (2)" (source DoSM Vietnam). Written as a PROJ ``+towgs84`` (position-vector convention);
-# EPSG applies the same rotations as coordinate-frame, which moves a point here by about 0,8 m (rotations < 0,02″).
-VN2000_TOWGS84 = "-191.90441429,-39.30318279,-111.45032835,-0.00928836,0.01975479,-0.00427372,0.252906278"
-VN2000_BAC_GIANG_PROJ = (
-    "+proj=tmerc +lat_0=0 +lon_0=107 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 "
-    f"+towgs84={VN2000_TOWGS84} +units=m +no_defs +type=crs"
-)
-VN2000_BAC_GIANG = CRS.from_proj4(VN2000_BAC_GIANG_PROJ)
-UTM48N = "EPSG:32648"
 EDITS_FILE = "projects_edits.geojson"
 HISTORY_FILE = "projects_history.csv"
 HISTORY_COLUMNS = [
@@ -70,81 +52,6 @@ HISTORY_COLUMNS = [
     "new_geometry_wkt",
     "note",
 ]
-
-
-class LocationError(InputError):
-    """A location that cannot be accepted; the message is Vietnamese and meant for the planner."""
-
-
-_TO_WGS84 = Transformer.from_crs(VN2000_BAC_GIANG, WGS84, always_xy=True)
-_FROM_WGS84 = Transformer.from_crs(WGS84, VN2000_BAC_GIANG, always_xy=True)
-
-
-def vn2000_to_wgs84(x_north: float, y_east: float) -> tuple[float, float]:
-    """VN-2000 (Bắc Giang, 107°00′) X (northing), Y (easting) in metres → WGS84 (lon, lat).
-
-    Vietnamese survey convention: X is the north coordinate, Y the east one (with the 500 km false easting).
-    """
-    if not (1_000_000 < x_north < 3_000_000 and 100_000 < y_east < 900_000):
-        if 1_000_000 < y_east < 3_000_000 and 100_000 < x_north < 900_000:
-            raise LocationError(
-                "Tọa độ VN-2000 có vẻ bị đảo: X là tọa độ hướng Bắc (khoảng 2.37x.xxx m), Y hướng Đông."
-            )
-        raise LocationError(
-            f"Tọa độ VN-2000 X={x_north:g}, Y={y_east:g} không hợp lệ cho Bắc Giang "
-            "(X khoảng 2.360.000–2.400.000 m, Y khoảng 390.000–425.000 m)."
-        )
-    lon, lat = _TO_WGS84.transform(y_east, x_north)
-    return lon, lat
-
-
-def wgs84_to_vn2000(lon: float, lat: float) -> tuple[float, float]:
-    """WGS84 (lon, lat) → VN-2000 Bắc Giang (X northing, Y easting) in metres."""
-    east, north = _FROM_WGS84.transform(lon, lat)
-    return north, east
-
-
-def check_lonlat(lon: float, lat: float) -> None:
-    """Plain range check of WGS84 degrees (catches swapped or metric input)."""
-    if 19 < lon < 25 and 100 < lat < 110:
-        raise LocationError(
-            "Kinh độ và vĩ độ có vẻ bị đảo: ở Yên Thế kinh độ khoảng 106,0–106,3, vĩ độ khoảng 21,4–21,6."
-        )
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise LocationError(
-            f"Kinh độ {format_number(lon, 6)}, vĩ độ {format_number(lat, 6)} không phải tọa độ độ (WGS84)."
-        )
-
-
-@dataclass(frozen=True)
-class Preview:
-    """The converted point shown before saving."""
-
-    point: Point  # WGS84
-    x_north: float
-    y_east: float
-    commune_codes: tuple[str, ...]
-    commune_names: tuple[str, ...]
-
-
-def preview_point(lon: float, lat: float, outline: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> Preview:
-    """Validate a WGS84 point (inside the district) and describe it; raises LocationError otherwise."""
-    check_lonlat(lon, lat)
-    pt = Point(lon, lat)
-    district = outline.to_crs(WGS84).union_all()
-    if not district.covers(pt):
-        dist = _metric(gpd.GeoSeries([pt], crs=WGS84)).distance(_metric(gpd.GeoSeries([district], crs=WGS84)))[0]
-        raise LocationError(
-            f"Điểm ({format_number(lon, 6)}; {format_number(lat, 6)}) nằm ngoài huyện Yên Thế, "
-            f"cách ranh giới huyện khoảng {format_number(dist / 1000, 2)} km. Không lưu."
-        )
-    hit = communes[communes.covers(pt)]
-    x, y = wgs84_to_vn2000(lon, lat)
-    return Preview(pt, x, y, tuple(hit["code"]), tuple(hit["full_name"]))
-
-
-def _metric(gs: gpd.GeoSeries) -> gpd.GeoSeries:
-    return gs.to_crs(UTM48N)
 
 
 # ---------------------------------------------------------------- store
@@ -270,7 +177,7 @@ def save_location(
         raise LocationError(f"Hình học không hợp lệ ({reason}).")
     outline = outline if outline is not None else load_outline()
     if not outline.to_crs(WGS84).union_all().covers(geometry):
-        raise LocationError("Vị trí nằm ngoài huyện Yên Thế (toàn bộ hoặc một phần). Không lưu.")
+        raise LocationError(f"Vị trí nằm ngoài {active().area_name} (toàn bộ hoặc một phần). Không lưu.")
 
     with _locked(state):
         edits = read_edits(state)

@@ -11,7 +11,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ktxh_geo.model.editions import DEFAULT_EDITION, OUTLINE_FILE, get_edition
+from ktxh_geo.model.editions import get_edition
+from ktxh_geo.model.profile import active
 from ktxh_geo.settings import data_dir, geo_dir
 
 WGS84 = "EPSG:4326"
@@ -158,10 +159,12 @@ def load_values(
     return _typed_values(pd.concat(frames, ignore_index=True)[[*VALUE_COLUMNS, "decimals_written"]])
 
 
-def load_communes(edition: str = DEFAULT_EDITION, directory: Path | None = None) -> gpd.GeoDataFrame:
+def load_communes(edition: str | None = None, directory: Path | None = None) -> gpd.GeoDataFrame:
     """Commune polygons of one edition, EPSG:4326, sorted by GSO code."""
     ed = get_edition(edition)
-    gdf = gpd.read_file((directory or geo_dir()) / ed.filename, engine="pyogrio")
+    path = directory / ed.path.name if directory else ed.path
+    where = " AND ".join(f"{k} = '{v}'" for k, v in ed.where.items() if str(v).isalnum()) or None
+    gdf = gpd.read_file(path, engine="pyogrio", where=where)
     gdf = gdf.to_crs(WGS84) if gdf.crs and gdf.crs != WGS84 else gdf.set_crs(WGS84, allow_override=True)
     gdf["code"] = gdf["code"].astype(str)
     gdf["edition"] = ed.id
@@ -170,7 +173,8 @@ def load_communes(edition: str = DEFAULT_EDITION, directory: Path | None = None)
 
 def load_outline(directory: Path | None = None) -> gpd.GeoDataFrame:
     """The former district's outline (one polygon), EPSG:4326."""
-    gdf = gpd.read_file((directory or geo_dir()) / OUTLINE_FILE, engine="pyogrio")
+    outline = active().outline
+    gdf = gpd.read_file(directory / outline.name if directory else outline, engine="pyogrio")
     return gdf.set_crs(WGS84, allow_override=True)
 
 

@@ -23,8 +23,8 @@ import pandas as pd
 
 from ktxh_geo.io.shipped import VALUE_COLUMNS, Indicator
 from ktxh_geo.model.classify import Classification
-from ktxh_geo.model.crosswalk import BASE_EDITION, UnitVersion, edition_units, versions
-from ktxh_geo.model.editions import EDITIONS
+from ktxh_geo.model.crosswalk import UnitVersion, edition_units, versions
+from ktxh_geo.model.editions import EDITIONS, base_edition
 from ktxh_geo.model.join import commune_values, join_indicator, weakest_status
 from ktxh_geo.text import format_number
 
@@ -68,8 +68,8 @@ def aggregate_values(
             "hãy xem trên đơn vị 2020–2024."
         )
     all_versions = all_versions or versions()
-    base = {v.code: v for v in edition_units(BASE_EDITION, all_versions)}
-    rows = commune_values(values, indicator.id, year, BASE_EDITION, include_illustrative).set_index("code")
+    base = {v.code: v for v in edition_units(base_edition(), all_versions)}
+    rows = commune_values(values, indicator.id, year, base_edition(), include_illustrative).set_index("code")
     weights = None
     if rule == "weighted_mean":
         weights = _denominators(values, indicator, year, include_illustrative, base, rows, edition)
@@ -132,7 +132,7 @@ def _denominators(values, indicator, year, include_illustrative, base, rows, edi
     name = indicator.denominator
     den = pd.Series(dtype=float)
     if name:
-        found = commune_values(values, name, year, BASE_EDITION, include_illustrative)
+        found = commune_values(values, name, year, base_edition(), include_illustrative)
         den = found.set_index("code")["value"].dropna()
     missing = [base[c].full_name for c in rows.index if c in base and c not in den.index]
     if not name or missing:
@@ -213,11 +213,11 @@ def join_for_edition(
     """
     edition = communes["edition"].iloc[0]
     own = commune_values(values, indicator.id, year, edition, include_illustrative)
-    if edition == BASE_EDITION or not own.empty:
+    if edition == base_edition() or not own.empty:
         joined = join_indicator(communes, values, indicator, year, include_illustrative)
         joined["derived_rule"] = ""
         return joined, indicator, None
-    has_base = not commune_values(values, indicator.id, year, BASE_EDITION, include_illustrative).empty
+    has_base = not commune_values(values, indicator.id, year, base_edition(), include_illustrative).empty
     try:
         derived = aggregate_values(values, indicator, year, edition, include_illustrative) if has_base else None
     except AggregationRefused as refusal:

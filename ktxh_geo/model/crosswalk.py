@@ -23,11 +23,10 @@ from functools import lru_cache
 import pandas as pd
 
 from ktxh_geo.io.shipped import load_crosswalk, load_units
-from ktxh_geo.model.editions import EDITIONS
+from ktxh_geo.model.editions import EDITIONS, base_edition
 from ktxh_geo.model.search import VARIANTS
 from ktxh_geo.text import fold, fold_name
 
-BASE_EDITION = "2020-2024"
 NQ_1191 = "NQ 1191/NQ-UBTVQH15 ngày 28/9/2024 (hiệu lực 01/01/2025)"
 NQ_1658 = "NQ 1658/NQ-UBTVQH15 ngày 16/6/2025 (chính quyền mới hoạt động từ 01/7/2025)"
 # Words that place a query inside the former district; any other qualifier means "somewhere else".
@@ -82,7 +81,7 @@ def _unit_type(type_text: str) -> str:
 
 def build_versions(units: pd.DataFrame, crosswalk: pd.DataFrame) -> tuple[UnitVersion, ...]:
     """All unit versions from data/units.csv (19 + 2 interim rows) and data/crosswalk_2025.csv (5 communes)."""
-    base_end = EDITIONS[BASE_EDITION].valid_to
+    base_end = EDITIONS[base_edition()].valid_to
     h1_end = EDITIONS["2025-h1"].valid_to
     interim = units[units["valid_from"].str.startswith("2025-01-01")]
     base = units[~units.index.isin(interim.index)]
@@ -224,7 +223,7 @@ def successors(
 def lineage(old_code: str, all_versions: tuple[UnitVersion, ...] | None = None) -> Lineage:
     """The chain old unit → 2025-H1 unit → 2025 commune for one 2020–2024 code."""
     all_versions = all_versions or versions()
-    old = container(old_code, BASE_EDITION, all_versions)
+    old = container(old_code, base_edition(), all_versions)
     return Lineage(old, container(old_code, "2025-h1", all_versions), container(old_code, "2025", all_versions))
 
 
@@ -234,13 +233,13 @@ def predecessors(code: str, edition: str, all_versions: tuple[UnitVersion, ...] 
     by_code = {v.code: v for v in edition_units(edition, all_versions)}
     if code not in by_code:
         return []
-    return [container(c, BASE_EDITION, all_versions) for c in by_code[code].members]
+    return [container(c, base_edition(), all_versions) for c in by_code[code].members]
 
 
 def history_table(all_versions: tuple[UnitVersion, ...] | None = None) -> pd.DataFrame:
     """One row per 2020–2024 unit: its codes, names, periods and legal basis in the three editions."""
     rows = []
-    for old in edition_units(BASE_EDITION, all_versions):
+    for old in edition_units(base_edition(), all_versions):
         chain = lineage(old.code, all_versions)
         rows.append(
             {

@@ -1,57 +1,41 @@
-"""The three administrative editions of Yên Thế's commune-level units."""
+"""The administrative editions of the active locality profile (``model.profile``).
+
+``EDITIONS`` is a live view: it always answers for the profile of the current run, so a session that
+switches to another locality sees that locality's editions.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterator, Mapping
+
+from ktxh_geo.model.profile import Edition, active
 
 
-@dataclass(frozen=True)
-class Edition:
-    id: str
-    label: str
-    filename: str
-    n_units: int
-    valid_from: date
-    valid_to: date | None
+class _Editions(Mapping[str, Edition]):
+    """The active profile's editions by id, in the profile's order."""
+
+    def __getitem__(self, key: str) -> Edition:
+        return active().editions[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(active().editions)
+
+    def __len__(self) -> int:
+        return len(active().editions)
 
 
-EDITIONS: dict[str, Edition] = {
-    e.id: e
-    for e in (
-        Edition(
-            "2020-2024",
-            "2020–2024 (19 đơn vị)",
-            "communes_2020_2024.geojson",
-            19,
-            date(2020, 1, 1),
-            date(2024, 12, 31),
-        ),
-        Edition(
-            "2025-h1",
-            "01/01–30/6/2025 (17 đơn vị)",
-            "communes_2025_h1.geojson",
-            17,
-            date(2025, 1, 1),
-            date(2025, 6, 30),
-        ),
-        Edition(
-            "2025",
-            "Từ 01/7/2025 (5 xã, tỉnh Bắc Ninh)",
-            "communes_2025.geojson",
-            5,
-            date(2025, 7, 1),
-            None,
-        ),
-    )
-}
-DEFAULT_EDITION = "2020-2024"
-OUTLINE_FILE = "district_outline.geojson"
+EDITIONS: Mapping[str, Edition] = _Editions()
 
 
-def get_edition(edition_id: str) -> Edition:
-    """Return the edition or raise ``KeyError`` with the valid ids."""
-    try:
-        return EDITIONS[edition_id]
-    except KeyError:
-        raise KeyError(f"Unknown edition {edition_id!r}; expected one of {', '.join(EDITIONS)}") from None
+def default_edition() -> str:
+    return active().default_edition
+
+
+def base_edition() -> str:
+    """The edition the plan's commune figures are recorded on (other editions aggregate from it)."""
+    return active().base_edition
+
+
+def get_edition(edition_id: str | None = None) -> Edition:
+    """The edition (default: the profile's default) or ``KeyError`` naming the valid ids."""
+    return active().edition(edition_id)

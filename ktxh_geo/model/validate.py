@@ -23,7 +23,8 @@ from ktxh_geo.io.shipped import (
     VALUE_COLUMNS,
     read_csv_text,
 )
-from ktxh_geo.model.editions import EDITIONS, OUTLINE_FILE
+from ktxh_geo.model.editions import EDITIONS
+from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import CATEGORIES, PRECISION_LABELS, STATUS_LABELS, UTM48N, commune_codes
 
 CODE_RE = re.compile(r"^\d{5}$")
@@ -70,17 +71,18 @@ def check_geo(geo: Path, valid_codes: dict[str, set[str]]) -> tuple[list[Problem
     problems: list[Problem] = []
     summary: list[str] = []
     outline = None
-    path = geo / OUTLINE_FILE
-    if not path.exists():
-        problems.append(Problem(f"geo/{OUTLINE_FILE}", None, "file", "missing"))
+    outline_file = active().outline.name if active().outline else ""
+    path = geo / outline_file
+    if not outline_file or not path.exists():
+        problems.append(Problem(f"geo/{outline_file}", None, "file", "missing"))
     else:
         outline = gpd.read_file(path, engine="pyogrio")
-        problems += _check_crs(outline, f"geo/{OUTLINE_FILE}")
+        problems += _check_crs(outline, f"geo/{outline_file}")
         if len(outline) != 1 or not outline.geometry.is_valid.all():
-            problems.append(Problem(f"geo/{OUTLINE_FILE}", None, "geometry", "expected one valid polygon"))
+            problems.append(Problem(f"geo/{outline_file}", None, "geometry", "expected one valid polygon"))
     for ed in EDITIONS.values():
-        name = f"geo/{ed.filename}"
-        path = geo / ed.filename
+        name = f"geo/{ed.path.name}"
+        path = geo / ed.path.name
         if not path.exists():
             problems.append(Problem(name, None, "file", "missing"))
             continue

@@ -312,7 +312,7 @@ def shipped_options() -> Options:
     """Options for the shipped data (the map page's indicators, editions, layers, schemes, base maps)."""
     from ktxh_geo.io import shipped as load
     from ktxh_geo.model.classify import SCHEMES
-    from ktxh_geo.model.editions import DEFAULT_EDITION, EDITIONS
+    from ktxh_geo.model.editions import EDITIONS, default_edition
     from ktxh_geo.model.projects import CATEGORIES
     from ktxh_geo.render.maps import BASEMAPS, DEFAULT_LAYERS
 
@@ -325,6 +325,6 @@ def shipped_options() -> Options:
         schemes=tuple(SCHEMES),
         basemaps=tuple(BASEMAPS),
         default_indicator="model_villages",
-        default_edition=DEFAULT_EDITION,
+        default_edition=default_edition(),
         default_layers=DEFAULT_LAYERS,
     )

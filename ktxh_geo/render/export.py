@@ -27,14 +27,14 @@ import pandas as pd
 
 from ktxh_geo.errors import DataError, InputError
 from ktxh_geo.io import shipped as load
-from ktxh_geo.model.aggregate import BASE_EDITION, join_for_edition, mark_derived
-from ktxh_geo.model.classify import SCHEMES, Classification, classify
-from ktxh_geo.model.editions import DEFAULT_EDITION, EDITIONS
-from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS, available_years, has_illustrative
+from ktxh_geo.model import thematic
+from ktxh_geo.model.editions import EDITIONS, default_edition
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.projects import CATEGORIES
+from ktxh_geo.model.thematic import ThematicMap
 from ktxh_geo.render.layout import BOUNDARY_CREDIT, RC, render_layout
-from ktxh_geo.render.maps import DEFAULT_LAYERS, _Control, build_map
-from ktxh_geo.settings import LEAFLET_DIR, ROOT, geo_dir
+from ktxh_geo.render.maps import DEFAULT_LAYERS, build_map, control
+from ktxh_geo.settings import LEAFLET_DIR, geo_dir
 from ktxh_geo.text import format_date_vn
 
 # format → (file extension, MIME type, label shown in the UI)
@@ -91,42 +91,21 @@ class ExportError(InputError):
 
 @dataclass
 class MapContext:
-    """Everything one map shows: the joined table, its classes, the outline and the object layers."""
+    """Everything one exported map shows: the thematic map, the area's outline and the object layers."""
 
-    indicator: load.Indicator
-    year: int
-    edition: str
-    joined: gpd.GeoDataFrame
-    classification: Classification
+    thematic: ThematicMap
     outline: gpd.GeoDataFrame
     projects: gpd.GeoDataFrame | None = None
     layers: tuple[str, ...] = DEFAULT_LAYERS
-    shown: load.Indicator | None = None  # how the values are classified (aggregated status → count of xã)
 
-    @property
-    def title(self) -> str:
-        return map_title(self.indicator, self.year, self.edition)
-
-    @property
-    def subtitle(self) -> str:
-        parts = ["Kế hoạch phát triển kinh tế – xã hội năm 2024"]
-        if not self.indicator.is_categorical and self.classification.scheme:
-            n = sum(1 for item in self.classification.legend if item.kind == "fill")
-            parts.append(f"Phân loại: {SCHEMES.get(self.classification.scheme, self.classification.scheme)}, {n} lớp")
-        if has_illustrative(self.joined):
-            parts.append(ILLUSTRATIVE_MARK)
-        return " · ".join(parts)
-
-
-def edition_short(edition: str) -> str:
-    """ "2020–2024", "01/01–30/6/2025", "từ 01/7/2025" (the edition label without its count)."""
-    label = EDITIONS[edition].label.split(" (")[0]
-    return label[0].lower() + label[1:] if label.startswith("Từ") else label
-
-
-def map_title(indicator: load.Indicator, year: int, edition: str) -> str:
-    """E.g. "Tỷ lệ hộ nghèo năm 2023 — huyện Yên Thế (đơn vị hành chính 2020–2024)"."""
-    return f"{indicator.name} năm {year} — huyện Yên Thế (đơn vị hành chính {edition_short(edition)})"
+    indicator = property(lambda self: self.thematic.indicator)
+    shown = property(lambda self: self.thematic.shown)
+    year = property(lambda self: self.thematic.year)
+    edition = property(lambda self: self.thematic.edition.id)
+    joined = property(lambda self: self.thematic.joined)
+    classification = property(lambda self: self.thematic.classification)
+    title = property(lambda self: self.thematic.title)
+    subtitle = property(lambda self: self.thematic.subtitle)
 
 
 def mappable_indicators(indicators: dict[str, load.Indicator] | None = None) -> dict[str, load.Indicator]:
@@ -137,7 +116,7 @@ def mappable_indicators(indicators: dict[str, load.Indicator] | None = None) -> 
 def prepare(
     indicator_id: str,
     year: int | None = None,
-    edition: str = DEFAULT_EDITION,
+    edition: str | None = None,
     include_illustrative: bool = False,
     layers: tuple[str, ...] | list[str] = DEFAULT_LAYERS,
     scheme: str | None = None,
@@ -155,41 +134,31 @@ def prepare(
             f"không có chỉ tiêu bản đồ '{indicator_id}' (unknown indicator); "
             "xem danh sách: python -m ktxh_geo export --list"
         )
+    edition = edition or default_edition()
     if edition not in EDITIONS:
         raise ExportError(f"không có đơn vị hành chính '{edition}'; chọn một trong: {', '.join(EDITIONS)}")
     bad = [c for c in layers if c not in CATEGORIES]
     if bad:
         raise ExportError(f"không có lớp đối tượng '{bad[0]}'; chọn trong: {', '.join(CATEGORIES)}")
-    ind = indicators[indicator_id]
     values = load.load_values(include_illustrative)
-    years = available_years(values, indicator_id, edition) or available_years(values, indicator_id, BASE_EDITION)
-    if year is None and years:
-        year = years[-1]
-    if year is None or year not in years:
-        hint = f"; các năm có số liệu: {', '.join(map(str, years))}" if years else ""
-        if not include_illustrative and available_years(load.load_values(True), indicator_id):
+    found = thematic.years(values, indicator_id, edition)
+    if year is None and found:
+        year = found[-1]
+    if year is None or year not in found:
+        hint = f"; các năm có số liệu: {', '.join(map(str, found))}" if found else ""
+        if not include_illustrative and thematic.years(load.load_values(True), indicator_id, edition):
             hint += " (thêm --illustrative để dùng số liệu minh họa)"
         when = f" năm {year}" if year is not None else ""
         raise ExportError(f"chỉ tiêu '{indicator_id}' chưa có số liệu cấp xã{when}{hint}")
-    # The same join and classes as the map page (ktxh_geo.ui.data.thematic), aggregation onto newer editions included.
-    joined, shown, refusal = join_for_edition(load.load_communes(edition), values, ind, year, include_illustrative)
-    if refusal:
-        raise ExportError(" ".join(refusal.split()))
-    if joined["status"].isin(["missing", "not_applicable"]).all():
+    request = thematic.MapRequest(indicator_id, year, edition, include_illustrative, scheme, k, breaks)
+    tm = thematic.build(request, indicators, values, load.load_communes(edition))
+    if tm.refusal:
+        raise ExportError(" ".join(tm.refusal.split()))
+    if not tm.has_data:
         raise ExportError(
             f"chỉ tiêu '{indicator_id}' chưa có số liệu cấp xã năm {year} theo đơn vị hành chính {edition}"
         )
-    return MapContext(
-        ind,
-        year,
-        edition,
-        joined,
-        mark_derived(classify(joined, shown, scheme, k, breaks), joined),
-        load.load_outline(),
-        load.load_projects(),
-        tuple(layers),
-        shown,
-    )
+    return MapContext(tm, load.load_outline(), load.load_projects(), tuple(layers))
 
 
 def file_name(ctx: MapContext, fmt: str, paper: str = "a4", orientation: str = "landscape") -> str:
@@ -273,7 +242,7 @@ def render_html(ctx: MapContext, export_date=None) -> str:
     root.header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js", index=1)
     day = format_date_vn(export_date or date.today())
     credit = f"{html.escape(BOUNDARY_CREDIT)}<br>Ngày xuất: {day} · ktxh-geo"
-    m.add_child(_Control(credit, "bottomleft", "ktxh-credit"))
+    m.add_child(control(credit, "bottomleft", "ktxh-credit"))
     root.header.add_child(folium.Element(f"<style>{CREDIT_CSS}</style>"), name="credit_css")
     return root.render()
 
@@ -285,7 +254,7 @@ def data_table(ctx: MapContext) -> gpd.GeoDataFrame:
     """The joined table with provenance and class columns first, EPSG:4326."""
     df = ctx.joined.assign(
         indicator_name=ctx.indicator.name,
-        unit=(ctx.shown or ctx.indicator).unit,
+        unit=ctx.shown.unit,
         class_label=ctx.classification.class_labels,
         status_label=ctx.joined["status"].map(STATUS_LABELS).fillna(""),
         year=ctx.joined["year"].astype(int),
@@ -323,7 +292,7 @@ def credits(columns) -> list[str]:
 
 def licence_text() -> str:
     """The text of geo/LICENSES.md (the MIT notices that must travel with the boundary data)."""
-    for path in (geo_dir() / LICENSE_FILE, ROOT / "geo" / LICENSE_FILE):
+    for path in (geo_dir() / LICENSE_FILE,):
         if path.is_file():
             return path.read_text(encoding="utf-8")
     raise DataError(f"thiếu tệp giấy phép {geo_dir() / LICENSE_FILE}: không xuất dữ liệu khi thiếu giấy phép")
@@ -360,7 +329,7 @@ def _notes(ctx: MapContext, export_date=None) -> pd.DataFrame:
     rows = [
         ("Bản đồ", ctx.title),
         ("Chỉ tiêu", f"{ctx.indicator.name} ({ctx.indicator.id})"),
-        ("Đơn vị tính", (ctx.shown or ctx.indicator).unit),
+        ("Đơn vị tính", ctx.shown.unit),
         ("Năm", str(ctx.year)),
         ("Đơn vị hành chính", EDITIONS[ctx.edition].label),
         ("Nguồn số liệu", "; ".join(sources)),
@@ -372,7 +341,7 @@ def _notes(ctx: MapContext, export_date=None) -> pd.DataFrame:
         ("Giấy phép", "MIT; toàn văn và các dòng bản quyền ở trang “Giấy phép”"),
         ("Ngày xuất", format_date_vn(export_date or date.today())),
     ]
-    if has_illustrative(ctx.joined):
+    if ctx.thematic.illustrative:
         rows.insert(1, ("Lưu ý", f"{ILLUSTRATIVE_MARK} — cột status = illustrative: không phải số liệu chính thức"))
     return pd.DataFrame(rows, columns=["Mục", "Nội dung"])
 

@@ -6,12 +6,9 @@ callable ``data``, run by Streamlit on click), so reruns of the page stay fast.
 
 from __future__ import annotations
 
-import geopandas as gpd
 import streamlit as st
 
-from ktxh_geo.io.shipped import Indicator
-from ktxh_geo.model.aggregate import display_indicator
-from ktxh_geo.model.classify import Classification
+from ktxh_geo.model.thematic import ThematicMap
 from ktxh_geo.render.export import DPIS, FORMATS, MAP_FORMATS, MapContext, download_bytes, download_name
 from ktxh_geo.ui import data as ui
 
@@ -20,27 +17,9 @@ ORIENTATIONS = {"landscape": "Ngang", "portrait": "Dọc"}
 DPI_LABELS = {300: "300 dpi (in, Word)", 150: "150 dpi (trình chiếu)"}
 
 
-def export_panel(
-    indicator: Indicator,
-    year: int,
-    edition: str,
-    joined: gpd.GeoDataFrame,
-    classification: Classification,
-    layers: list[str] | tuple[str, ...],
-) -> None:
+def export_panel(tm: ThematicMap, layers: list[str] | tuple[str, ...]) -> None:
     """An expander with format, paper, orientation and resolution, and one download button."""
-    derived = "derived_rule" in joined and joined["derived_rule"].fillna("").ne("").any()
-    ctx = MapContext(
-        indicator,
-        year,
-        edition,
-        joined,
-        classification,
-        ui.outline(),
-        ui.projects(),
-        tuple(layers),
-        display_indicator(indicator) if derived else indicator,
-    )
+    ctx = MapContext(tm, ui.outline(), ui.projects(), tuple(layers))
     with st.expander("Xuất bản đồ"):
         fmt = st.radio(
             "Định dạng", list(FORMATS), format_func=lambda f: FORMATS[f][2], horizontal=True, key="export_format"
@@ -63,7 +42,7 @@ def export_panel(
             )
             if fmt == "csv":
                 st.caption("Tải về một tệp .zip gồm bảng CSV và LICENSE.txt (giấy phép, phải gửi kèm khi chia sẻ).")
-        if (joined["status"] == "illustrative").any():
+        if tm.illustrative:
             st.caption("Tệp xuất ghi rõ “Số liệu minh họa”, như trên bản đồ.")
 
         name = download_name(ctx, fmt, paper, orientation)

@@ -13,16 +13,10 @@ from shapely.geometry import Point
 
 from ktxh_geo.errors import KtxhError
 from ktxh_geo.io.footprints import CRS_CHOICES, FootprintError, kml_supported, load_footprint
-from ktxh_geo.io.register import (
-    LocationError,
-    preview_point,
-    read_history,
-    save_location,
-    vn2000_to_wgs84,
-    wgs84_to_vn2000,
-)
+from ktxh_geo.io.register import read_history, save_location
 from ktxh_geo.model.auth import Editor
 from ktxh_geo.model.location_check import check_locations, format_csv
+from ktxh_geo.model.locations import LocationError, preview_point, vn2000_label, vn2000_to_wgs84, wgs84_to_vn2000
 from ktxh_geo.model.measure import distances_to_projects, format_distance, nearest_boundary
 from ktxh_geo.model.projects import CATEGORIES, PRECISION_LABELS, STATUS_LABELS, commune_codes
 from ktxh_geo.render.escape import md_text
@@ -184,7 +178,7 @@ def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Poi
         key="edit_method",
         format_func={
             "wgs84": "WGS84 (kinh độ, vĩ độ)",
-            "vn2000": "VN-2000 Bắc Giang (X, Y mét; KTT 107°00′, múi 3°)",
+            "vn2000": f"{vn2000_label()}: X, Y (mét)",
         }.get,
     )
     try:
@@ -199,7 +193,7 @@ def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Poi
             x = c1.number_input("X (hướng Bắc, m)", value=round(x0, 2), format="%.2f", step=1.0, key=f"x_{pid}")
             y = c2.number_input("Y (hướng Đông, m)", value=round(y0, 2), format="%.2f", step=1.0, key=f"y_{pid}")
             lon, lat = vn2000_to_wgs84(x, y)
-            input_text = f"VN-2000 (Bắc Giang, KTT 107°00′) X={x:.2f} Y={y:.2f}"
+            input_text = f"{vn2000_label()} X={x:.2f} Y={y:.2f}"
         pv = preview_point(lon, lat, outline, communes)
     except LocationError as err:
         st.error(md_text(err))

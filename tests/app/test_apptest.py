@@ -48,7 +48,7 @@ def test_map_page_serves_leaflet_locally_and_draws_19_communes():
     assert links and not any(link.startswith("http") for link in links)
     codes = set(re.findall(r'"(\d{5})":\{"_s"', args["script"]))  # values by code; shapes come from a static file
     assert len(codes) == 19
-    assert re.search(r'"url":"/app/static/cache/geo/communes-2020-2024-[0-9a-f]+\.geojson"', args["script"])
+    assert re.search(r'"url":"/app/static/cache/geo/yen-the-2024-2020-2024-[0-9a-f]+\.geojson"', args["script"])
     assert args["returned_objects"] == []  # pan and zoom never rerun the page
 
 

@@ -12,7 +12,7 @@ from ktxh_geo.model.overview import RESULT_2023, district_table, shown_value
 from ktxh_geo.text import format_number
 
 ROOT = Path(__file__).resolve().parents[2]
-PLAN = (ROOT / "data/ke-hoach-ktxh-2024-yen-the.md").read_text(encoding="utf-8")
+PLAN = (ROOT / "profiles/yen-the-2024/data/ke-hoach-ktxh-2024-yen-the.md").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

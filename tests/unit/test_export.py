@@ -161,7 +161,7 @@ def test_pdf_text_has_title_communes_and_legend_with_diacritics(villages, tmp_pa
     data = export.render_pdf(villages, "a4", "landscape", DAY)
     text = _pdf_text(data, tmp_path)
     assert villages.indicator.name.startswith("Số thôn được công nhận đạt chuẩn NTM kiểu mẫu")
-    assert f"{villages.indicator.name} năm 2023 — huyện Yên Thế (đơn vị hành chính 2020–2024)" in text
+    assert f"{villages.indicator.name} năm 2023 — huyện Yên Thế — đơn vị hành chính 2020–2024" in text
     for name in villages.joined["name"]:
         assert name in text, name
     for item in villages.classification.legend:
@@ -178,7 +178,7 @@ def test_pdf_text_has_title_communes_and_legend_with_diacritics(villages, tmp_pa
 
 def test_pdf_says_illustrative_exactly_when_shown(poverty, tmp_path):
     text = _pdf_text(export.render_pdf(poverty, "a3", "portrait", DAY), tmp_path)
-    assert "Tỷ lệ hộ nghèo năm 2023 — huyện Yên Thế (đơn vị hành chính 2020–2024)" in text
+    assert "Tỷ lệ hộ nghèo năm 2023 — huyện Yên Thế — đơn vị hành chính 2020–2024" in text
     assert f"Tỷ lệ hộ nghèo (%) — {ILLUSTRATIVE_MARK}" in text  # legend title
     assert f"{ILLUSTRATIVE_MARK} — giá trị cấp xã trên bản đồ này không phải số liệu chính thức" in text
     for item in poverty.classification.legend:

@@ -13,24 +13,17 @@ from shapely.geometry import Point
 from ktxh_geo.errors import DataError, Forbidden, StorageError
 from ktxh_geo.io import register as register_store
 from ktxh_geo.io import shipped as load
-from ktxh_geo.io.register import (
-    VN2000_BAC_GIANG_PROJ,
-    LocationError,
-    load_register,
-    preview_point,
-    read_edits,
-    read_history,
-    save_location,
-    vn2000_to_wgs84,
-    wgs84_to_vn2000,
-)
+from ktxh_geo.io.register import load_register, read_edits, read_history, save_location
 from ktxh_geo.model.auth import signed_in
+from ktxh_geo.model.locations import LocationError, preview_point, vn2000_to_wgs84, wgs84_to_vn2000
+from ktxh_geo.model.profile import active
 from ktxh_geo.settings import ROOT
 
 GEOD = Geod(ellps="WGS84")
 A = signed_in("A", "password")
 B = signed_in("B", "password")
-SHIPPED = [ROOT / "geo" / "projects.geojson", ROOT / "data" / "projects.csv"]
+YT = ROOT / "profiles" / "yen-the-2024"
+SHIPPED = [YT / "geo" / "projects.geojson", YT / "data" / "projects.csv"]
 
 
 def _dms(d, m, s):
@@ -74,8 +67,8 @@ def test_agrees_with_epsg_pipeline(north, east):
 
 
 def test_round_trip_and_zone_parameters():
-    assert "+lon_0=107" in VN2000_BAC_GIANG_PROJ and "+k=0.9999" in VN2000_BAC_GIANG_PROJ
-    assert "+x_0=500000" in VN2000_BAC_GIANG_PROJ
+    assert "+lon_0=107" in active().vn2000["proj"] and "+k=0.9999" in active().vn2000["proj"]
+    assert "+x_0=500000" in active().vn2000["proj"]
     x, y = wgs84_to_vn2000(106.13, 21.51)
     assert 2_375_000 < x < 2_385_000 and 405_000 < y < 415_000
     lon, lat = vn2000_to_wgs84(x, y)

@@ -26,6 +26,7 @@ from ktxh_geo.errors import InputError
 from ktxh_geo.render import export
 
 ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_LICENCE = ROOT / "profiles" / "yen-the-2024" / "geo" / "LICENSES.md"
 DAY = date(2024, 3, 5)
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 NOTICE_NAMES = ("Marc Choisy", "Thang Le Quoc", "Tran Ngoc Minh Hieu", "MIT")
@@ -49,8 +50,11 @@ def _with(ctx, indicator_name=None, **columns):
         joined[col] = joined[col].astype(object)
         for i, value in enumerate(values):
             joined.loc[joined.index[i], col] = value
-    indicator = dataclasses.replace(ctx.indicator, name=indicator_name) if indicator_name else ctx.indicator
-    return dataclasses.replace(ctx, joined=joined, indicator=indicator)
+    tm = ctx.thematic
+    if indicator_name:
+        tm = dataclasses.replace(tm, indicator=dataclasses.replace(tm.indicator, name=indicator_name))
+        tm = dataclasses.replace(tm, shown=tm.indicator)
+    return dataclasses.replace(ctx, thematic=dataclasses.replace(tm, joined=joined))
 
 
 def test_export_error_is_an_input_error():
@@ -68,7 +72,7 @@ def hostile_ctx(villages):
     joined = ctx.joined.copy()
     joined["value"] = joined["value"].astype(float)
     joined.loc[joined.index[n], "value"] = -2.5
-    return dataclasses.replace(ctx, joined=joined)
+    return dataclasses.replace(ctx, thematic=dataclasses.replace(ctx.thematic, joined=joined))
 
 
 def test_xlsx_text_cells_never_become_formulas(hostile_ctx, tmp_path):
@@ -229,7 +233,7 @@ def test_geojson_carries_the_notice_and_still_reads(villages, tmp_path):
     assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 19
     notice = doc["ktxh_notice"]
     _has_notice(notice["licences"])
-    assert notice["licences"] == (ROOT / "geo" / "LICENSES.md").read_text(encoding="utf-8")
+    assert notice["licences"] == (SHIPPED_LICENCE).read_text(encoding="utf-8")
     assert any("Marc Choisy" in s for s in notice["sources"]) and notice["exported"] == "2024-03-05"
     info = pyogrio.read_info(out)
     assert info["features"] == 19 and info["crs"] == "EPSG:4326"

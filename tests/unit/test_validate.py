@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture()
 def copy(tmp_path):
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    shutil.copytree(ROOT / "geo", tmp_path / "geo")
+    shutil.copytree(ROOT / "profiles" / "yen-the-2024" / "data", tmp_path / "data")
+    shutil.copytree(ROOT / "profiles" / "yen-the-2024" / "geo", tmp_path / "geo")
     return tmp_path
 
 
@@ -36,7 +36,7 @@ def _messages(tmp):
 
 
 def test_shipped_data_is_valid():
-    report = validate(ROOT / "data", ROOT / "geo")
+    report = validate(ROOT / "profiles" / "yen-the-2024" / "data", ROOT / "profiles" / "yen-the-2024" / "geo")
     assert report.ok, "\n".join(map(str, report.problems))
 
 

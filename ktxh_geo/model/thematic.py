@@ -1,0 +1,116 @@
+"""One thematic map value: built once, read by the map page, the comparison page, every export and the bench.
+
+``build`` does join → aggregate (on a newer edition) → classify → mark derived, and the value answers every
+question the pages and exports used to work out themselves: title and subtitle, sources, whether a value
+shown is illustrative or aggregated, and why an indicator was refused on an edition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from ktxh_geo.errors import InputError
+from ktxh_geo.io.shipped import Indicator
+from ktxh_geo.model.aggregate import DERIVED_MARK, join_for_edition, mark_derived
+from ktxh_geo.model.classify import SCHEMES, Classification, classify
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK, available_years
+from ktxh_geo.model.profile import Edition, Profile, active
+
+
+@dataclass(frozen=True)
+class MapRequest:
+    """What a user asked to see: plain values, so a request is a cache key and a URL."""
+
+    indicator: str
+    year: int | None = None
+    edition: str | None = None
+    illustrative: bool = False
+    scheme: str | None = None
+    k: int = 5
+    breaks: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ThematicMap:
+    """One indicator on one edition for one year: joined values, classes, legend, title, flags."""
+
+    profile: Profile
+    indicator: Indicator  # as catalogued
+    shown: Indicator  # how values are classified (an aggregated status becomes a count of xã)
+    year: int
+    edition: Edition
+    joined: gpd.GeoDataFrame
+    classification: Classification
+    refusal: str | None = None  # why the indicator cannot be aggregated onto this edition
+    sources: tuple[str, ...] = field(default=())
+
+    @property
+    def illustrative(self) -> bool:
+        """Any value shown comes from the illustrative dataset ("Số liệu minh họa")."""
+        return bool((self.joined["status"] == "illustrative").any())
+
+    @property
+    def aggregated(self) -> bool:
+        """Any value shown was aggregated from former units along the crosswalk."""
+        return bool(self.joined["derived_rule"].fillna("").ne("").any())
+
+    @property
+    def has_data(self) -> bool:
+        return not self.joined["status"].isin(["missing", "not_applicable"]).all()
+
+    @property
+    def title(self) -> str:
+        """The one title of this map, on screen, in presentation and in every export."""
+        title = f"{self.shown.name} năm {self.year} — {self.profile.area_name}"
+        if len(self.profile.editions) > 1:
+            title += f" — đơn vị hành chính {self.edition.short}"
+        return title
+
+    @property
+    def subtitle(self) -> str:
+        parts = [self.profile.plan_title] if self.profile.plan_title else []
+        if not self.shown.is_categorical and self.classification.scheme:
+            n = sum(1 for item in self.classification.legend if item.kind == "fill")
+            parts.append(f"Phân loại: {SCHEMES.get(self.classification.scheme, self.classification.scheme)}, {n} lớp")
+        if self.aggregated:
+            parts.append(DERIVED_MARK)
+        if self.illustrative:
+            parts.append(ILLUSTRATIVE_MARK)
+        return " · ".join(parts)
+
+
+def years(values: pd.DataFrame, indicator_id: str, edition: str | None = None) -> list[int]:
+    """Years with commune values for the indicator on ``edition`` or, for aggregation, on the base edition."""
+    profile = active()
+    edition = edition or profile.default_edition
+    return available_years(values, indicator_id, edition) or available_years(values, indicator_id, profile.base_edition)
+
+
+def build(
+    request: MapRequest,
+    indicators: dict[str, Indicator],
+    values: pd.DataFrame,
+    communes: gpd.GeoDataFrame,
+) -> ThematicMap:
+    """The thematic map of ``request`` from loaded data (``communes`` of the requested edition).
+
+    Raises ``InputError`` (Vietnamese) for an unknown indicator, or when no year is given and none has values.
+    """
+    profile = active()
+    edition = profile.edition(request.edition)
+    if request.indicator not in indicators or not indicators[request.indicator].map:
+        raise InputError(f"không có chỉ tiêu bản đồ “{request.indicator}”")
+    indicator = indicators[request.indicator]
+    year = request.year
+    if year is None:  # the newest year with values; a year without values shows as "Chưa có số liệu"
+        found = years(values, indicator.id, edition.id)
+        if not found:
+            raise InputError(f"chỉ tiêu “{indicator.id}” chưa có số liệu cấp xã")
+        year = found[-1]
+    joined, shown, refusal = join_for_edition(communes, values, indicator, year, request.illustrative)
+    classification = mark_derived(classify(joined, shown, request.scheme, request.k, request.breaks), joined)
+    sources = tuple(sorted({s for s in joined["source"] if s}))
+    return ThematicMap(profile, indicator, shown, year, edition, joined, classification, refusal, sources)
