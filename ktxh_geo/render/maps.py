@@ -351,6 +351,7 @@ def offline_map(bounds, asset_base: str = STATIC_URL, extra_css: str = "", heigh
         zoom_snap=0.25,
     )
     use_local_leaflet(m, asset_base)
+    m.add_child(_Helpers())  # first: every data-bearing element below calls these helpers
     m.get_root().header.add_child(folium.Element(f"<style>{CSS}{extra_css}</style>"))
     return m
 
