@@ -10,8 +10,9 @@ import streamlit as st
 
 from ktxh_geo.errors import KtxhError
 from ktxh_geo.render.escape import md_text
+from ktxh_geo.ui import data as ui
 
-st.set_page_config(page_title="KT-XH Yên Thế — bản đồ kế hoạch", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="Bản đồ kế hoạch KT-XH", page_icon="🗺️", layout="wide")
 
 pages = [
     st.Page(
@@ -28,6 +29,8 @@ pages = [
     st.Page("views/nhap_lieu.py", title="Nhập số liệu", icon=":material/upload_file:", url_path="nhap-lieu"),
 ]
 try:
+    if notice := ui.choose_profile():  # the locality (profile) of this session, from ?profile= or its last choice
+        st.warning(md_text(notice))
     st.navigation(pages).run()
 except KtxhError as err:  # expected: a Vietnamese message for the user, already free of internals
     st.error(md_text(err))

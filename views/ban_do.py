@@ -14,6 +14,7 @@ from ktxh_geo.model import slides
 from ktxh_geo.model.classify import SCHEMES
 from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK
+from ktxh_geo.model.profile import DEFAULT_PROFILE, active, available
 from ktxh_geo.model.projects import CATEGORIES
 from ktxh_geo.model.search import search_communes
 from ktxh_geo.model.thematic import MapRequest, years
@@ -50,13 +51,65 @@ def _reset_view() -> None:
     ui_view.clear_view()
 
 
+def _switch_profile() -> None:
+    """Another locality: its own defaults (the URL holds only the profile until widgets write the rest)."""
+    chosen = st.session_state["v_profile"]
+    st.session_state[ui.PROFILE_KEY] = chosen
+    st.query_params.from_dict({"profile": chosen} if chosen != DEFAULT_PROFILE else {})
+
+
+def _indicator_defaults() -> None:
+    """Switching indicator applies that indicator's own classification (never the previous one's thresholds)."""
+    chosen = indicators[st.session_state[W["indicator"]]]
+    st.session_state[W["scheme"]] = chosen.scheme or "natural_breaks"
+    st.session_state[W["k"]] = 5
+    st.session_state[W["breaks"]] = ui_view.breaks_text(chosen.breaks)
+
+
+profile = active()
+profiles = available()
 with st.sidebar:
     st.header("Bản đồ chuyên đề")
-    ind_id = st.selectbox("Chỉ tiêu", list(indicators), key=W["indicator"], format_func=lambda k: indicators[k].name)
-    ind = indicators[ind_id]
-    edition = st.selectbox(
-        "Đơn vị hành chính", list(EDITIONS), key=W["edition"], format_func=lambda e: EDITIONS[e].label
+    st.selectbox(
+        "Địa phương",
+        list(profiles),
+        index=list(profiles).index(profile.id),
+        format_func=profiles.get,
+        key="v_profile",
+        on_change=_switch_profile,
     )
+    ind_id = st.selectbox(
+        "Chỉ tiêu",
+        list(indicators),
+        key=W["indicator"],
+        format_func=lambda k: indicators[k].name,
+        on_change=_indicator_defaults,
+    )
+    ind = indicators[ind_id]
+    province = None
+    if profile.drill_down:  # national: the provinces, or one province's communes
+        provinces = ui.communes(profile.base_edition)
+        names = dict(zip(provinces["code"], provinces["full_name"], strict=True))
+        if st.session_state.get("v_province") not in names:
+            st.session_state["v_province"] = url_state.province or ""
+        province = (
+            st.selectbox(
+                "Tỉnh, thành phố",
+                ["", *names],
+                key="v_province",
+                format_func=lambda c: names.get(c, "Toàn quốc — 34 tỉnh, thành phố"),
+            )
+            or None
+        )
+        edition = profile.drill_down["edition"] if province else profile.base_edition
+        st.session_state[W["edition"]] = edition
+    else:
+        edition = st.selectbox(
+            "Đơn vị hành chính",
+            list(EDITIONS),
+            key=W["edition"],
+            format_func=lambda e, eds=dict(EDITIONS): eds[e].label,
+        )
     illustrative = st.toggle(
         f"Hiện {ILLUSTRATIVE_MARK.lower()}",
         key=W["illustrative"],
@@ -127,7 +180,8 @@ with st.container(key="ktxh_slidebar", horizontal=True, vertical_alignment="cent
     if present:
         st.button("Thoát trình chiếu", key="present_exit", on_click=_exit_presentation)
 
-tm = ui.thematic(MapRequest(ind_id, year, edition, illustrative, scheme, k, breaks))
+where = {profile.drill_down["key"]: province} if province else None
+tm = ui.thematic(MapRequest(ind_id, year, edition, illustrative, scheme, k, breaks, tuple((where or {}).items())))
 joined, classification = tm.joined, tm.classification
 # One title (ThematicMap.title): the page heading in normal mode, on the map when presenting, in every export.
 map_title = tm.title if present else None
@@ -143,6 +197,8 @@ state = ViewState(
     basemap=basemap,
     present=present,
     slide=slide_index,
+    profile=profile.id if profile.id != DEFAULT_PROFILE else None,
+    province=province,
 )
 if edition != url_state.edition:
     ui_view.clear_view()
@@ -162,10 +218,11 @@ if tm.aggregated:
 @st.fragment
 def map_panel(state: ViewState, title: str | None, joined, classification) -> None:
     """Search, map and the selected commune's value: choosing a commune reruns only this part."""
-    communes = ui.communes(state.edition)
+    where = ((profile.drill_down["key"], state.province),) if state.province else ()
+    communes = ui.communes(state.edition, where)
     selected = None
     if not state.present:
-        query = st.text_input("Tìm xã, thị trấn", key=W["query"], placeholder="ví dụ: dong son, Đông Sơn, Bồ Hạ")
+        query = st.text_input("Tìm xã, thị trấn", key=W["query"], placeholder=profile.unit_search_hint)
         if query:
             matches = search_communes(query, communes, ui.units())
             if not matches:
@@ -199,7 +256,7 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
         center=center,
         zoom=zoom,
         sync_url=True,
-        geometry_url=ui.geometry_url(state.edition),
+        geometry_url=ui.geometry_url(state.edition, where),
     )
     st_folium(m, height=1000 if state.present else 640, use_container_width=True, returned_objects=[], key="map")
 

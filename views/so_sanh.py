@@ -38,7 +38,7 @@ def side_controls(side: str, label: str) -> tuple[str, str, int]:
         "Đơn vị hành chính",
         list(EDITIONS),
         index=list(EDITIONS).index(default_ed),
-        format_func=lambda e: EDITIONS[e].label,
+        format_func=lambda e, eds=dict(EDITIONS): eds[e].label,
         key=f"cmp_{side}_edition",
     )
     options = years(ui.values(True), ind_id, edition) or [2023]

@@ -54,7 +54,7 @@ def add_parser(sub) -> None:
     """Register the ``export`` sub-command on ``main``'s subparsers."""
     p = sub.add_parser(
         "export",
-        help="export a map: png, pdf, html, gpkg, geojson, csv, xlsx (--list: indicator ids)",
+        help="export a map: png, pdf, html, gpkg, geojson, csv, xlsx, docx (--list: indicator ids)",
         description="Xuất bản đồ / dữ liệu của một chỉ tiêu. Số liệu minh họa chỉ có khi thêm --illustrative.",
     )
     p.add_argument("--list", action="store_true", help="list the mappable indicator ids and names")
@@ -69,10 +69,10 @@ def add_parser(sub) -> None:
     p.add_argument("--illustrative", action="store_true", help="include the illustrative commune values")
     p.add_argument("--scheme", help="natural_breaks, quantiles, equal_interval or user (default: the indicator's)")
     p.add_argument("--classes", type=int, default=5, help="number of classes (default 5)")
-    p.add_argument("--paper", default="a4", help="a4 or a3 (png, pdf)")
-    p.add_argument("--orientation", default="landscape", help="landscape or portrait (png, pdf)")
-    p.add_argument("--dpi", type=int, default=300, help="300 or 150 (png)")
-    p.add_argument("--format", help="png, pdf, html, gpkg, geojson, csv or xlsx (default: from --out's extension)")
+    p.add_argument("--paper", default="a4", help="a4 or a3 (png, pdf; the map in docx)")
+    p.add_argument("--orientation", default="landscape", help="landscape or portrait (png, pdf; the map in docx)")
+    p.add_argument("--dpi", type=int, default=300, help="300 or 150 (png; the map in docx)")
+    p.add_argument("--format", help="png, pdf, html, gpkg, geojson, csv, xlsx, docx (default: from --out's extension)")
     p.add_argument("--out", help="output file")
     p.set_defaults(func=run)
 

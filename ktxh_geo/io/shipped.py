@@ -5,15 +5,18 @@ Geometries are read with pyogrio and always come back in EPSG:4326; codes stay 5
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from ktxh_geo.errors import DataError
 from ktxh_geo.model.editions import get_edition
 from ktxh_geo.model.profile import active
 from ktxh_geo.settings import data_dir, geo_dir
+from ktxh_geo.text import fold
 
 WGS84 = "EPSG:4326"
 VALUE_COLUMNS = [
@@ -159,39 +162,73 @@ def load_values(
     return _typed_values(pd.concat(frames, ignore_index=True)[[*VALUE_COLUMNS, "decimals_written"]])
 
 
-def load_communes(edition: str | None = None, directory: Path | None = None) -> gpd.GeoDataFrame:
-    """Commune polygons of one edition, EPSG:4326, sorted by GSO code."""
+_UNIT_TYPES = {"xa": "xã", "phuong": "phường", "dac khu": "đặc khu", "thi tran": "thị trấn"}
+
+
+def _read_layer(path: Path, where: Mapping[str, str]) -> gpd.GeoDataFrame:
+    """A layer in EPSG:4326, filtered by attribute equality (values are codes: digits and letters only)."""
+    bad = [v for v in where.values() if not str(v).isalnum()]
+    if bad:
+        raise DataError(f"{path.name}: bộ lọc không hợp lệ {bad[0]!r} trong hồ sơ địa phương")
+    sql = " AND ".join(f"{k} = '{v}'" for k, v in where.items()) or None
+    gdf = gpd.read_file(path, engine="pyogrio", where=sql)
+    return gdf.to_crs(WGS84) if gdf.crs and gdf.crs != WGS84 else gdf.set_crs(WGS84, allow_override=True)
+
+
+def load_communes(
+    edition: str | None = None, directory: Path | None = None, where: Mapping[str, str] | None = None
+) -> gpd.GeoDataFrame:
+    """Units of one edition (with ``where``: only those matching, e.g. one province's communes), EPSG:4326.
+
+    Columns ``code``, ``name``, ``full_name``, ``unit_type`` (from the full name's prefix when the layer has
+    none) and ``edition``; sorted by GSO code. GeoJSON and FlatGeobuf are read the same way (pyogrio).
+    """
     ed = get_edition(edition)
-    path = directory / ed.path.name if directory else ed.path
-    where = " AND ".join(f"{k} = '{v}'" for k, v in ed.where.items() if str(v).isalnum()) or None
-    gdf = gpd.read_file(path, engine="pyogrio", where=where)
-    gdf = gdf.to_crs(WGS84) if gdf.crs and gdf.crs != WGS84 else gdf.set_crs(WGS84, allow_override=True)
+    gdf = _read_layer(directory / ed.path.name if directory else ed.path, {**ed.where, **(where or {})})
     gdf["code"] = gdf["code"].astype(str)
+    if "unit_type" not in gdf.columns:
+        gdf["unit_type"] = [_unit_type(n) for n in gdf["full_name"]]
     gdf["edition"] = ed.id
     return gdf.sort_values("code").reset_index(drop=True)
 
 
+def _unit_type(full_name: str) -> str:
+    folded = fold(full_name)
+    return next((t for k, t in _UNIT_TYPES.items() if folded.startswith(k + " ")), "")
+
+
 def load_outline(directory: Path | None = None) -> gpd.GeoDataFrame:
-    """The former district's outline (one polygon), EPSG:4326."""
-    outline = active().outline
-    gdf = gpd.read_file(directory / outline.name if directory else outline, engine="pyogrio")
-    return gdf.set_crs(WGS84, allow_override=True)
+    """The area's outline (the district, the province, the country), EPSG:4326."""
+    profile = active()
+    return _read_layer(directory / profile.outline.name if directory else profile.outline, profile.outline_where)
+
+
+UNIT_COLUMNS = ["gso_code", "name_full", "name", "type", "valid_from", "valid_to", "successor_2025_code", "nq1658_item"]
+CROSSWALK_COLUMNS = ["old_gso_code", "code_on_2025_06_30", "new_gso_code", "new_name", "new_type", "nq1658_item"]
+
+
+def _optional_table(path: Path, columns: list[str]) -> pd.DataFrame:
+    """A table a profile may not have (a province has no unit history of its own): empty with its columns."""
+    return read_csv_text(path) if path.exists() else pd.DataFrame(columns=columns, dtype=str)
 
 
 def load_units(directory: Path | None = None) -> pd.DataFrame:
     """The official unit list (data/units.csv): codes, names, types, validity, successors."""
-    return read_csv_text((directory or data_dir()) / "units.csv")
+    return _optional_table((directory or data_dir()) / "units.csv", UNIT_COLUMNS)
 
 
 def load_crosswalk(directory: Path | None = None) -> pd.DataFrame:
     """Old unit → 2025 commune crosswalk (data/crosswalk_2025.csv)."""
-    return read_csv_text((directory or data_dir()) / "crosswalk_2025.csv")
+    return _optional_table((directory or data_dir()) / "crosswalk_2025.csv", CROSSWALK_COLUMNS)
 
 
 def load_projects(data: Path | None = None, geo: Path | None = None) -> gpd.GeoDataFrame:
     """The project register joined to its geometries (objects with no location have none)."""
     table = read_csv_text((data or data_dir()) / PROJECTS_FILE)
-    shapes = gpd.read_file((geo or geo_dir()) / PROJECTS_GEO_FILE, engine="pyogrio")[["id", "geometry"]]
+    shapes = gpd.read_file((geo or geo_dir()) / PROJECTS_GEO_FILE, engine="pyogrio")
+    if "id" not in shapes.columns:  # a profile with no located objects
+        shapes = gpd.GeoDataFrame({"id": pd.Series(dtype=str)}, geometry=[], crs=WGS84)
+    shapes = shapes[["id", "geometry"]]
     merged = table.merge(shapes, on="id", how="left")
     for col in ("area_ha", "capital_bn"):
         merged[col] = pd.to_numeric(merged[col], errors="coerce")

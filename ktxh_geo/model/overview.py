@@ -63,7 +63,8 @@ def district_table(values: pd.DataFrame, indicators: dict[str, Indicator]) -> pd
                 "value_2024": None if t is None else t["value"],
             }
         )
-    out = pd.DataFrame(rows)
+    columns = ["id", "group", "Chỉ tiêu", "ĐVT", RESULT_2023, "Kế hoạch 2024", "Nguồn", "value_2023", "value_2024"]
+    out = pd.DataFrame(rows, columns=columns if not rows else None)
     order = {label: i for i, label in enumerate(GROUPS.values())}
     return out.sort_values("group", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 

@@ -65,7 +65,9 @@ class Profile:
     name_variants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     interim_codes: Mapping[str, str] = field(default_factory=dict)
     legal: Mapping[str, str] = field(default_factory=dict)
-    extra: Mapping[str, object] = field(default_factory=dict)
+    outline_where: Mapping[str, str] = field(default_factory=dict)
+    overlays: tuple[tuple[str, Path], ...] = ()  # (label, file): outlines drawn over the map (e.g. a former district)
+    drill_down: Mapping[str, str] = field(default_factory=dict)  # {"edition": …, "key": …} (national view)
 
     @property
     def data_dir(self) -> Path:
@@ -135,7 +137,9 @@ def read_profile(folder: Path) -> Profile:
             name_variants={k: tuple(v) for k, v in doc.get("name_variants", {}).items()},
             interim_codes=dict(doc.get("interim_codes", {})),
             legal=dict(doc.get("legal", {})),
-            extra={k: v for k, v in doc.items() if k in ("national", "drill_down")},
+            outline_where=dict(doc.get("outline_where", {})),
+            overlays=tuple((o["label"], (folder / o["file"]).resolve()) for o in doc.get("overlays", [])),
+            drill_down=dict(doc.get("drill_down", {})),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DataError(f"{path}: thiếu hoặc sai trường {exc} trong hồ sơ địa phương") from None

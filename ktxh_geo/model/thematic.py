@@ -31,6 +31,9 @@ class MapRequest:
     scheme: str | None = None
     k: int = 5
     breaks: tuple[float, ...] | None = None
+    where: tuple[
+        tuple[str, str], ...
+    ] = ()  # a drill-down filter on the edition's units, e.g. (("province_code", "24"),)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class ThematicMap:
     classification: Classification
     refusal: str | None = None  # why the indicator cannot be aggregated onto this edition
     sources: tuple[str, ...] = field(default=())
+    area_name: str = ""  # the area shown, when narrower than the profile's (a province of the national view)
 
     @property
     def illustrative(self) -> bool:
@@ -64,7 +68,7 @@ class ThematicMap:
     @property
     def title(self) -> str:
         """The one title of this map, on screen, in presentation and in every export."""
-        title = f"{self.shown.name} năm {self.year} — {self.profile.area_name}"
+        title = f"{self.shown.name} năm {self.year} — {self.area_name or self.profile.area_name}"
         if len(self.profile.editions) > 1:
             title += f" — đơn vị hành chính {self.edition.short}"
         return title
@@ -113,4 +117,8 @@ def build(
     joined, shown, refusal = join_for_edition(communes, values, indicator, year, request.illustrative)
     classification = mark_derived(classify(joined, shown, request.scheme, request.k, request.breaks), joined)
     sources = tuple(sorted({s for s in joined["source"] if s}))
-    return ThematicMap(profile, indicator, shown, year, edition, joined, classification, refusal, sources)
+    area = ""
+    if request.where and len(communes) and "province" in communes.columns:
+        area = str(communes["province"].iloc[0])
+        area = area[0].lower() + area[1:] if area[:5] in ("Tỉnh ", "Thành") else area
+    return ThematicMap(profile, indicator, shown, year, edition, joined, classification, refusal, sources, area)

@@ -29,13 +29,15 @@ KEYS = (
     "basemap",
     "present",
     "slide",
+    "profile",
+    "province",
 )
 K_RANGE = (2, 7)
 # User thresholds: at most 8 (9 classes, the most a ColorBrewer palette has), each finite.
 MAX_BREAKS = 8
 ZOOM_RANGE = (5.0, 19.0)
-# A generous box around Yên Thế: a centre outside it is stale or a typo.
-CENTER_BOX = (20.5, 105.0, 22.5, 107.5)  # min lat, min lon, max lat, max lon
+BASEMAPS = {"none": "Không dùng bản đồ nền (ngoại tuyến)", "osm": "OpenStreetMap (cần Internet)"}
+DEFAULT_LAYERS = ("cluster", "village", "residential")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class Options:
     default_indicator: str
     default_edition: str
     default_layers: tuple[str, ...]
+    profile: str = ""
+    default_profile: str = ""
+    provinces: frozenset[str] = frozenset()  # drill-down keys of a national profile
+    view_box: tuple[float, float, float, float] = (-90.0, -180.0, 90.0, 180.0)  # centre of a link must be inside
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,8 @@ class ViewState:
     basemap: str = "none"
     present: bool = False
     slide: int | None = None  # index in the deck, when stepping through slides
+    profile: str | None = None  # locality profile (None: the default one)
+    province: str | None = None  # drill-down of a national profile (a province code)
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_params(self) -> dict[str, str]:
@@ -109,6 +117,10 @@ class ViewState:
             p["present"] = "1"
         if self.slide is not None:
             p["slide"] = str(self.slide)
+        if self.province:
+            p["province"] = self.province
+        if self.profile:
+            p = {"profile": self.profile, **p}
         return p
 
     def query_string(self) -> str:
@@ -219,9 +231,9 @@ class ViewState:
         if "center" in raw or "zoom" in raw:
             center = _floats(raw.get("center", ""))
             zoom = _float(raw.get("zoom", ""))
-            lat0, lon0, lat1, lon1 = CENTER_BOX
+            lat0, lon0, lat1, lon1 = opts.view_box
             if len(center) != 2 or not (lat0 <= center[0] <= lat1 and lon0 <= center[1] <= lon1):
-                bad("center", "cần “vĩ độ,kinh độ” trong vùng huyện Yên Thế")
+                bad("center", "cần “vĩ độ,kinh độ” trong vùng của địa phương")
             elif zoom is None or not ZOOM_RANGE[0] <= zoom <= ZOOM_RANGE[1]:
                 bad("zoom", f"mức thu phóng từ {ZOOM_RANGE[0]:g} đến {ZOOM_RANGE[1]:g}")
             else:
@@ -241,6 +253,14 @@ class ViewState:
                 changes["basemap"] = raw["basemap"]
             else:
                 bad("basemap", "bản đồ nền không có")
+
+        if opts.profile and opts.profile != opts.default_profile:
+            changes["profile"] = opts.profile
+        if "province" in raw:
+            if raw["province"] in opts.provinces:
+                changes["province"] = raw["province"]
+            else:
+                bad("province", "không có tỉnh, thành phố mã này")
 
         if "slide" in raw:
             slide = _int(raw["slide"])
@@ -313,18 +333,25 @@ def shipped_options() -> Options:
     from ktxh_geo.io import shipped as load
     from ktxh_geo.model.classify import SCHEMES
     from ktxh_geo.model.editions import EDITIONS, default_edition
+    from ktxh_geo.model.profile import DEFAULT_PROFILE, active
     from ktxh_geo.model.projects import CATEGORIES
-    from ktxh_geo.render.maps import BASEMAPS, DEFAULT_LAYERS
 
+    profile = active()
+    drill = profile.drill_down
+    has_objects = len(load.load_projects()) > 0
     return build_options(
         load.load_indicators(),
         load.load_values(True),
         {e: frozenset(load.load_communes(e)["code"]) for e in EDITIONS},
         editions=tuple(EDITIONS),
-        layers=tuple(CATEGORIES),
+        layers=tuple(CATEGORIES) if has_objects else (),
         schemes=tuple(SCHEMES),
         basemaps=tuple(BASEMAPS),
-        default_indicator="model_villages",
+        default_indicator=profile.default_indicator,
         default_edition=default_edition(),
-        default_layers=DEFAULT_LAYERS,
+        default_layers=DEFAULT_LAYERS if has_objects else (),
+        profile=profile.id,
+        default_profile=DEFAULT_PROFILE,
+        provinces=frozenset(load.load_communes(profile.base_edition)["code"]) if drill else frozenset(),
+        view_box=profile.view_box,
     )

@@ -1,4 +1,4 @@
-"""Report-ready exports of one thematic map: PNG, PDF, standalone HTML and the joined data.
+"""Report-ready exports of one thematic map: PNG, PDF, standalone HTML, a Word report and the joined data.
 
 Every format is built from one ``MapContext`` (the joined GeoDataFrame and its ``Classification``),
 the same objects the screen uses, so colours, classes and labels match. Files are written to a
@@ -46,6 +46,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "geojson": ("geojson", "application/geo+json", "Dữ liệu GeoJSON"),
     "csv": ("csv", "text/csv", "Bảng CSV (UTF-8, mở bằng Excel)"),
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Bảng Excel (.xlsx)"),
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Báo cáo (.docx)"),
 }
 MAP_FORMATS = ("png", "pdf")
 CREDIT_CSS = """.ktxh-credit { background: rgba(255,255,255,.9); padding: 4px 7px; border-radius: 4px;
@@ -419,6 +420,13 @@ def _write_data(fmt: str, ctx: MapContext, path: Path, export_date=None) -> None
 # ---- one entry point ---------------------------------------------------------------------------
 
 
+def render_docx(ctx: MapContext, paper="a4", orientation="landscape", dpi: int = 300, export_date=None) -> bytes:
+    """The Word report: map, legend, table of values, notes, credits (``ktxh_geo.render.report``)."""
+    from ktxh_geo.render import report  # imports this module
+
+    return report.render_docx(ctx, paper, orientation, dpi, export_date)
+
+
 def _write(fmt, ctx, path: Path, paper, orientation, dpi, export_date) -> None:
     if fmt == "png":
         path.write_bytes(render_png(ctx, paper, orientation, dpi, export_date))
@@ -426,6 +434,8 @@ def _write(fmt, ctx, path: Path, paper, orientation, dpi, export_date) -> None:
         path.write_bytes(render_pdf(ctx, paper, orientation, export_date))
     elif fmt == "html":
         path.write_text(render_html(ctx, export_date), encoding="utf-8")
+    elif fmt == "docx":
+        path.write_bytes(render_docx(ctx, paper, orientation, dpi, export_date))
     else:
         _write_data(fmt, ctx, path, export_date)
 
@@ -516,6 +526,8 @@ def export_bytes(
         return render_pdf(ctx, paper, orientation, export_date)
     if fmt == "html":
         return render_html(ctx, export_date).encode("utf-8")
+    if fmt == "docx":
+        return render_docx(ctx, paper, orientation, dpi, export_date)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"export.{FORMATS[fmt][0]}"
         _write_data(fmt, ctx, path, export_date)

@@ -80,6 +80,18 @@ window.ktxh = window.ktxh || {};
     if (!K.cache[url]) K.cache[url] = fetch(url).then(function (r) { return r.json(); });
     return K.cache[url];
   };
+  K.halo = function (map, f, l) {
+    // A white ring under an object symbol, so it stays visible on a fill of its own colour.
+    var o = l.options || {}, w = (o.weight || 2) + 4, h;
+    if (l.getRadius) {
+      h = L.circleMarker(l.getLatLng(), { radius: l.getRadius(), color: '#fff', weight: w, opacity: 0.95,
+        fill: false, interactive: false, className: 'ktxh-halo' });
+    } else {
+      h = L.geoJSON(f.geometry, { interactive: false,
+        style: { color: '#fff', weight: w, opacity: 0.95, fill: false, className: 'ktxh-halo' } });
+    }
+    return h.addTo(map);
+  };
   K.geo = function (map, spec) {
     var layer = L.geoJSON(null, {
       interactive: spec.interactive !== false,
@@ -91,6 +103,7 @@ window.ktxh = window.ktxh || {};
       pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 8 }); },
       onEachFeature: function (f, l) {
         var p = f.properties || {};
+        if (spec.halo) K.halo(map, f, l);
         if (p._t) l.bindTooltip(function () { return K.rows(p._t); }, { sticky: !!spec.sticky });
         if (p._p) l.bindPopup(function () { return K.rows(p._p); }, { maxWidth: 320 });
         if (spec.highlight) {
@@ -115,16 +128,124 @@ window.ktxh = window.ktxh || {};
     if (spec.url) K.fetchJSON(spec.url).then(show); else show(spec.data);
     return layer;
   };
+  // Labels placed greedily (items in the given order: largest unit first), each at its point or at one of a
+  // few offsets; a label that would overlap one already placed (or an overlay) is hidden. Recomputed on zoom.
   K.labels = function (map, spec) {
-    var group = L.layerGroup().addTo(map);
+    var group = L.layerGroup(), items = [], shown = spec.show !== false;
+    var OFFS = [[0, 0], [0, -0.9], [0, 0.9], [-0.45, 0], [0.45, 0], [-0.35, -0.8], [0.35, -0.8], [-0.35, 0.8],
+      [0.35, 0.8], [0, -1.7], [0, 1.7]];
     spec.items.forEach(function (it) {
       var el = document.createElement('div');
       el.className = spec.cls;
       el.textContent = it[2];
-      var icon = L.divIcon({ html: el, className: 'ktxh-label-icon', iconSize: spec.size, iconAnchor: spec.anchor });
-      L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false }).addTo(group);
+      var icon = L.divIcon({ html: el, className: 'ktxh-label-icon', iconSize: [0, 0], iconAnchor: [0, 0] });
+      var mk = L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false }).addTo(group);
+      items.push({ el: el, marker: mk, area: it[3] || 0 });
     });
+    items.sort(function (a, b) { return b.area - a.area; });
+    function hit(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+    function place() {
+      if (!map.hasLayer(group)) return;
+      var off = map.getZoom() < (spec.minZoom || 0);
+      var busy = K.overlayRects ? K.overlayRects(map).map(function (r) { return [r.x0, r.y0, r.x1, r.y1]; }) : [];
+      items.forEach(function (it) {
+        var el = it.el;
+        el.style.left = '0px'; el.style.top = '0px';
+        if (off) { el.style.visibility = 'hidden'; return; }
+        var w = el.offsetWidth, h = el.offsetHeight, p = map.latLngToContainerPoint(it.marker.getLatLng());
+        var m = 2, done = false;
+        for (var i = 0; i < OFFS.length && !done; i++) {
+          var dx = Math.round(OFFS[i][0] * w), dy = Math.round(OFFS[i][1] * h);
+          var r = [p.x + dx - w / 2 - m, p.y + dy - h / 2 - m, p.x + dx + w / 2 + m, p.y + dy + h / 2 + m];
+          if (busy.some(function (b) { return hit(r, b); })) continue;
+          busy.push(r);
+          el.style.left = dx + 'px'; el.style.top = dy + 'px';
+          done = true;
+        }
+        el.style.visibility = done ? '' : 'hidden';
+      });
+    }
+    group.place = place;
+    if (shown) group.addTo(map);
+    map.on('zoomend viewreset resize', place);
+    map.whenReady(function () { place(); setTimeout(place, 300); setTimeout(place, 1500); });
+    if (spec.toggle) {
+      var ctl = L.control({ position: 'topright' });
+      ctl.onAdd = function () {
+        var d = L.DomUtil.create('label', 'ktxh-toggle leaflet-bar');
+        var box = document.createElement('input');
+        box.type = 'checkbox'; box.checked = shown;
+        d.appendChild(box); d.appendChild(document.createTextNode(' ' + spec.toggle));
+        L.DomEvent.disableClickPropagation(d);
+        L.DomEvent.on(box, 'change', function () {
+          if (box.checked) { group.addTo(map); place(); } else { map.removeLayer(group); }
+        });
+        return d;
+      };
+      ctl.addTo(map);
+    }
     return group;
+  };
+  // Rectangles (container pixels) of what lies over the map: its controls and, when embedded, the parent page's
+  // floating elements (spec.parentSel, e.g. the presentation slide bar).
+  K.overlayRects = function (map) {
+    var c = map.getContainer(), cr = c.getBoundingClientRect(), out = [];
+    function add(r, dx, dy) {
+      var x0 = r.left + dx - cr.left, y0 = r.top + dy - cr.top;
+      var x1 = r.right + dx - cr.left, y1 = r.bottom + dy - cr.top;
+      if (r.width < 1 || r.height < 1 || x1 <= 0 || y1 <= 0 || x0 >= cr.width || y0 >= cr.height) return;
+      out.push({ x0: x0, y0: y0, x1: x1, y1: y1 });
+    }
+    c.querySelectorAll('.leaflet-control').forEach(function (e) {
+      if (!e.classList.contains('leaflet-control-attribution')) add(e.getBoundingClientRect(), 0, 0);
+    });
+    try {
+      var fe = window.frameElement;
+      if (fe && K.parentSel) {
+        var fr = fe.getBoundingClientRect();
+        window.parent.document.querySelectorAll(K.parentSel).forEach(function (e) {
+          add(e.getBoundingClientRect(), -fr.left, -fr.top);
+        });
+      }
+    } catch (err) { /* not embedded */ }
+    return out;
+  };
+  // Fit bounds in the part of the map that no overlay covers: each overlay is avoided by padding the side
+  // (left/right or top/bottom, by the corner it sits in) that keeps the largest zoom.
+  K.fitClear = function (map, spec) {
+    if (spec.parentSel) K.parentSel = spec.parentSel;
+    var b = L.latLngBounds(spec.bounds), gap = spec.gap || 8, touched = false;
+    function fit() {
+      if (touched) return;
+      var size = map.getSize(), rects = K.overlayRects(map), best = null;
+      var n = Math.min(rects.length, 10);
+      for (var mask = 0; mask < (1 << n); mask++) {
+        var pad = [gap, gap, gap, gap];  // top, right, bottom, left
+        rects.slice(0, n).forEach(function (r, i) {
+          var cx = (r.x0 + r.x1) / 2, cy = (r.y0 + r.y1) / 2;
+          if (mask & (1 << i)) {
+            if (cy < size.y / 2) pad[0] = Math.max(pad[0], r.y1 + gap);
+            else pad[2] = Math.max(pad[2], size.y - r.y0 + gap);
+          } else if (cx < size.x / 2) pad[3] = Math.max(pad[3], r.x1 + gap);
+          else pad[1] = Math.max(pad[1], size.x - r.x0 + gap);
+        });
+        if (pad[1] + pad[3] > size.x - 40 || pad[0] + pad[2] > size.y - 40) continue;
+        var z = map.getBoundsZoom(b, false, L.point(pad[1] + pad[3], pad[0] + pad[2]));
+        if (!best || z > best.z) best = { z: z, pad: pad };
+      }
+      var pad = best ? best.pad : [gap, gap, gap, gap];
+      map.fitBounds(b, { paddingTopLeft: [pad[3], pad[0]], paddingBottomRight: [pad[1], pad[2]],
+        maxZoom: spec.maxZoom || 18, animate: false });
+    }
+    var c = map.getContainer();
+    ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function (ev) {
+      c.addEventListener(ev, function () { touched = true; }, { capture: true, passive: true });
+    });
+    fit();
+    map.on('resize', fit);
+    [200, 800, 2000].forEach(function (t) { setTimeout(fit, t); });
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(fit);
+    return { refit: fit };
   };
   K.control = function (map, spec) {
     var ctl = L.control({ position: spec.position });
@@ -163,7 +284,7 @@ class Call(MacroElement):
 
     def __init__(self, helper: str, spec: dict, bounds=None):
         super().__init__()
-        if helper not in ("geo", "labels", "control"):
+        if helper not in ("geo", "labels", "control", "fitClear"):
             raise ValueError(f"unknown map helper {helper!r}")
         self._name = f"Ktxh_{helper}"
         self.helper = helper
@@ -238,8 +359,11 @@ CSS = f"""
 .ktxh-title {{ font-weight: bold; font-size: 15px; max-width: 60vw; }}
 .ktxh-banner {{ background: #fff3cd; border: 1px solid #d39e00; font-weight: bold; color: #7a5a00; }}
 .ktxh-notice {{ background: #fdecea; color: #8a1c1c; font-size: 12px; }}
-.ktxh-label {{ font-size: 11px; font-weight: bold; color: #222; text-align: center; white-space: nowrap;
+.ktxh-label {{ position: absolute; transform: translate(-50%, -50%); font-size: 11px; font-weight: bold;
+  color: #222; text-align: center; white-space: nowrap; line-height: 1.2;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }}
+.ktxh-toggle {{ background: #fff; padding: 3px 7px; font-size: 12px; cursor: pointer; user-select: none; }}
+.ktxh-toggle input {{ margin: 0 3px 0 0; vertical-align: middle; }}
 """
 
 
@@ -283,14 +407,16 @@ class _UrlSync(MacroElement):
 
 
 class _KeyForward(MacroElement):
-    """Presentation mode: a presenter clicker's PageUp/PageDown pressed while the map has focus
-    reach the app page (which steps through slides) instead of stopping in this iframe."""
+    """Presentation mode: the slide keys (←/→, a presenter clicker's PageUp/PageDown) and Esc pressed while the
+    map has focus (after any click on it) reach the app page (which steps through slides or leaves presentation)
+    instead of stopping in this iframe; the map itself has no keyboard handler then (arrows never pan)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         document.addEventListener('keydown', function(e) {
-            if (e.key !== 'PageUp' && e.key !== 'PageDown') return;
+            var keys = ['ArrowLeft', 'ArrowRight', 'PageUp', 'PageDown', 'Escape'];
+            if (keys.indexOf(e.key) < 0) return;
             try {
                 e.preventDefault();
                 window.parent.document.dispatchEvent(new KeyboardEvent('keydown', {key: e.key, bubbles: true}));
@@ -412,6 +538,7 @@ def build_map(
     if presentation:
         m.get_root().header.add_child(folium.Element(f"<style>{PRESENT_CSS}</style>"))
         m.add_child(_KeyForward())
+        m.options["keyboard"] = False  # ←/→ step slides (forwarded to the page), never pan the map
         m.options["zoomAnimation"] = False  # projectors and slow laptops: no half-scaled frames
 
     if basemap == "osm":
@@ -458,18 +585,7 @@ def build_map(
     m.add_child(geo_layer(outline, None, interactive=False, style={"fill": False, "color": "#111", "weight": 3}))
 
     if labels:
-        points = joined.geometry.representative_point()
-        m.add_child(
-            Call(
-                "labels",
-                {
-                    "cls": "ktxh-label" + pc,
-                    "size": [200, 28] if presentation else [120, 16],
-                    "anchor": [100, 14] if presentation else [60, 8],
-                    "items": [[p.y, p.x, name] for p, name in zip(points, joined["name"], strict=True)],
-                },
-            )
-        )
+        m.add_child(label_layer(joined, joined["name"], "ktxh-label" + pc, toggle=not presentation))
 
     shown_layers = [c for c in layers if c in CATEGORIES]
     if projects is not None:
@@ -491,15 +607,47 @@ def build_map(
         fit = outline.total_bounds
     if center is not None and zoom is not None:
         m.location, m.options["zoom"] = [center[0], center[1]], zoom
-    else:
-        bounds = [[fit[1], fit[0]], [fit[3], fit[2]]]
-        if presentation:  # keep the district clear of the large title (top) and legend (right)
-            m.fit_bounds(bounds, padding_top_left=(10, 150), padding_bottom_right=(440, 60))
-        else:  # keep the district clear of the legend (bottom right)
-            m.fit_bounds(bounds, padding_top_left=(10, 10), padding_bottom_right=(250, 10))
+    else:  # clear of the title, legend, banner, scale bar and (presenting) the slide bar, measured in the browser
+        m.add_child(fit_clear(fit, PRESENT_OVERLAYS if presentation else None, gap=14 if presentation else 8))
     if sync_url:
         m.add_child(_UrlSync())
     return m
+
+
+# Floating elements of the app page that lie over the map in presentation mode (see ui.view.PRESENT_CSS).
+PRESENT_OVERLAYS = ".st-key-ktxh_slidebar, .st-key-ktxh_notices"
+
+
+def fit_clear(bounds, parent_overlays: str | None = None, gap: int = 8, max_zoom: float | None = None) -> Call:
+    """Fit ``bounds`` (minx, miny, maxx, maxy) clear of every control on the map (and of ``parent_overlays``,
+    a CSS selector on the app page); added last, once the controls exist. Refits while the user has not
+    touched the map (late fonts, iframe resize)."""
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    spec = {"bounds": [[miny, minx], [maxy, maxx]], "gap": gap}
+    if parent_overlays:
+        spec["parentSel"] = parent_overlays
+    if max_zoom is not None:
+        spec["maxZoom"] = max_zoom
+    return Call("fitClear", spec)
+
+
+def label_layer(
+    gdf: gpd.GeoDataFrame, names, css_class: str = "ktxh-label", toggle: bool = True, min_zoom: float | None = None
+) -> Call:
+    """Unit names at a point inside each unit, placed without collisions (largest unit first; a label that
+    cannot be placed is hidden), hidden below ``min_zoom``; ``toggle`` adds the "Nhãn" switch on the map."""
+    wgs = _wgs84(gdf)
+    points = wgs.geometry.representative_point()
+    areas = wgs.to_crs("EPSG:32648").area if wgs.crs is not None else wgs.geometry.area
+    spec = {
+        "cls": css_class,
+        "items": [[p.y, p.x, str(n), round(float(a))] for p, n, a in zip(points, names, areas, strict=True)],
+    }
+    if toggle:
+        spec["toggle"] = "Nhãn"
+    if min_zoom is not None:
+        spec["minZoom"] = min_zoom
+    return Call("labels", spec)
 
 
 def object_style(category: str, precision: str, selected: bool = False) -> dict:
@@ -531,7 +679,7 @@ def object_layer(objects: gpd.GeoDataFrame, popups: bool = False, selected: str 
         else:
             props["_t"] = rows
         properties.append(props)
-    return geo_layer(objects, properties, open=selected if popups else None)
+    return geo_layer(objects, properties, open=selected if popups else None, halo=True)
 
 
 def geojson_codes(m: folium.Map) -> list[str]:

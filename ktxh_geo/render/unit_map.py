@@ -7,7 +7,7 @@ import geopandas as gpd
 
 from ktxh_geo.model.crosswalk import UnitVersion, container, edition_units
 from ktxh_geo.render.escape import html_text
-from ktxh_geo.render.maps import STATIC_URL, Call, control, geo_layer, offline_map
+from ktxh_geo.render.maps import STATIC_URL, control, fit_clear, geo_layer, label_layer, offline_map
 
 # Qualitative ColorBrewer "Set2" (colour-blind friendly), one colour per 2025 commune.
 COLORS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854"]
@@ -31,7 +31,6 @@ def history_map(
         for c in data["code"]
     ]
     data["fill"] = data["new_code"].map(color)
-    minx, miny, maxx, maxy = new.total_bounds
     m = offline_map(new.total_bounds, asset_base)
     tips = [
         {
@@ -53,19 +52,8 @@ def history_map(
     if selected:
         found = data[data["code"].isin(list(selected))]
         m.add_child(geo_layer(found, None, interactive=False, style={"fill": False, "color": "#0050ff", "weight": 4}))
-    points = data.geometry.representative_point()
     names = [n.replace("Xã ", "") for n in data["full_name"]]
-    m.add_child(
-        Call(
-            "labels",
-            {
-                "cls": "ktxh-label",
-                "size": [120, 16],
-                "anchor": [60, 8],
-                "items": [[p.y, p.x, n] for p, n in zip(points, names, strict=True)],
-            },
-        )
-    )
+    m.add_child(label_layer(data, names))
     rows = ["<h4>Đơn vị 2020–2024 tô màu theo xã mới (từ 01/7/2025)</h4>"]
     rows += [
         f'<div class="row"><span class="sw" style="background-color:{color[c.code]}"></span>'
@@ -74,5 +62,5 @@ def history_map(
     ]
     rows.append('<div class="row"><span class="sw" style="border:3px solid #111"></span>Ranh giới xã mới</div>')
     m.add_child(control("".join(rows), "bottomright", "ktxh-legend"))
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
+    m.add_child(fit_clear(new.total_bounds))  # last: clear of the legend and the label switch
     return m

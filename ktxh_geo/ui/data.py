@@ -46,20 +46,21 @@ def _values(profile_id: str, include_illustrative: bool, version: str) -> pd.Dat
     return load.load_values(include_illustrative)
 
 
-def communes(edition: str | None = None) -> gpd.GeoDataFrame:
-    return _communes(active().id, edition or active().default_edition)
+def communes(edition: str | None = None, where: tuple[tuple[str, str], ...] = ()) -> gpd.GeoDataFrame:
+    """Units of an edition of the active profile (``where``: a drill-down filter such as one province)."""
+    return _communes(active().id, edition or active().default_edition, tuple(where))
 
 
-@st.cache_data(show_spinner=False)
-def _communes(profile_id: str, edition: str) -> gpd.GeoDataFrame:
-    return load.load_communes(edition)
+@st.cache_data(show_spinner=False, max_entries=64)
+def _communes(profile_id: str, edition: str, where: tuple[tuple[str, str], ...]) -> gpd.GeoDataFrame:
+    return load.load_communes(edition, where=dict(where))
 
 
-def geometry_url(edition: str | None = None) -> str:
+def geometry_url(edition: str | None = None, where: tuple[tuple[str, str], ...] = ()) -> str:
     """URL of the edition's display geometry as a static file (written once; rewritten if it went missing)."""
     from ktxh_geo.settings import STATIC_DIR
 
-    key = (active().id, edition or active().default_edition)
+    key = (active().id, edition or active().default_edition, tuple(where))
     url = _geometry_url(*key)
     if not (STATIC_DIR / url.removeprefix("/app/static/")).exists():
         _geometry_url.clear()
@@ -67,11 +68,13 @@ def geometry_url(edition: str | None = None) -> str:
     return url
 
 
-@st.cache_data(show_spinner=False)
-def _geometry_url(profile_id: str, edition: str) -> str:
+@st.cache_data(show_spinner=False, max_entries=64)
+def _geometry_url(profile_id: str, edition: str, where: tuple[tuple[str, str], ...]) -> str:
     from ktxh_geo.render.geometry import publish
 
-    return publish(f"{profile_id}-{edition}", communes(edition), metric_crs=active().metric_crs)
+    name = "-".join([profile_id, edition, *(v for _, v in where)])
+    tolerance = 5.0 if active().kind == "district" else 50.0  # province/national layers are generalised at 50 m
+    return publish(name, communes(edition, where), tolerance_m=tolerance, metric_crs=active().metric_crs)
 
 
 def outline() -> gpd.GeoDataFrame:
@@ -112,7 +115,7 @@ def thematic(request: MapRequest) -> ThematicMap:
 @st.cache_data(show_spinner=False, max_entries=256)
 def _thematic(profile_id: str, request: MapRequest, version: str) -> ThematicMap:
     edition = request.edition or active().default_edition
-    return build(request, indicators(), values(request.illustrative), communes(edition))
+    return build(request, indicators(), values(request.illustrative), communes(edition, request.where))
 
 
 def page_style() -> None:
@@ -121,3 +124,30 @@ def page_style() -> None:
         "<style>.block-container{padding-top:2.2rem;} footer{visibility:hidden;}</style>",
         unsafe_allow_html=True,
     )
+
+
+PROFILE_KEY = "_ktxh_profile"
+
+
+def choose_profile() -> str | None:
+    """Make the session's locality profile active for this run: ``?profile=`` in the URL wins, then the
+    session's last choice, then the default. Returns a notice for an unknown id (the default is used)."""
+    from ktxh_geo.errors import DataError
+    from ktxh_geo.model.profile import DEFAULT_PROFILE, available, set_active
+
+    wanted = st.query_params.get("profile") or st.session_state.get(PROFILE_KEY) or DEFAULT_PROFILE
+    notice = None
+    if wanted not in available():
+        notice = f"Không có địa phương “{wanted}”; dùng “{available()[DEFAULT_PROFILE]}”."
+        wanted = DEFAULT_PROFILE
+    try:
+        set_active(wanted)
+    except DataError as err:
+        notice, wanted = str(err), DEFAULT_PROFILE
+        set_active(wanted)
+    if st.session_state.get(PROFILE_KEY) not in (None, wanted):  # another locality: forget the last one's view
+        for key in [k for k in st.session_state if str(k).startswith(("v_", "_vs_", "cmp_"))]:
+            if key != "v_profile":
+                del st.session_state[key]
+    st.session_state[PROFILE_KEY] = wanted
+    return notice

@@ -35,6 +35,11 @@ def export_panel(tm: ThematicMap, layers: list[str] | tuple[str, ...]) -> None:
                 dpi = c3.selectbox("Độ phân giải", list(DPIS), format_func=DPI_LABELS.get, key="export_dpi")
         if fmt == "html":
             st.caption("Một tệp duy nhất, mở được từ USB không cần Internet (không có bản đồ nền).")
+        elif fmt == "docx":
+            st.caption(
+                "Tài liệu Word: bản đồ (bố cục in A4 ngang, 300 dpi) kèm chú giải, bảng số liệu từng xã (giá trị, "
+                "loại số liệu, nguồn), ghi chú, nguồn và giấy phép của ranh giới."
+            )
         elif fmt in ("gpkg", "geojson", "csv", "xlsx"):
             st.caption(
                 "Bảng đã ghép của bản đồ này, kèm nguồn, loại số liệu (status) và ghi chú từng giá trị. "

@@ -36,8 +36,15 @@ _NOTICES = "_vs_notices"
 COMMUNE = "_vs_commune"  # the selected commune (kept while the search widgets are not shown)
 
 
-@st.cache_data(show_spinner=False)
 def view_options() -> Options:
+    """What the active profile's data allows in a view (cached per profile)."""
+    from ktxh_geo.model.profile import active
+
+    return _view_options(active().id)
+
+
+@st.cache_data(show_spinner=False)
+def _view_options(profile_id: str) -> Options:
     return shipped_options()
 
 

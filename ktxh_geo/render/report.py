@@ -1,0 +1,250 @@
+"""The Word report of one thematic map ("Báo cáo (.docx)"): map, legend, table of values, notes and credits.
+
+The map is the PNG of the print layout (``export.render_png``: same classes, colours, legend, scale bar and
+footer as the PNG/PDF exports), inserted at the page's text width. Every data text goes into the document as
+a plain text run (python-docx escapes it as XML text): no fields, no formulas, nothing Word would evaluate.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Emu, Pt, RGBColor
+
+from ktxh_geo.model.aggregate import DERIVED_MARK, RULE_LABELS
+from ktxh_geo.model.editions import EDITIONS
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
+from ktxh_geo.render.export import MapContext, credits, notice_text, render_png
+from ktxh_geo.text import format_date_vn
+
+FONT = "Times New Roman"  # the usual font of Vietnamese administrative documents; covers every Vietnamese letter
+PAGE_W, PAGE_H, MARGIN = Cm(21.0), Cm(29.7), Cm(2.0)  # A4 portrait
+TEXT_W = PAGE_W - 2 * MARGIN
+TEXT_H = PAGE_H - 2 * MARGIN
+MAP_MAX_H = int(TEXT_H * 0.8)  # room for the title above a portrait map
+SOFTWARE = "ktxh-geo"
+HEADERS = ["Mã", "Đơn vị", "Giá trị", "Loại số liệu", "Nguồn"]
+RULE_HEADER = "Quy tắc gộp"
+DRAFT_WORDS = ("dự thảo", "ước thực hiện")
+# Characters XML 1.0 cannot hold (python-docx would refuse them); tab and line feed are kept.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text) -> str:
+    """Data as plain document text: ``None`` → "", characters XML cannot hold dropped, CR → line feed."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return _NOT_XML.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _set_font(style, name: str = FONT, size: float | None = None) -> None:
+    """Font of a style for every script (Latin, East-Asian, complex), overriding the template's theme fonts."""
+    style.font.name = name
+    if size:
+        style.font.size = Pt(size)
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+
+
+def _set_language(style, lang: str = "vi-VN") -> None:
+    rpr = style.element.get_or_add_rPr()
+    el = rpr.find(qn("w:lang"))
+    if el is None:
+        el = OxmlElement("w:lang")
+        rpr.append(el)
+    el.set(qn("w:val"), lang)
+
+
+def _new_document(ctx: MapContext, export_date: date):
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = PAGE_W, PAGE_H
+    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = MARGIN
+    styles = doc.styles
+    _set_font(styles["Normal"], size=12)
+    _set_language(styles["Normal"])
+    for name in ("Title", "Subtitle", "Heading 1", "Heading 2", "Caption", "List Bullet", "Table Grid"):
+        if name in [s.name for s in styles]:
+            _set_font(styles[name])
+    _set_font(styles["Title"], size=18)
+    _set_font(styles["Subtitle"], size=12)
+    _set_font(styles["Heading 1"], size=14)
+    props = doc.core_properties
+    props.title = clean(ctx.title)
+    props.subject = clean(ctx.subtitle)
+    props.author = props.last_modified_by = SOFTWARE
+    props.comments = f"Xuất bằng {SOFTWARE} ngày {format_date_vn(export_date)}"
+    props.keywords = ""
+    stamp = datetime(export_date.year, export_date.month, export_date.day)
+    props.created = props.modified = stamp
+    props.revision = 1
+    return doc
+
+
+def _para(doc, text: str, style: str | None = None, bold: bool = False, size: float | None = None, color=None):
+    p = doc.add_paragraph(style=style)
+    if size:
+        p.paragraph_format.space_after = Pt(size * 0.25)
+    run = p.add_run(clean(text))
+    run.bold = bold or None
+    if size:
+        run.font.size = Pt(size)
+    if color:
+        run.font.color.rgb = RGBColor.from_string(color)
+    return p
+
+
+def _cell(cell, text: str, bold: bool = False, size: float = 9.5) -> None:
+    """One table cell: plain text in one run (no fields, no formulas)."""
+    p = cell.paragraphs[0]
+    run = p.add_run(clean(text))
+    run.font.size = Pt(size)
+    run.bold = bold or None
+
+
+def _repeat_header(row) -> None:
+    """Repeat the header row at the top of every page the table runs onto."""
+    trpr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    trpr.append(el)
+
+
+def map_width(size_px: tuple[int, int]) -> Emu:
+    """Displayed width of the map image: the text width, or less so a portrait map fits below the title."""
+    w, h = size_px
+    return Emu(min(int(TEXT_W), int(MAP_MAX_H * w / h)))
+
+
+def rules(ctx: MapContext) -> list[str]:
+    """Labels of the aggregation rules used for the values shown (e.g. ["tổng"])."""
+    derived = [r for r in ctx.joined["derived_rule"].fillna("") if r]
+    return sorted({label for label in RULE_LABELS.values() if any(r.startswith(label) for r in derived)})
+
+
+def draft_estimate(ctx: MapContext) -> bool:
+    """The sources say the figures come from a draft plan, for a year before the plan's year (so estimates)."""
+    text = " ".join(ctx.thematic.sources).casefold()
+    if not any(word in text for word in DRAFT_WORDS):
+        return False
+    years = re.findall(r"\b(?:19|20)\d\d\b", ctx.thematic.profile.plan_title or "")
+    return not years or ctx.year < int(years[-1])
+
+
+def notes(ctx: MapContext) -> list[str]:
+    """The notes printed under the table (illustrative values, aggregation, draft estimates, statuses)."""
+    out = []
+    if ctx.thematic.illustrative:
+        n = int((ctx.joined["status"] == "illustrative").sum())
+        out.append(
+            f"{ILLUSTRATIVE_MARK}: {n} giá trị trong bảng và trên bản đồ có loại số liệu “{ILLUSTRATIVE_MARK}” — "
+            "không phải số liệu chính thức, chỉ dùng để minh họa cách trình bày."
+        )
+    if ctx.thematic.aggregated:
+        out.append(
+            f"{DERIVED_MARK}: giá trị của đơn vị mới được tính từ các đơn vị cũ theo quy tắc "
+            f"{', '.join(rules(ctx))}; cột “{RULE_HEADER}” ghi cách tính của từng đơn vị."
+        )
+    if draft_estimate(ctx):
+        out.append(
+            f"Số liệu năm {ctx.year} lấy từ dự thảo kế hoạch (xem cột Nguồn): là số ước thực hiện tại thời điểm "
+            "lập dự thảo, chưa phải số liệu chính thức cả năm."
+        )
+    shown = [s for s in STATUS_LABELS if s in set(ctx.joined["status"])]
+    out.append("Loại số liệu: " + "; ".join(STATUS_LABELS[s] for s in shown) + ".")
+    return out
+
+
+def render_docx(
+    ctx: MapContext,
+    paper: str = "a4",
+    orientation: str = "landscape",
+    dpi: int = 300,
+    export_date: date | None = None,
+) -> bytes:
+    """The report as .docx bytes."""
+    from PIL import Image
+
+    export_date = export_date or date.today()
+    day = format_date_vn(export_date)
+    doc = _new_document(ctx, export_date)
+    _para(doc, ctx.title, "Title")
+    if ctx.subtitle:
+        _para(doc, ctx.subtitle, "Subtitle")
+
+    png = render_png(ctx, paper, orientation, dpi, export_date)
+    with Image.open(io.BytesIO(png)) as img:
+        size = img.size
+    picture = doc.add_paragraph()
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.add_run().add_picture(io.BytesIO(png), width=map_width(size))
+
+    doc.add_heading("Chú giải", level=1)
+    _para(doc, ctx.classification.title, bold=True)
+    counts = {}
+    for label in ctx.classification.class_labels:
+        counts[label] = counts.get(label, 0) + 1
+    for item in ctx.classification.legend:
+        n = counts.get(item.label, 0)
+        _para(doc, f"{item.label} ({n} đơn vị)" if n else item.label, "List Bullet")
+
+    doc.add_heading("Bảng số liệu", level=1)
+    unit = f"; đơn vị tính: {ctx.shown.unit}" if ctx.shown.unit else ""
+    _para(
+        doc,
+        f"Chỉ tiêu: {ctx.shown.name} ({ctx.indicator.id}){unit}; năm {ctx.year}; "
+        f"đơn vị hành chính: {EDITIONS[ctx.edition].label}.",
+    )
+    aggregated = ctx.thematic.aggregated
+    headers = HEADERS + ([RULE_HEADER] if aggregated else [])
+    table = doc.add_table(rows=1, cols=len(headers))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
+        _cell(cell, text, bold=True)
+    _repeat_header(table.rows[0])
+    joined = ctx.joined
+    derived = joined["derived_rule"].fillna("") if "derived_rule" in joined else [""] * len(joined)
+    for row, rule in zip(joined.itertuples(), derived, strict=True):
+        texts = [row.code, row.full_name, row.display, STATUS_LABELS.get(row.status, row.status), row.source]
+        for cell, text in zip(table.add_row().cells, texts + ([rule] if aggregated else []), strict=True):
+            _cell(cell, text)
+    widths = [Cm(1.4), Cm(3.2), Cm(2.4), Cm(2.6)]
+    widths.append(TEXT_W - sum(widths) - (Cm(4.0) if aggregated else 0))
+    if aggregated:
+        widths.append(Cm(4.0))
+    for column, width in zip(table.columns, widths, strict=True):
+        for cell in column.cells:
+            cell.width = width
+
+    doc.add_heading("Ghi chú", level=1)
+    for note in notes(ctx):
+        _para(doc, note, "List Bullet")
+
+    doc.add_heading("Nguồn và giấy phép", level=1)
+    sources = "; ".join(ctx.thematic.sources) or "—"
+    _para(doc, f"Nguồn số liệu: {sources}.")
+    for line in credits(joined.columns):
+        _para(doc, line)
+    _para(doc, f"Ngày xuất: {day} · {SOFTWARE}")
+    _para(doc, "Toàn văn giấy phép của dữ liệu ranh giới (phải gửi kèm khi chia sẻ):", bold=True, size=10)
+    for line in notice_text(ctx, export_date).splitlines():
+        _para(doc, line, size=8.5, color="444444")
+
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
