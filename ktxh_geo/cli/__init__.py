@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ktxh_geo.model.editions import base_edition
 from ktxh_geo.settings import data_dir, geo_dir
 
 
@@ -35,7 +36,7 @@ def _place_projects(args: argparse.Namespace) -> int:
     from ktxh_geo.model.projects import write_project_points
 
     register = read_csv_text(Path(args.data) / "projects.csv")
-    out = write_project_points(register, load_communes("2020-2024", Path(args.geo)), Path(args.geo))
+    out = write_project_points(register, load_communes(base_edition(), Path(args.geo)), Path(args.geo))
     print(f"wrote {out}")
     return 0
 
@@ -47,7 +48,7 @@ def _check_locations(args: argparse.Namespace) -> int:
 
     geo = Path(args.geo)
     register = load_register(Path(args.data), geo, Path(args.state) if args.state else None)
-    report = check_locations(register, load_communes("2020-2024", geo), load_outline(geo))
+    report = check_locations(register, load_communes(base_edition(), geo), load_outline(geo))
     text = format_csv(report) if args.format == "csv" else format_text(report)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -57,8 +58,35 @@ def _check_locations(args: argparse.Namespace) -> int:
     return 0
 
 
+PROFILE_HELP = "locality profile id (a folder of profiles/; default: env KTXH_PROFILE or the first shipped one)"
+
+
+def _use_profile(argv: list[str] | None) -> tuple[list[str], int | None]:
+    """Take ``--profile ID`` from anywhere on the command line and make it the profile of this run."""
+    from ktxh_geo.errors import DataError
+    from ktxh_geo.model.profile import available, set_active
+
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--profile")
+    known, rest = pre.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if known.profile is not None:
+        if known.profile not in available():
+            print(f"lỗi: không có hồ sơ địa phương “{known.profile}”; có: {', '.join(available())}", file=sys.stderr)
+            return rest, 2
+        try:
+            set_active(known.profile)
+        except DataError as err:
+            print(f"lỗi: {err}", file=sys.stderr)
+            return rest, 2
+    return rest, None
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv, failed = _use_profile(argv)
+    if failed is not None:
+        return failed
     parser = argparse.ArgumentParser(prog="python -m ktxh_geo", description="ktxh-geo tools")
+    parser.add_argument("--profile", help=PROFILE_HELP)  # taken by _use_profile; listed here for --help
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check geo/ and data/")

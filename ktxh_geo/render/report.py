@@ -161,8 +161,8 @@ def notes(ctx: MapContext) -> list[str]:
         )
     if draft_estimate(ctx):
         out.append(
-            f"Số liệu năm {ctx.year} lấy từ dự thảo kế hoạch (xem cột Nguồn): là số ước thực hiện tại thời điểm "
-            "lập dự thảo, chưa phải số liệu chính thức cả năm."
+            f"Số liệu năm {ctx.year} gắn với dự thảo kế hoạch (xem cột Nguồn): số năm {ctx.year} của dự thảo là "
+            "số ước thực hiện tại thời điểm lập dự thảo, chưa phải số liệu chính thức cả năm."
         )
     shown = [s for s in STATUS_LABELS if s in set(ctx.joined["status"])]
     out.append("Loại số liệu: " + "; ".join(STATUS_LABELS[s] for s in shown) + ".")
