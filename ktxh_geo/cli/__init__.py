@@ -26,7 +26,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from ktxh_geo.cli.bench import run
 
-    for name, value, unit in run(repeat=args.repeat):
+    for name, value, unit in run(repeat=args.repeat, pages=not args.no_pages, paint=not args.no_paint):
         print(f"{name}: {value:.2f} {unit}" if unit == "x" else f"{name}: {value:.1f} {unit}", flush=True)
     return 0
 
@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("bench", help="print performance figures (name: value unit)")
     p.add_argument("--repeat", type=int, default=20)
+    p.add_argument("--no-pages", action="store_true", help="skip the page reruns (AppTest)")
+    p.add_argument("--no-paint", action="store_true", help="skip first paint in chromium")
     p.set_defaults(func=_bench)
 
     p = sub.add_parser("place-projects", help="(re)write geo/projects.geojson from data/projects.csv")
@@ -118,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     from ktxh_geo.cli.export import add_parser as add_export_parser
 
     add_export_parser(sub)  # export (png, pdf, html, gpkg, geojson, csv, xlsx)
+    __import__("ktxh_geo.cli.db", fromlist=["add_parser"]).add_parser(sub)  # db upgrade | db copy
 
     args = parser.parse_args(argv)
     return args.func(args)
