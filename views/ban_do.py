@@ -90,8 +90,10 @@ with st.sidebar:
     if profile.drill_down:  # national: the provinces, or one province's communes
         provinces = ui.communes(profile.base_edition)
         names = dict(zip(provinces["code"], provinces["full_name"], strict=True))
-        if st.session_state.get("v_province") not in names:
+        if url_state.province != st.session_state.get("_vs_province_url"):  # a link or slide chose it
             st.session_state["v_province"] = url_state.province or ""
+        if st.session_state.get("v_province") not in ("", *names):
+            st.session_state["v_province"] = ""
         province = (
             st.selectbox(
                 "Tỉnh, thành phố",
@@ -101,6 +103,7 @@ with st.sidebar:
             )
             or None
         )
+        st.session_state["_vs_province_url"] = province
         edition = profile.drill_down["edition"] if province else profile.base_edition
         st.session_state[W["edition"]] = edition
     else:
