@@ -643,7 +643,8 @@ def write(b: Backend, fn: Callable[[Connection], Any], *, check_schema: bool = T
             if storage_cause(exc) is not None:
                 raise storage_error(exc, b) from exc
             if isinstance(exc.orig, sqlite3.DatabaseError) and "not a database" in str(exc.orig):
-                raise DataError(f"Tệp {b.file} không phải cơ sở dữ liệu số liệu hợp lệ ({exc.orig}); không ghi gì.")
+                message = f"Tệp {b.file} không phải cơ sở dữ liệu số liệu hợp lệ ({exc.orig}); không ghi gì."
+                raise DataError(message) from exc
             raise
         except OSError as exc:
             raise storage_error(exc, b) from exc

@@ -1,26 +1,26 @@
 """Planner edits to project locations: coordinate conversion, validation and an atomic, audited store.
 
-Edits never touch the shipped files. They live in a writable state folder (env ``KTXH_STATE_DIR``,
-default ``./var/``, git-ignored) that overlays ``geo/projects.geojson``:
+Edits never touch the shipped files. They live in the configured database (``ktxh_geo.io.db``: by default the
+SQLite file of the state folder ``$KTXH_STATE_DIR``, else PostgreSQL/PostGIS), laid over ``geo/projects.geojson``:
 
-- ``projects_edits.geojson``: the current edited geometry of each edited object (id, location_precision);
-- ``projects_history.csv``: one row per saved change (who, when UTC, previous and new geometry as WKT), append-only.
+- table ``location_edits``: the current edited geometry of each edited object (id, location_precision);
+- table ``location_history``: one row per saved change (who, when UTC, previous and new geometry), append-only.
 
-The edits file is replaced with ``os.replace`` from a temporary file in the same folder; the history is appended
-(one fsync'ed write of the new row, under the lock) and cut back to its previous length if anything fails, and
-the edits file is rolled back if the history cannot be written, so a failed save leaves the register as it was.
-Every save needs a signed-in ``Editor`` (``require_editor`` first) and records ``editor.name``. A damaged edits
-file raises ``DataError``; a full disk or read-only state folder raises one ``StorageError`` naming the folder.
+Geometries are WGS84 (EPSG:4326): PostGIS ``geometry(Geometry,4326)`` with a GiST index, WKB in SQLite. A save
+is one transaction that first locks the ``register`` counter row (PostgreSQL; SQLite: ``BEGIN IMMEDIATE``), reads
+the previous value, appends the history row and replaces the edit, so two planners saving at once (even on two
+servers) never drop each other's edit, and a failed save leaves the register as it was. Every save needs a
+signed-in ``Editor`` (``require_editor`` first) and records ``editor.name``.
+
+Files of the older layout (``projects_edits.geojson``, ``projects_history.csv`` in the state folder) are imported
+once into the SQLite store of that folder (recorded in ``legacy_imports``); a damaged one raises ``DataError``
+naming it and is left as it is. A full disk or read-only state folder raises one ``StorageError`` naming it.
 """
+
 
 from __future__ import annotations
 
-import csv
-import fcntl
-import io
-import os
-import tempfile
-from contextlib import contextmanager
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,15 +28,16 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, delete, insert, select
 
 from ktxh_geo.errors import DataError
+from ktxh_geo.io import db
 from ktxh_geo.io.shipped import WGS84, load_outline, load_projects
-from ktxh_geo.io.store import storage_error
 from ktxh_geo.model.auth import Editor, require_editor
 from ktxh_geo.model.locations import LocationError
 from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import PRECISION_LABELS
-from ktxh_geo.settings import state_dir
+from ktxh_geo.settings import state_dir  # noqa: F401 — the state folder, for callers and tests
 
 EDITS_FILE = "projects_edits.geojson"
 HISTORY_FILE = "projects_history.csv"
@@ -57,11 +58,30 @@ HISTORY_COLUMNS = [
 # ---------------------------------------------------------------- store
 
 
-def read_edits(directory: Path | None = None) -> gpd.GeoDataFrame:
-    """The edited geometries (id, location_precision, geometry), empty when nothing was saved."""
-    path = (directory or state_dir()) / EDITS_FILE
-    if not path.exists():
-        return gpd.GeoDataFrame({"id": [], "location_precision": []}, geometry=[], crs=WGS84)
+def _backend(state: Path | None) -> db.Backend:
+    """The configured database; without one, the SQLite store of ``state`` (default the state folder)."""
+    return db.backend(state=state)
+
+
+def _wkb(geometry: BaseGeometry | None) -> bytes | None:
+    return None if geometry is None or geometry.is_empty else shapely.to_wkb(geometry, output_dimension=2)
+
+
+def _geom(wkb: bytes | None) -> BaseGeometry | None:
+    return None if wkb is None else shapely.from_wkb(wkb)
+
+
+def _wkt(wkb: bytes | None) -> str:
+    return "" if wkb is None else shapely.to_wkt(shapely.from_wkb(wkb), 7)
+
+
+def _legacy_files(b: db.Backend) -> list[Path]:
+    if b.folder is None:
+        return []
+    return [p for p in (b.folder / HISTORY_FILE, b.folder / EDITS_FILE) if p.exists()]
+
+
+def _read_legacy_edits(path: Path) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
         return gdf.set_crs(WGS84, allow_override=True)[["id", "location_precision", "geometry"]]
@@ -72,31 +92,108 @@ def read_edits(directory: Path | None = None) -> gpd.GeoDataFrame:
         ) from exc
 
 
-@contextmanager
-def _locked(state: Path):
-    """Serialise saves (two planners saving at once must not drop each other's edit)."""
-    try:
-        state.mkdir(parents=True, exist_ok=True)
-        fh = open(state / ".projects.lock", "a")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise storage_error(exc, state) from exc
-    with fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def read_history(directory: Path | None = None) -> pd.DataFrame:
-    """All saved changes, oldest first."""
-    path = (directory or state_dir()) / HISTORY_FILE
-    if not path.exists():
-        return pd.DataFrame(columns=HISTORY_COLUMNS)
+def _read_legacy_history(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (ValueError, pd.errors.ParserError) as exc:
         raise DataError(f"Tệp lịch sử sửa vị trí {path} bị hỏng, không đọc được ({exc}).") from exc
+
+
+def _import_legacy(conn: Connection, b: db.Backend) -> None:
+    """Import the old edits GeoJSON and history CSV of the SQLite store's folder, once (inside a write)."""
+    if not _legacy_files(b) or db.legacy_done(conn, HISTORY_FILE):
+        return
+    history_path, edits_path = b.folder / HISTORY_FILE, b.folder / EDITS_FILE
+    hist = _read_legacy_history(history_path) if history_path.exists() else pd.DataFrame(columns=HISTORY_COLUMNS)
+    edits = _read_legacy_edits(edits_path) if edits_path.exists() else None
+    start = db.lock_counter(conn, "register")
+    last: dict[str, int] = {}
+    rows = []
+    for i, r in enumerate(hist.to_dict("records"), start=start + 1):
+        prev = r.get("previous_geometry_wkt") or ""
+        rows.append(
+            {
+                "id": i,
+                "changed_at_utc": r.get("changed_at_utc", ""),
+                "who": r.get("who", ""),
+                "project_id": r.get("id", ""),
+                "action": r.get("action", ""),
+                "input": r.get("input", ""),
+                "previous_precision": r.get("previous_precision", ""),
+                "previous_geometry": _wkb(shapely.from_wkt(prev)) if prev else None,
+                "new_precision": r.get("new_precision", ""),
+                "new_geometry": _wkb(shapely.from_wkt(r.get("new_geometry_wkt", ""))),
+                "note": r.get("note", ""),
+            }
+        )
+        last[r.get("id", "")] = i
+    if rows:
+        conn.execute(insert(db.location_history), rows)
+    if edits is not None and len(edits):
+        conn.execute(delete(db.location_edits).where(db.location_edits.c.project_id.in_(list(edits["id"]))))
+        conn.execute(
+            insert(db.location_edits),
+            [
+                {
+                    "project_id": e.id,
+                    "location_precision": e.location_precision,
+                    "geometry": _wkb(e.geometry),
+                    "history_id": last.get(e.id, 0),
+                }
+                for e in edits.itertuples()
+            ],
+        )
+    db.bump_counter(conn, "register", start + len(rows) + 1)
+    for path, n in ((history_path, len(rows)), (edits_path, 0 if edits is None else len(edits))):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+        db.mark_legacy(conn, path.name, n, digest)
+
+
+def _ensure_legacy(b: db.Backend) -> None:
+    """Before reading: import the old files of the folder if they are there and not imported yet."""
+    if _legacy_files(b) and not db.read(b, lambda conn: db.legacy_done(conn, HISTORY_FILE), False):
+        db.write(b, lambda conn: _import_legacy(conn, b))
+
+
+def read_edits(directory: Path | None = None) -> gpd.GeoDataFrame:
+    """The edited geometries (id, location_precision, geometry), empty when nothing was saved."""
+    b = _backend(directory)
+    _ensure_legacy(b)
+    t = db.location_edits
+    query = select(t.c.project_id, t.c.location_precision, t.c.geometry).order_by(t.c.history_id)
+    rows = db.read(b, lambda conn: conn.execute(query).all(), [])
+    return gpd.GeoDataFrame(
+        {"id": [r[0] for r in rows], "location_precision": [r[1] for r in rows]},
+        geometry=[_geom(r[2]) for r in rows],
+        crs=WGS84,
+    )
+
+
+def read_history(directory: Path | None = None) -> pd.DataFrame:
+    """All saved changes, oldest first (geometries as WKT, 7 decimals), every column as text."""
+    b = _backend(directory)
+    _ensure_legacy(b)
+    t = db.location_history
+    query = select(t).order_by(t.c.id)
+
+    def run(conn):
+        return [
+            {
+                "changed_at_utc": r.changed_at_utc,
+                "who": r.who,
+                "id": r.project_id,
+                "action": r.action,
+                "input": r.input,
+                "previous_precision": r.previous_precision,
+                "previous_geometry_wkt": _wkt(r.previous_geometry),
+                "new_precision": r.new_precision,
+                "new_geometry_wkt": _wkt(r.new_geometry),
+                "note": r.note,
+            }
+            for r in conn.execute(query)
+        ]
+
+    return pd.DataFrame(db.read(b, run, []), columns=HISTORY_COLUMNS, dtype=str)
 
 
 def load_register(data: Path | None = None, geo: Path | None = None, state: Path | None = None) -> gpd.GeoDataFrame:
@@ -112,37 +209,6 @@ def load_register(data: Path | None = None, geo: Path | None = None, state: Path
         projects.loc[mask, "location_precision"] = row.location_precision
         projects.loc[mask, "edited"] = True
     return projects
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    """Write to a temporary file in the same folder, then os.replace it over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _edits_bytes(edits: gpd.GeoDataFrame) -> bytes:
-    """GeoJSON text of the edits (6 decimals ≈ 0,1 m)."""
-    edits = edits.copy()
-    edits["geometry"] = edits.geometry.set_precision(1e-7)
-    return edits.to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
-
-
-def _history_row_bytes(row: dict, header: bool) -> bytes:
-    """One history row as CSV (with the header line when the file is new)."""
-    buf = io.StringIO()
-    pd.DataFrame([row])[HISTORY_COLUMNS].to_csv(
-        buf, index=False, header=header, quoting=csv.QUOTE_MINIMAL, lineterminator="\n"
-    )
-    return buf.getvalue().encode("utf-8")
 
 
 def save_location(
@@ -165,7 +231,6 @@ def save_location(
     geometry or one outside the district; nothing is written then. Returns the history row written.
     """
     who = require_editor(editor).name
-    state = state or state_dir()
     if precision not in PRECISION_LABELS or precision == "unknown":
         raise LocationError(f"Độ chính xác vị trí “{precision}” không hợp lệ.")
     register = register if register is not None else load_register(state=state)
@@ -179,22 +244,51 @@ def save_location(
     if not outline.to_crs(WGS84).union_all().covers(geometry):
         raise LocationError(f"Vị trí nằm ngoài {active().area_name} (toàn bộ hoặc một phần). Không lưu.")
 
-    with _locked(state):
-        edits = read_edits(state)
+    b = _backend(state)
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    edits, history = db.location_edits, db.location_history
+
+    def run(conn: Connection) -> dict:
+        _import_legacy(conn, b)
+        hid = db.lock_counter(conn, "register") + 1  # the row lock serialises saves on every server
         # the previous value is read under the lock: the latest saved edit, else the shipped geometry
-        mine = edits[edits["id"] == project_id]
-        if mine.empty:
+        mine = conn.execute(
+            select(edits.c.location_precision, edits.c.geometry).where(edits.c.project_id == project_id)
+        ).first()
+        if mine is None:
             old_geom, old_precision = match.iloc[0].geometry, match.iloc[0]["location_precision"]
             if bool(match.iloc[0].get("edited", False)):  # register given by the caller was stale
                 shipped = load_projects().set_index("id")
-                old_geom, old_precision = (
-                    shipped.at[project_id, "geometry"],
-                    shipped.at[project_id, "location_precision"],
-                )
+                old_geom = shipped.at[project_id, "geometry"]
+                old_precision = shipped.at[project_id, "location_precision"]
         else:
-            old_geom, old_precision = mine.geometry.iloc[0], mine["location_precision"].iloc[0]
-        stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        row = {
+            old_precision, old_geom = mine[0], _geom(mine[1])
+        conn.execute(
+            insert(history).values(
+                id=hid,
+                changed_at_utc=stamp,
+                who=who,
+                project_id=project_id,
+                action=action,
+                input=input_text,
+                previous_precision=old_precision,
+                previous_geometry=_wkb(old_geom),
+                new_precision=precision,
+                new_geometry=_wkb(geometry),
+                note=note,
+            )
+        )
+        conn.execute(delete(edits).where(edits.c.project_id == project_id))
+        conn.execute(
+            insert(edits).values(
+                project_id=project_id,
+                location_precision=precision,
+                geometry=_wkb(shapely.set_precision(geometry, 1e-7)),
+                history_id=hid,
+            )
+        )
+        db.bump_counter(conn, "register", hid)
+        return {
             "changed_at_utc": stamp,
             "who": who,
             "id": project_id,
@@ -206,49 +300,5 @@ def save_location(
             "new_geometry_wkt": shapely.to_wkt(geometry, 7),
             "note": note,
         }
-        edits = edits[edits["id"] != project_id]
-        new = gpd.GeoDataFrame({"id": [project_id], "location_precision": [precision]}, geometry=[geometry], crs=WGS84)
-        edits = pd.concat([edits, new], ignore_index=True)
-        try:
-            _commit(state, _edits_bytes(gpd.GeoDataFrame(edits, crs=WGS84)), row)
-        except OSError as exc:
-            raise storage_error(exc, state) from exc
-    return row
 
-
-def _append(path: Path, content: bytes) -> None:
-    """Append ``content`` to ``path`` (fsync'ed); on failure cut the file back to its previous length."""
-    size = path.stat().st_size if path.exists() else None
-    try:
-        with open(path, "ab") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        if size is None:
-            path.unlink(missing_ok=True)
-        else:
-            os.truncate(path, size)
-        raise
-
-
-def _commit(state: Path, edits: bytes, row: dict) -> None:
-    """Replace the edits, then append the history row; roll the edits back if the history cannot be written.
-
-    A new history file is written whole (temporary file and rename); an existing one is appended to, so a save
-    never rewrites the history.
-    """
-    edits_path, history_path = state / EDITS_FILE, state / HISTORY_FILE
-    previous = edits_path.read_bytes() if edits_path.exists() else None
-    _write_atomic(edits_path, edits)
-    try:
-        if history_path.exists() and history_path.stat().st_size:
-            _append(history_path, _history_row_bytes(row, header=False))
-        else:
-            _write_atomic(history_path, _history_row_bytes(row, header=True))
-    except BaseException:
-        if previous is None:
-            edits_path.unlink(missing_ok=True)
-        else:
-            _write_atomic(edits_path, previous)
-        raise
+    return db.write(b, run)

@@ -1,34 +1,33 @@
-"""Prepared views ("slides") for meetings: a deck of map states stored as JSON.
+"""Prepared views ("slides") for meetings: a deck of map states.
 
 A slide is a title plus the map page's query parameters (see ``viewstate``), so a slide, a shared link
 and the page's widgets all describe a view the same way. The shipped deck is ``data/slides.json``;
-slides the user adds go to ``$KTXH_STATE_DIR/slides.json`` (default ``./var/``, git-ignored), which
-starts as a copy of the shipped deck. A broken user deck is reported and left untouched on disk.
+slides the user adds go to the configured database (``ktxh_geo.io.db``, table ``slides``: by default the SQLite
+store of ``$KTXH_STATE_DIR``, else PostgreSQL shared by every app server). The user deck starts as a copy of the
+shipped deck and replaces it once it exists. A ``slides.json`` of the older layout in the state folder is imported
+once into the SQLite store of that folder; a broken one is reported (shipped deck used) and left untouched on disk.
 
-Adding a slide needs a signed-in ``Editor``; it re-reads the deck under an exclusive lock (``fcntl.flock`` on
-``.slides.lock`` in the state folder) and writes it atomically (temporary file in the same folder, fsync,
-``os.replace``), so concurrent adds from several processes are all kept. Titles are plain data strings: pages
-must render them as text, never as Markdown/HTML.
+Adding a slide needs a signed-in ``Editor``; it runs in one transaction that locks the ``slides`` counter row
+(PostgreSQL; SQLite: ``BEGIN IMMEDIATE``), so concurrent adds from several processes or servers are all kept.
+Titles are plain data strings: pages must render them as text, never as Markdown/HTML.
 """
 
 from __future__ import annotations
 
-import fcntl
+import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import delete, func, insert, select
+
 from ktxh_geo.errors import DataError
-from ktxh_geo.io.store import storage_error
+from ktxh_geo.io import db
 from ktxh_geo.model.auth import Editor, require_editor
 from ktxh_geo.settings import data_dir, state_dir
 
 DECK_FILE = "slides.json"
-LOCK_FILE = ".slides.lock"
 
 
 class DeckError(DataError, ValueError):
@@ -69,19 +68,77 @@ def parse_deck(text: str, path: Path) -> list[Slide]:
     return slides
 
 
+def _legacy(b: db.Backend) -> Path | None:
+    """The old user deck file next to the SQLite store, when it is there."""
+    if b.folder is None:
+        return None
+    path = b.folder / DECK_FILE
+    return path if path.exists() else None
+
+
+def _import_legacy(conn, b: db.Backend) -> None:
+    """Import the old ``slides.json`` once (inside a write); ``DeckError`` when it is broken."""
+    path = _legacy(b)
+    if path is None or db.legacy_done(conn, DECK_FILE):
+        return
+    try:
+        raw = path.read_bytes()
+        deck = parse_deck(raw.decode("utf-8"), path)
+    except (OSError, ValueError) as e:
+        raise DeckError(str(e) + " — dùng bộ trang trình chiếu mặc định; tệp không bị xóa.") from None
+    _replace(conn, deck, "")
+    db.mark_legacy(conn, DECK_FILE, len(deck), hashlib.sha256(raw).hexdigest())
+
+
+def _replace(conn, deck: list[Slide], who: str) -> None:
+    conn.execute(delete(db.slides))
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    if deck:
+        conn.execute(
+            insert(db.slides),
+            [
+                {
+                    "position": i,
+                    "title": s.title,
+                    "params": json.dumps(s.params, ensure_ascii=False),
+                    "added_by": who,
+                    "added_at": stamp,
+                }
+                for i, s in enumerate(deck, start=1)
+            ],
+        )
+    db.bump_counter(conn, "slides", db.lock_counter(conn, "slides") + 1)
+
+
+def _user_deck(b: db.Backend) -> list[Slide] | None:
+    """The user deck from the database, or None when there is none yet."""
+
+    def run(conn):
+        if not conn.execute(select(db.counters.c.value).where(db.counters.c.name == "slides")).scalar():
+            return None
+        rows = conn.execute(select(db.slides.c.title, db.slides.c.params).order_by(db.slides.c.position))
+        return [Slide(r.title, json.loads(r.params)) for r in rows]
+
+    return db.read(b, run, None)
+
+
+def _shipped() -> list[Slide]:
+    return parse_deck(shipped_deck_path().read_text(encoding="utf-8"), shipped_deck_path())
+
+
 def load_deck() -> tuple[list[Slide], str | None]:
     """The deck in use (user deck if present, else the shipped one) and an error message, if any.
 
-    A user deck that cannot be read falls back to the shipped deck with a message; the file is kept.
+    An old user deck file that cannot be read falls back to the shipped deck with a message; the file is kept.
     """
-    user = user_deck_path()
-    if user.exists():
+    b = db.backend()
+    if _legacy(b) is not None and not db.read(b, lambda conn: db.legacy_done(conn, DECK_FILE), False):
         try:
-            return parse_deck(user.read_text(encoding="utf-8"), user), None
-        except (OSError, ValueError) as e:
-            error = str(e) + " — dùng bộ trang trình chiếu mặc định; tệp không bị xóa."
-            return parse_deck(shipped_deck_path().read_text(encoding="utf-8"), shipped_deck_path()), error
-    return parse_deck(shipped_deck_path().read_text(encoding="utf-8"), shipped_deck_path()), None
+            db.write(b, lambda conn: _import_legacy(conn, b))
+        except DeckError as e:
+            return _shipped(), str(e)
+    deck = _user_deck(b)
+    return (deck, None) if deck is not None else (_shipped(), None)
 
 
 def dump_deck(slides: list[Slide]) -> str:
@@ -89,57 +146,39 @@ def dump_deck(slides: list[Slide]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-@contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Exclusive lock shared by every process adding slides in ``folder``."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fh = open(folder / LOCK_FILE, "a")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise storage_error(exc, folder) from exc
-    with fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def add_slide(slide: Slide, editor: Editor) -> str:
+    """Append a slide to the user deck (created from the shipped deck) in one transaction; returns where it is.
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def add_slide(slide: Slide, editor: Editor) -> Path:
-    """Append a slide to the user deck (created from the deck in use) and write it atomically.
-
-    ``Forbidden`` (nothing written) unless ``editor`` is a signed-in Editor; ``DeckError`` when the user deck
-    is broken (it is left as it is); ``StorageError`` naming the state folder when it cannot be written.
+    ``Forbidden`` (nothing written) unless ``editor`` is a signed-in Editor; ``DeckError`` when an old user deck
+    file is broken (it is left as it is); ``StorageError`` naming the state folder or database when it cannot be
+    written.
     """
-    require_editor(editor)
+    who = require_editor(editor).name
     title = str(slide.title or "").strip()
     if not title:
         raise DeckError("Tên trang trình chiếu không được để trống.")
     slide = Slide(title, {str(k): str(v) for k, v in slide.params.items()})
-    path = user_deck_path()
-    with _locked(path.parent):
-        slides, error = load_deck()  # re-read under the lock: another process may just have added one
-        if error:
-            raise DeckError(error)
-        try:
-            _write_atomic(path, dump_deck([*slides, slide]))
-        except OSError as exc:
-            raise storage_error(exc, path.parent) from exc
-    return path
+    b = db.backend()
+
+    def run(conn):
+        _import_legacy(conn, b)
+        count = db.lock_counter(conn, "slides")  # serialises adds on every server
+        if count == 0:
+            _replace(conn, _shipped(), "")
+        last = conn.execute(select(func.coalesce(func.max(db.slides.c.position), 0))).scalar()
+        conn.execute(
+            insert(db.slides).values(
+                position=last + 1,
+                title=slide.title,
+                params=json.dumps(slide.params, ensure_ascii=False),
+                added_by=who,
+                added_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+        )
+        db.bump_counter(conn, "slides", db.lock_counter(conn, "slides") + 1)
+
+    db.write(b, run)
+    return b.describe()
 
 
 def slide_params(slide: Slide, index: int, present: bool) -> dict[str, str]:

@@ -35,7 +35,7 @@ from ktxh_geo.model.thematic import ThematicMap
 from ktxh_geo.render.layout import BOUNDARY_CREDIT, RC, render_layout
 from ktxh_geo.render.maps import DEFAULT_LAYERS, build_map, control
 from ktxh_geo.settings import LEAFLET_DIR, geo_dir
-from ktxh_geo.text import format_date_vn
+from ktxh_geo.text import format_date_vn, printable
 
 # format → (file extension, MIME type, label shown in the UI)
 FORMATS: dict[str, tuple[str, str, str]] = {
@@ -274,12 +274,23 @@ def neutralise(value):
     return value
 
 
-def neutralised(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with every text cell passed through ``neutralise`` (for CSV and xlsx)."""
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralised(df: pd.DataFrame, xml: bool = False) -> pd.DataFrame:
+    """A copy of ``df`` with every text cell passed through ``neutralise`` (for CSV and xlsx).
+
+    With ``xml`` (xlsx) control characters that XML cannot hold are written visibly escaped ("\\x1b"),
+    instead of failing the whole export.
+    """
     out = pd.DataFrame(df).copy()
     for col in out.columns:
         if not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].astype(object).map(neutralise)
+            if xml:
+                out[col] = out[col].map(
+                    lambda v: _XML_ILLEGAL.sub(lambda m: printable(m.group()), v) if isinstance(v, str) else v
+                )
     return out
 
 
@@ -405,9 +416,9 @@ def _write_data(fmt: str, ctx: MapContext, path: Path, export_date=None) -> None
     elif fmt == "xlsx":
         licence = pd.DataFrame({"Giấy phép và nguồn": notice_text(ctx, export_date).splitlines()})
         with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            neutralised(table.drop(columns="geometry")).to_excel(xl, sheet_name="Số liệu", index=False)
-            neutralised(_notes(ctx, export_date)).to_excel(xl, sheet_name="Ghi chú", index=False)
-            neutralised(licence).to_excel(xl, sheet_name="Giấy phép", index=False)
+            neutralised(table.drop(columns="geometry"), xml=True).to_excel(xl, sheet_name="Số liệu", index=False)
+            neutralised(_notes(ctx, export_date), xml=True).to_excel(xl, sheet_name="Ghi chú", index=False)
+            neutralised(licence, xml=True).to_excel(xl, sheet_name="Giấy phép", index=False)
             for sheet in xl.sheets.values():  # readable column widths; the header row stays visible
                 sheet.freeze_panes = "A2"
                 for cells in sheet.columns:

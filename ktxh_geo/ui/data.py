@@ -17,14 +17,11 @@ from ktxh_geo.model.thematic import MapRequest, ThematicMap, build
 
 
 def store_version() -> str:
-    """A cheap key of what users have saved (the store's latest version and the register's edits)."""
-    from ktxh_geo.io.register import EDITS_FILE
-    from ktxh_geo.io.store import latest_version, store_path
-    from ktxh_geo.settings import state_dir
+    """A cheap key of what users have saved (figures, locations, slides): it changes on any write, here, in
+    another session, on another app server or by the CLI, so the next rerun reads fresh data."""
+    from ktxh_geo.io.store import state_version
 
-    edits = state_dir() / EDITS_FILE
-    stamp = edits.stat().st_mtime_ns if edits.exists() else 0
-    return f"{store_path()}#{latest_version()}#{stamp}"
+    return state_version()
 
 
 def indicators() -> dict[str, load.Indicator]:

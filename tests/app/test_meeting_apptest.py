@@ -141,14 +141,14 @@ def test_add_current_view_to_deck(tmp_path, monkeypatch):
     anonymous = _open("views/ban_do.py", {"indicator": "ntm_criteria"})
     [t for t in anonymous.sidebar.text_input if t.label == "Tên trang mới"][0].set_value("Tiêu chí NTM").run()
     assert [b for b in anonymous.sidebar.button if "Thêm khung nhìn" in b.label][0].disabled  # no editor: no write
-    assert not (tmp_path / "slides.json").exists()
+    assert load_deck()[0][-1].title != "Tiêu chí NTM"
     at = _open("views/ban_do.py", {"indicator": "ntm_criteria"}, editor="an")
     title_input = [t for t in at.sidebar.text_input if t.label == "Tên trang mới"][0]
     title_input.set_value("Tiêu chí NTM").run()
     [b for b in at.sidebar.button if "Thêm khung nhìn" in b.label][0].click().run()
-    saved = json.loads((tmp_path / "slides.json").read_text(encoding="utf-8"))["slides"]
-    assert saved[-1]["title"] == "Tiêu chí NTM" and saved[-1]["params"]["indicator"] == "ntm_criteria"
-    assert len(saved) == len(load_deck()[0])  # the deck in use is now the user deck
+    saved, error = load_deck()  # the deck in use is now the user deck, stored with everything users write
+    assert error is None
+    assert saved[-1].title == "Tiêu chí NTM" and saved[-1].params["indicator"] == "ntm_criteria"
     assert any("Đã thêm" in s.value for s in at.sidebar.success)
 
 

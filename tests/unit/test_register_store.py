@@ -2,7 +2,6 @@
 
 import errno
 import hashlib
-import os
 from datetime import UTC, datetime
 
 import pytest
@@ -137,7 +136,8 @@ def test_state_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path / "st"))
     assert register_store.state_dir() == tmp_path / "st"
     save_location("cho_bo_ha", Point(106.19, 21.44), signed_in("C", "password"), action="set_point", input_text="x")
-    assert (tmp_path / "st" / "projects_history.csv").exists()
+    assert (tmp_path / "st" / "ktxh_store.sqlite").exists() and not (tmp_path / "st" / "projects_history.csv").exists()
+    assert list(read_history(tmp_path / "st")["who"]) == ["C"]
 
 
 def test_refusals_leave_nothing_saved(tmp_path):
@@ -150,37 +150,36 @@ def test_refusals_leave_nothing_saved(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("fail_on_call", [1, 2])
-def test_failed_save_leaves_register_unchanged(tmp_path, monkeypatch, fail_on_call):
-    """os.replace fails on the edits file (call 1) or on the history file (call 2, edits rolled back)."""
+def test_failed_save_leaves_register_unchanged(tmp_path, monkeypatch):
+    """A disk failure after the history row is written (inside the transaction) rolls the whole save back."""
     save_location("cho_bo_ha", Point(106.19, 21.44), A, action="set_point", input_text="", state=tmp_path)
-    files = [tmp_path / "projects_edits.geojson", tmp_path / "projects_history.csv"]
-    before = _digest(files)
-    real_replace, real_fsync = os.replace, os.fsync
-    calls = {"n": 0}
+    real = register_store.db.bump_counter
 
-    def flaky(real):
-        def call(*args):
-            calls["n"] += 1
-            if calls["n"] == fail_on_call:
-                raise OSError(errno.ENOSPC, "No space left on device")
-            return real(*args)
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-        return call
-
-    if fail_on_call == 1:
-        monkeypatch.setattr(register_store.os, "replace", flaky(real_replace))
-    else:  # the edits are replaced (fsync 1), then the history row is appended and fsync'ed (call 2)
-        monkeypatch.setattr(register_store.os, "fsync", flaky(real_fsync))
+    monkeypatch.setattr(register_store.db, "bump_counter", full)
     with pytest.raises(StorageError) as err:
         save_location("cho_bo_ha", Point(106.191, 21.441), B, action="set_point", input_text="", state=tmp_path)
     assert str(err.value).startswith(f"Không ghi được vào thư mục trạng thái {tmp_path}: ổ đĩa đầy")
-    monkeypatch.setattr(register_store.os, "replace", real_replace)
-    monkeypatch.setattr(register_store.os, "fsync", real_fsync)
-    assert _digest(files) == before
+    monkeypatch.setattr(register_store.db, "bump_counter", real)
     assert list(read_history(tmp_path)["who"]) == ["A"]
     assert load_register(state=tmp_path).set_index("id").at["cho_bo_ha", "geometry"].equals(Point(106.19, 21.44))
-    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_old_edits_and_history_files_are_imported_once(tmp_path):
+    save_location("cho_bo_ha", Point(106.19, 21.44), A, action="set_point", input_text="WGS84", state=tmp_path)
+    hist = read_history(tmp_path)
+    hist.to_csv(tmp_path / "old.csv", index=False)
+    edits = read_edits(tmp_path)
+    folder = tmp_path / "old"
+    folder.mkdir()
+    hist.to_csv(folder / "projects_history.csv", index=False)
+    edits.to_file(folder / "projects_edits.geojson", driver="GeoJSON")
+    assert read_history(folder).equals(hist)
+    assert read_edits(folder).geometry.iloc[0].equals(Point(106.19, 21.44))
+    save_location("ban_ven", Point(106.06, 21.57), B, action="set_point", input_text="", state=folder)
+    assert list(read_history(folder)["who"]) == ["A", "B"] and len(read_edits(folder)) == 2
 
 
 def test_concurrent_saves_keep_both_edits(tmp_path):

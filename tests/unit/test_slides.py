@@ -51,9 +51,19 @@ def test_add_slide_copies_the_shipped_deck_then_appends(tmp_path, monkeypatch):
     assert error is None
     assert deck[: len(shipped)] == shipped
     assert [s.title for s in deck[len(shipped) :]] == ["Hộ nghèo Tam Hiệp", "Thứ hai"]
-    doc = json.loads((tmp_path / "state" / "slides.json").read_text(encoding="utf-8"))
-    assert doc["slides"][-2]["params"] == {"indicator": "poverty_rate", "commune": "07261"}
-    assert not list((tmp_path / "state").glob("*.tmp"))
+    assert deck[-2].params == {"indicator": "poverty_rate", "commune": "07261"}
+    assert (tmp_path / "state" / "ktxh_store.sqlite").exists() and not (tmp_path / "state" / "slides.json").exists()
+
+
+def test_an_old_slides_file_is_imported_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+    old = {"slides": [{"title": "Cũ", "params": {"indicator": "ntm_status"}}]}
+    (tmp_path / "slides.json").write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    deck, error = slides.load_deck()
+    assert error is None and [s.title for s in deck] == ["Cũ"]
+    slides.add_slide(slides.Slide("Mới", {}), AN)
+    (tmp_path / "slides.json").write_text('{"slides": []}', encoding="utf-8")  # never imported again
+    assert [s.title for s in slides.load_deck()[0]] == ["Cũ", "Mới"]
 
 
 def test_broken_user_deck_falls_back_and_is_not_overwritten(tmp_path, monkeypatch):

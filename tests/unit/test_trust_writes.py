@@ -2,7 +2,6 @@
 
 import errno
 import hashlib
-import json
 import multiprocessing
 import sqlite3
 import subprocess
@@ -128,8 +127,14 @@ def test_unwritable_state_folder_for_edits_and_slides(tmp_path, monkeypatch):
 class _FailingConnection(sqlite3.Connection):
     message = "database or disk is full"
 
-    def executemany(self, *args, **kwargs):
-        raise sqlite3.OperationalError(self.message)
+    def cursor(self, *args, **kwargs):
+        message = self.message
+
+        class FailingCursor(sqlite3.Cursor):
+            def executemany(self, *args, **kwargs):
+                raise sqlite3.OperationalError(message)
+
+        return super().cursor(FailingCursor)
 
 
 @pytest.mark.parametrize(
@@ -185,11 +190,14 @@ def test_os_errors_map_to_one_storage_message(tmp_path, code, cause):
 
 def test_edits_history_is_appended_not_rewritten(state):
     register_store.save_location("cho_bo_ha", Point(106.19, 21.44), AN, action="set_point", input_text="")
-    first = (state / register_store.HISTORY_FILE).read_bytes()
+    first = register_store.read_history()
     register_store.save_location("ban_ven", Point(106.06, 21.57), AN, action="set_point", input_text="")
-    second = (state / register_store.HISTORY_FILE).read_bytes()
-    assert second.startswith(first) and second.count(b"\n") == 3
+    second = register_store.read_history()
+    assert second.iloc[:1].equals(first) and len(second) == 2
     assert register_store.read_history()["id"].tolist() == ["cho_bo_ha", "ban_ven"]
+    con = sqlite3.connect(store.store_path())
+    assert [r[0] for r in con.execute("SELECT id FROM location_history ORDER BY id")] == [1, 2]
+    con.close()
 
 
 # ---------------------------------------------------------------- 3. sign-in lock-out
@@ -323,8 +331,7 @@ def test_sixteen_processes_adding_slides_keep_all_sixteen(state):
     for p in procs:
         p.join(120)
     assert [p.exitcode for p in procs] == [0] * 16
-    doc = json.loads((state / "slides.json").read_text(encoding="utf-8"))
-    titles = [s["title"] for s in doc["slides"]]
+    titles = [s.title for s in slides.load_deck()[0]]
     assert titles[: len(shipped)] == [s.title for s in shipped]
     assert sorted(titles[len(shipped) :]) == sorted(f"Trang {i}" for i in range(16))
     assert not list(state.glob("*.tmp"))
