@@ -54,7 +54,7 @@ def test_map_page_serves_leaflet_locally_and_draws_19_communes():
 
 def test_illustrative_toggle_marks_the_page():
     at = _app("views/ban_do.py")
-    at.sidebar.selectbox[0].set_value("poverty_rate").run()
+    at.sidebar.selectbox(key="v_indicator").set_value("poverty_rate").run()
     assert not any("minh họa" in w.value for w in at.warning)
     assert "Chưa có số liệu" in _map_args(at)["script"]
     at.sidebar.toggle[0].set_value(True).run()
@@ -74,7 +74,7 @@ def test_search_selects_and_reports_commune():
 @pytest.mark.parametrize("edition,n", [("2025-h1", 17), ("2025", 5)])
 def test_edition_selector(edition, n):
     at = _app("views/ban_do.py")
-    at.sidebar.selectbox[1].set_value(edition).run()
+    at.sidebar.selectbox(key="v_edition").set_value(edition).run()
     assert not at.exception
     codes = set(re.findall(r'"(\d{5})":\{"_s"', _map_args(at)["script"]))
     assert len(codes) == n

@@ -43,7 +43,7 @@ def _map_args(at: AppTest) -> dict:
 def _widgets(at: AppTest) -> dict:
     sb = at.sidebar
     return {
-        "selectboxes": [s.value for s in sb.selectbox],
+        "selectboxes": [s.value for s in sb.selectbox if s.key != "v_profile"],
         "toggles": [t.value for t in sb.toggle],
         "sliders": [s.value for s in sb.slider],
         "layers": list(sb.multiselect[0].value),
@@ -85,7 +85,7 @@ def test_map_link_restores_widgets_map_and_url():
 
 def test_changing_a_widget_updates_the_url():
     at = _open("views/ban_do.py", {})
-    at.sidebar.selectbox[0].set_value("ntm_status").run()
+    at.sidebar.selectbox(key="v_indicator").set_value("ntm_status").run()
     assert at.query_params["indicator"] == "ntm_status"
     assert "scheme" not in at.query_params  # categorical: no classification parameters
     at.sidebar.radio[0].set_value("osm").run()

@@ -36,7 +36,7 @@ def _codes(at: AppTest) -> set[str]:
 def test_default_is_yen_the_and_the_url_carries_no_profile():
     at = _open({})
     assert "huyện Yên Thế" in at.subheader[0].value and "profile" not in at.query_params
-    assert at.sidebar.selectbox[0].value == "yen-the-2024"
+    assert at.sidebar.selectbox(key="v_profile").value == "yen-the-2024"
     assert len(_codes(at)) == 19
 
 

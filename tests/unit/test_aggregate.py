@@ -180,8 +180,8 @@ def test_compare_page_builds_a_synced_pair_without_cdn():
 
 def test_map_page_warns_when_aggregation_is_refused():
     at = _page("views/ban_do.py")
-    at.sidebar.selectbox[0].set_value("poverty_rate").run()
-    at.sidebar.selectbox[1].set_value("2025").run()
+    at.sidebar.selectbox(key="v_indicator").set_value("poverty_rate").run()
+    at.sidebar.selectbox(key="v_edition").set_value("2025").run()
     at.sidebar.toggle[0].set_value(True).run()
     assert not at.exception
     assert any("Không gộp được chỉ tiêu “Tỷ lệ hộ nghèo”" in w.value for w in at.warning)
