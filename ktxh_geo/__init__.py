@@ -1,3 +1,3 @@
-"""ktxh-geo: map and planning viewer for the 2024 socio-economic plan of Yên Thế district."""
+"""ktxh-geo: map and planning viewer for a locality's socio-economic plan; the locality is a profile (profiles/)."""
 
 __version__ = "0.1.0"

@@ -1,6 +1,6 @@
 """Read and validate an uploaded project footprint (GeoJSON, zipped Shapefile, GeoPackage, KML).
 
-Files are read with pyogrio (GDAL). Coordinates may be WGS84 or VN-2000 (Bắc Giang plane): a file that
+Files are read with pyogrio (GDAL). Coordinates may be WGS84 or VN-2000 (the profile's plane): a file that
 declares its CRS is reprojected; one that does not (a Shapefile without .prj, or a GeoJSON holding metres)
 needs the planner to say which. Bad files are rejected with a Vietnamese message naming the file; GDAL's own
 (English) text and the server's temporary paths go to the log only.
@@ -184,7 +184,7 @@ def limit_vertices(
     gdf: gpd.GeoDataFrame, filename: str, simplify_m: float | None = None
 ) -> tuple[gpd.GeoDataFrame, str | None]:
     """``gdf`` (in WGS84) within ``MAX_VERTICES``: unchanged, or simplified with ``simplify_m`` metres (topology
-    preserved, in UTM 48N) with a warning naming the tolerance; ``FootprintTooLarge`` otherwise.
+    preserved, in the profile's metric CRS) with a warning naming the tolerance; ``FootprintTooLarge`` otherwise.
     """
     count = vertex_count(gdf)
     if count <= MAX_VERTICES:
@@ -199,7 +199,8 @@ def limit_vertices(
         tolerance = tolerance.rstrip("0").rstrip(",") if "," in tolerance else tolerance
         if after <= MAX_VERTICES:
             return simplified, (
-                f"Ranh giới đã được đơn giản hóa với dung sai {tolerance} m (giữ topo, trong UTM 48N): "
+                f"Ranh giới đã được đơn giản hóa với dung sai {tolerance} m "
+                f"(giữ topo, trong hệ {active().metric_crs_label}): "
                 f"từ {format_number(count)} còn {format_number(after)} đỉnh."
             )
         raise FootprintTooLarge(
@@ -242,7 +243,7 @@ def validate_footprint(
     outline: gpd.GeoDataFrame,
     declared_area_ha: float | None,
 ) -> Footprint:
-    """Check geometry validity, type, the district and the area (EPSG:32648) against the declared area."""
+    """Check geometry validity, type, that it lies in the area, and its size (metric CRS) against the declared area."""
     geoms = [g for g in gdf.geometry if g is not None and not g.is_empty]
     if not geoms:
         raise FootprintError(f"Tệp “{filename}” không có hình học nào.")

@@ -1,7 +1,7 @@
-"""Show an indicator recorded on 2020–2024 units on a newer edition, by aggregation along the crosswalk.
+"""Show an indicator recorded on the base edition's units on a newer edition, by aggregation along the crosswalk.
 
-Every merge of 2025 was of whole units, so a newer unit's value is computed from its member units' values with
-the rule declared per indicator (data/indicators.csv, column ``aggregation``):
+Every merge is of whole units (see ``crosswalk``), so a newer unit's value is computed from its member units'
+values with the rule declared per indicator (data/indicators.csv, column ``aggregation``):
 
 * ``sum``: counts and areas add up (thị trấn excluded for xã-only indicators: they are "không áp dụng");
 * ``weighted_mean``: rates are weighted by their ``denominator`` (e.g. households for the poverty rate); when a
@@ -47,6 +47,11 @@ def _edition_label(edition: str) -> str:
     return EDITIONS[edition].label
 
 
+def _base_short() -> str:
+    """Short label of the base edition, the units values are recorded on (in messages and derivations)."""
+    return EDITIONS[base_edition()].short
+
+
 def aggregate_values(
     values: pd.DataFrame,
     indicator: Indicator,
@@ -55,7 +60,7 @@ def aggregate_values(
     include_illustrative: bool = True,
     all_versions: tuple[UnitVersion, ...] | None = None,
 ) -> pd.DataFrame:
-    """Values of ``indicator`` on the units of ``edition``, computed from the 2020–2024 units' values.
+    """Values of ``indicator`` on the units of ``edition``, computed from the base edition's units' values.
 
     Returns rows shaped like data/values.csv (``edition`` = the target) plus ``derived_rule``; a target unit
     with no member values is left out (it shows as "Chưa có số liệu"). Raises ``AggregationRefused``.
@@ -65,7 +70,7 @@ def aggregate_values(
         raise AggregationRefused(
             f"Chỉ tiêu “{indicator.name}” không có quy tắc gộp (aggregation = {rule or 'none'} trong "
             f"data/indicators.csv) nên không hiển thị được theo đơn vị hành chính {_edition_label(edition)}; "
-            "hãy xem trên đơn vị 2020–2024."
+            f"hãy xem trên đơn vị {_base_short()}."
         )
     all_versions = all_versions or versions()
     base = {v.code: v for v in edition_units(base_edition(), all_versions)}
@@ -93,7 +98,7 @@ def aggregate_values(
             value, text, detail = _status_summary(members, have, rows)
         if value is None:
             continue
-        derived = f"{RULE_LABELS[rule]} của {len(members)} đơn vị 2020–2024: {detail}"
+        derived = f"{RULE_LABELS[rule]} của {len(members)} đơn vị {_base_short()}: {detail}"
         if excluded:
             derived += f"; không áp dụng cho {', '.join(excluded)}"
         inferred = sorted({rows.at[m.code, "note"] for m in have if rows.at[m.code, "status"] == "inferred"})
@@ -128,7 +133,7 @@ def _has_value(row: pd.Series, indicator: Indicator) -> bool:
 
 
 def _denominators(values, indicator, year, include_illustrative, base, rows, edition) -> pd.Series:
-    """Denominator per 2020–2024 code, or refuse naming the units that lack one."""
+    """Denominator per base-edition code, or refuse naming the units that lack one."""
     name = indicator.denominator
     den = pd.Series(dtype=float)
     if name:
@@ -142,7 +147,7 @@ def _denominators(values, indicator, year, include_illustrative, base, rows, edi
             f"Không gộp được chỉ tiêu “{indicator.name}” năm {year} theo đơn vị hành chính "
             f"{_edition_label(edition)}: đây là tỷ lệ, phải tính bình quân gia quyền theo mẫu số {what} "
             f"của từng xã cũ, nhưng chưa có số liệu mẫu số.{who} Ứng dụng không lấy trung bình cộng các tỷ lệ "
-            "vì kết quả sẽ sai; hãy xem chỉ tiêu này trên đơn vị 2020–2024."
+            f"vì kết quả sẽ sai; hãy xem chỉ tiêu này trên đơn vị {_base_short()}."
         )
     return den
 
@@ -206,10 +211,10 @@ def join_for_edition(
     year: int,
     include_illustrative: bool = True,
 ) -> tuple[gpd.GeoDataFrame, Indicator, str | None]:
-    """Join the indicator to the communes of their edition, aggregating 2020–2024 values when needed.
+    """Join the indicator to the communes of their edition, aggregating base-edition values when needed.
 
     Returns the joined frame (with ``derived_rule``, "" for recorded values), the indicator to classify it
-    with, and a refusal message (or None). On 2020–2024 this is exactly ``join_indicator``.
+    with, and a refusal message (or None). On the base edition this is exactly ``join_indicator``.
     """
     edition = communes["edition"].iloc[0]
     own = commune_values(values, indicator.id, year, edition, include_illustrative)

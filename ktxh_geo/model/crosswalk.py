@@ -1,36 +1,52 @@
-"""Unit history of Yên Thế: which unit a code or name meant when, its successors and its constituents.
+"""Unit history of the active locality: which unit a code or name meant when, its successors and constituents.
 
-Three editions of units follow one another (see ``editions.py``):
+Up to three editions of units follow one another (the profile's ``base_edition``, ``interim_edition`` and
+``reform_edition``; see ``editions.py``): the base edition's units, listed in data/units.csv; the interim
+edition, whose changed units (rows of units.csv starting on the interim edition's first day) are mergers of
+base units; and the reform edition, whose units data/crosswalk_2025.csv builds from base units. The legal
+basis of each edition is the profile's ``legal`` (``base``, ``interim``, ``reform``).
 
-* 2020–2024: 19 units (2 thị trấn, 17 xã);
-* 2025-H1 (01/01–30/6/2025): 17 units, after NQ 1191/NQ-UBTVQH15 merged Tam Hiệp into Tân Hiệp (which took
-  code 07261, Tam Hiệp's old code; Tân Hiệp's 07276 was retired) and Hồng Kỳ into Đồng Kỳ (keeps 07282);
-* 2025 (from 01/7/2025): 5 xã of Bắc Ninh province (NQ 1658/NQ-UBTVQH15, Điều 1, items 51–55).
-
-Every merge is of whole units, so each unit of any edition is a set of 2020–2024 units ("members"). A code
-alone is ambiguous (07261 = Tam Hiệp until 31/12/2024, the merged Tân Hiệp afterwards), so lookups take an
-optional date. Only units of the former district are known: homonyms elsewhere (Đồng Tiến of Hiệp Hòa,
-07816; Hồng Kỳ of Sóc Sơn) are never matched.
+Every merge is of whole units, so each unit of any edition is a set of base-edition units ("members"). A code
+alone can be ambiguous (a code reused by a merged unit means the old unit before the merger and the merged
+unit after), so lookups take an optional date. Only the area's own units are known: homonyms elsewhere are
+never matched. A profile with no unit list (no data/units.csv) has no history: every function returns empty.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
 from ktxh_geo.io.shipped import load_crosswalk, load_units
 from ktxh_geo.model.editions import EDITIONS, base_edition
-from ktxh_geo.model.search import VARIANTS
+from ktxh_geo.model.profile import active
+from ktxh_geo.model.search import variants
 from ktxh_geo.text import fold, fold_name
 
-NQ_1191 = "NQ 1191/NQ-UBTVQH15 ngày 28/9/2024 (hiệu lực 01/01/2025)"
-NQ_1658 = "NQ 1658/NQ-UBTVQH15 ngày 16/6/2025 (chính quyền mới hoạt động từ 01/7/2025)"
-# Words that place a query inside the former district; any other qualifier means "somewhere else".
-_OWN_AREA = ("yen the", "bac giang", "bac ninh")
+# Former module constants, now the active profile's legal texts (read as ``crosswalk.<name>``).
+_LEGAL_ALIASES = {"NQ_1191": "interim", "NQ_1658": "reform"}
+
+
+def __getattr__(name: str) -> str:
+    if name in _LEGAL_ALIASES:
+        return legal_text(_LEGAL_ALIASES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def legal_text(key: str) -> str:
+    """The legal basis of an edition of the active profile: ``key`` is "base", "interim" or "reform"."""
+    return active().legal.get(key, "")
+
+
+def _own_area_words() -> tuple[str, ...]:
+    """Folded words placing a name query inside the area: the profile's ``own_area_words`` and its name."""
+    profile = active()
+    return tuple(w for w in (*profile.own_area_words, fold_name(profile.area_name)) if w)
 
 
 @dataclass(frozen=True)
@@ -43,7 +59,7 @@ class UnitVersion:
     unit_type: str  # "xã" or "thị trấn"
     valid_from: date
     valid_to: date | None  # None: still in force
-    members: tuple[str, ...]  # 2020–2024 unit codes making up this unit
+    members: tuple[str, ...]  # base-edition unit codes making up this unit
     legal_basis: str = ""
     nq1658_item: str = ""
 
@@ -52,7 +68,7 @@ class UnitVersion:
 
     @property
     def editions(self) -> tuple[str, ...]:
-        """Editions in which this unit appears (an unchanged unit is in 2020–2024 and 2025-H1)."""
+        """Editions in which this unit appears (a unit unchanged by the interim mergers is in two)."""
         return tuple(e.id for e in EDITIONS.values() if self.valid_on(e.valid_from))
 
     @property
@@ -63,7 +79,10 @@ class UnitVersion:
 
 @dataclass(frozen=True)
 class Lineage:
-    """A 2020–2024 unit, the 2025-H1 unit containing it and the 2025 commune containing it."""
+    """A base-edition unit, the interim-edition unit containing it and the reform-edition unit containing it.
+
+    A profile with no interim edition has ``h1`` = ``old``.
+    """
 
     old: UnitVersion
     h1: UnitVersion
@@ -79,18 +98,36 @@ def _unit_type(type_text: str) -> str:
     return "thị trấn" if fold(type_text) == "thi tran" else "xã"
 
 
+def _edition_start(edition_id: str) -> date | None:
+    return EDITIONS[edition_id].valid_from if edition_id in EDITIONS else None
+
+
+def _edition_end(edition_id: str) -> date | None:
+    return EDITIONS[edition_id].valid_to if edition_id in EDITIONS else None
+
+
 def build_versions(units: pd.DataFrame, crosswalk: pd.DataFrame) -> tuple[UnitVersion, ...]:
-    """All unit versions from data/units.csv (19 + 2 interim rows) and data/crosswalk_2025.csv (5 communes)."""
+    """All unit versions from data/units.csv (base and interim rows) and data/crosswalk_2025.csv (reform units).
+
+    Empty for a profile with no unit list.
+    """
+    if units.empty:
+        return ()
+    profile = active()
     base_end = EDITIONS[base_edition()].valid_to
-    h1_end = EDITIONS["2025-h1"].valid_to
-    interim = units[units["valid_from"].str.startswith("2025-01-01")]
-    base = units[~units.index.isin(interim.index)]
-    changed = set()  # 2020–2024 units whose extent ended on 31/12/2024
+    interim_from = _edition_start(profile.interim_edition)
+    reform_from = _edition_start(profile.reform_edition)
+    # a base unit with no end date lasts until the interim edition ends, else until the reform
+    last_day = _edition_end(profile.interim_edition) or (reform_from - timedelta(days=1) if reform_from else None)
+    is_interim = units["valid_from"].map(lambda text: interim_from is not None and _day(text) == interim_from)
+    interim = units[is_interim]
+    base = units[~is_interim]
+    changed = set()  # base units whose extent ended with the base edition
     h1_members: dict[str, list[str]] = {}
     for row in crosswalk.itertuples():
         h1_members.setdefault(row.code_on_2025_06_30, []).append(row.old_gso_code)
     for code in interim["gso_code"]:
-        changed |= set(h1_members[code])
+        changed |= set(h1_members.get(code, [code]))
 
     versions: list[UnitVersion] = []
     for row in base.itertuples():
@@ -102,9 +139,9 @@ def build_versions(units: pd.DataFrame, crosswalk: pd.DataFrame) -> tuple[UnitVe
                 full_name=row.name_full,
                 unit_type=_unit_type(row.type),
                 valid_from=_day(row.valid_from),
-                valid_to=base_end if ends else (_day(row.valid_to) or h1_end),
+                valid_to=base_end if ends else (_day(row.valid_to) or last_day),
                 members=(row.gso_code,),
-                legal_basis="NQ 813/NQ-UBTVQH14 ngày 21/11/2019 (hiệu lực 01/01/2020)",
+                legal_basis=legal_text("base"),
                 nq1658_item=row.nq1658_item,
             )
         )
@@ -117,33 +154,42 @@ def build_versions(units: pd.DataFrame, crosswalk: pd.DataFrame) -> tuple[UnitVe
                 unit_type=_unit_type(row.type),
                 valid_from=_day(row.valid_from),
                 valid_to=_day(row.valid_to),
-                members=tuple(sorted(h1_members[row.gso_code])),
-                legal_basis=NQ_1191,
+                members=tuple(sorted(h1_members.get(row.gso_code, [row.gso_code]))),
+                legal_basis=legal_text("interim"),
                 nq1658_item=row.nq1658_item,
             )
         )
+    if reform_from is None:
+        return tuple(versions)
     for code, group in crosswalk.groupby("new_gso_code", sort=True):
         first = group.iloc[0]
+        item = first["nq1658_item"]
+        basis = legal_text("reform")
         versions.append(
             UnitVersion(
                 code=code,
                 name=re.sub(r"^Xã\s+", "", first["new_name"]),
                 full_name=first["new_name"],
                 unit_type=_unit_type(first["new_type"]),
-                valid_from=EDITIONS["2025"].valid_from,
+                valid_from=reform_from,
                 valid_to=None,
                 members=tuple(sorted(group["old_gso_code"])),
-                legal_basis=f"{NQ_1658}, Điều 1, mục {first['nq1658_item']}",
-                nq1658_item=first["nq1658_item"],
+                legal_basis=f"{basis}, Điều 1, mục {item}" if item else basis,
+                nq1658_item=item,
             )
         )
     return tuple(versions)
 
 
-@lru_cache(maxsize=1)
 def versions() -> tuple[UnitVersion, ...]:
-    """Unit versions of the shipped tables (cached: the files do not change while the app runs)."""
-    return build_versions(load_units(), load_crosswalk())
+    """Unit versions of the active profile's shipped tables (cached per profile: the files do not change)."""
+    profile = active()
+    return _versions(profile.id, profile.data_dir)
+
+
+@lru_cache(maxsize=8)
+def _versions(profile_id: str, data: Path) -> tuple[UnitVersion, ...]:
+    return build_versions(load_units(data), load_crosswalk(data))
 
 
 def edition_units(edition: str, all_versions: tuple[UnitVersion, ...] | None = None) -> list[UnitVersion]:
@@ -153,20 +199,21 @@ def edition_units(edition: str, all_versions: tuple[UnitVersion, ...] | None = N
 
 
 def members_of(edition: str, all_versions: tuple[UnitVersion, ...] | None = None) -> dict[str, tuple[str, ...]]:
-    """Code of each unit of ``edition`` → the 2020–2024 codes it is made of (nesting used for aggregation)."""
+    """Code of each unit of ``edition`` → the base-edition codes it is made of (nesting used for aggregation)."""
     return {v.code: v.members for v in edition_units(edition, all_versions)}
 
 
 def container(old_code: str, edition: str, all_versions: tuple[UnitVersion, ...] | None = None) -> UnitVersion:
-    """The unit of ``edition`` that contains the 2020–2024 unit ``old_code``."""
+    """The unit of ``edition`` that contains the base-edition unit ``old_code``."""
     for v in edition_units(edition, all_versions):
         if old_code in v.members:
             return v
-    raise KeyError(f"{old_code!r} is not a 2020–2024 unit of huyện Yên Thế")
+    base = EDITIONS[base_edition()].short
+    raise KeyError(f"{old_code!r} is not a {base} unit of {active().area_name}")
 
 
 def _split_qualifier(query: str) -> tuple[str, str]:
-    """ "Hồng Kỳ (Sóc Sơn)" / "Đồng Tiến, Hiệp Hòa" → (name, qualifier)."""
+    """ "<name> (<place>)" / "<name>, <place>" → (name, qualifier)."""
     parts = re.split(r"[,(\-–]", query, maxsplit=1)
     name = parts[0]
     rest = parts[1] if len(parts) > 1 else ""
@@ -176,7 +223,7 @@ def _split_qualifier(query: str) -> tuple[str, str]:
 def _aliases(v: UnitVersion) -> set[str]:
     names = {fold_name(v.name), fold_name(v.full_name)}
     if v.members == (v.code,):
-        names |= {fold_name(a) for a in VARIANTS.get(v.code, [])}
+        names |= {fold_name(a) for a in variants(v.code)}
     return names
 
 
@@ -185,9 +232,9 @@ def lookup(
 ) -> list[UnitVersion]:
     """Units a code or name (accent-insensitive) denotes, optionally only those in force ``on`` a day.
 
-    "07261" → Tam Hiệp (2020–2024) and the merged Tân Hiệp (2025-H1); with ``on=date(2025, 3, 1)`` only the
-    latter. "tan hiep" → Tân Hiệp 07276 (2020–2024) and Tân Hiệp 07261 (2025-H1). A code or a name of another
-    district ("07816", "Hồng Kỳ (Sóc Sơn)") finds nothing.
+    A code reused by a merged unit finds the old unit and the merged one; with ``on`` only the one in force
+    that day. A name finds every unit that bore it (the old unit and a merged unit that kept the name). A code
+    or a name of another area ("<name> (<another district>)") finds nothing.
     """
     all_versions = all_versions or versions()
     text = (query or "").strip()
@@ -197,7 +244,7 @@ def lookup(
         found = [v for v in all_versions if v.code == text]
     else:
         name, qualifier = _split_qualifier(text)
-        if qualifier and not any(area in fold(qualifier) for area in _OWN_AREA):
+        if qualifier and not any(area in fold(qualifier) for area in _own_area_words()):
             return []
         q = fold_name(name)
         found = [v for v in all_versions if q and q in _aliases(v)]
@@ -209,9 +256,9 @@ def lookup(
 def successors(
     query: str, on: date | None = None, all_versions: tuple[UnitVersion, ...] | None = None
 ) -> list[Lineage]:
-    """For each 2020–2024 unit a query denotes (or contains), its 2025-H1 unit and its 2025 commune.
+    """For each base-edition unit a query denotes (or contains), its interim unit and its reform unit.
 
-    Looking up a 2025-H1 unit or a 2025 commune returns the lineages of all its constituents.
+    Looking up an interim or a reform unit returns the lineages of all its constituents.
     """
     all_versions = all_versions or versions()
     old_codes: list[str] = []
@@ -221,14 +268,17 @@ def successors(
 
 
 def lineage(old_code: str, all_versions: tuple[UnitVersion, ...] | None = None) -> Lineage:
-    """The chain old unit → 2025-H1 unit → 2025 commune for one 2020–2024 code."""
+    """The chain old unit → interim unit → reform unit for one base-edition code (``KeyError`` if unknown)."""
     all_versions = all_versions or versions()
+    profile = active()
     old = container(old_code, base_edition(), all_versions)
-    return Lineage(old, container(old_code, "2025-h1", all_versions), container(old_code, "2025", all_versions))
+    h1 = container(old_code, profile.interim_edition, all_versions) if profile.interim_edition else old
+    new = container(old_code, profile.reform_edition, all_versions) if profile.reform_edition else h1
+    return Lineage(old, h1, new)
 
 
 def predecessors(code: str, edition: str, all_versions: tuple[UnitVersion, ...] | None = None) -> list[UnitVersion]:
-    """The 2020–2024 units that make up unit ``code`` of ``edition`` (empty if no such unit)."""
+    """The base-edition units that make up unit ``code`` of ``edition`` (empty if no such unit)."""
     all_versions = all_versions or versions()
     by_code = {v.code: v for v in edition_units(edition, all_versions)}
     if code not in by_code:
@@ -236,8 +286,24 @@ def predecessors(code: str, edition: str, all_versions: tuple[UnitVersion, ...] 
     return [container(c, base_edition(), all_versions) for c in by_code[code].members]
 
 
+HISTORY_COLUMNS = [
+    "old_code",
+    "old_name",
+    "old_period",
+    "h1_code",
+    "h1_name",
+    "h1_period",
+    "h1_basis",
+    "new_code",
+    "new_name",
+    "new_from",
+    "new_basis",
+    "nq1658_item",
+]
+
+
 def history_table(all_versions: tuple[UnitVersion, ...] | None = None) -> pd.DataFrame:
-    """One row per 2020–2024 unit: its codes, names, periods and legal basis in the three editions."""
+    """One row per base-edition unit: its codes, names, periods and legal basis in each edition (empty: none)."""
     rows = []
     for old in edition_units(base_edition(), all_versions):
         chain = lineage(old.code, all_versions)
@@ -257,4 +323,4 @@ def history_table(all_versions: tuple[UnitVersion, ...] | None = None) -> pd.Dat
                 "nq1658_item": chain.new.nq1658_item,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)

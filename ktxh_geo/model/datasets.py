@@ -1,7 +1,9 @@
 """Import datasets: which commune-level indicators a file may carry, with their types and allowed values.
 
-Ranges and categories come from data/indicators.csv; the kind of each column (rate, criteria, count,
-category) decides how a cell is parsed (rates may be decimal, counts and criteria are whole numbers).
+The datasets, the years offered and the edition each year's figures are recorded on come from the active
+locality profile (``[[datasets]]``, ``[datasets_editions]``). Ranges and categories come from
+data/indicators.csv; the kind of each column (rate, criteria, count, category) decides how a cell is parsed
+(rates may be decimal, counts and criteria are whole numbers).
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from datetime import date
 import pandas as pd
 
 from ktxh_geo.io import shipped as load
-
-YEARS = tuple(range(2020, 2026))
+from ktxh_geo.model.profile import active
 
 
 @dataclass(frozen=True)
@@ -61,51 +62,56 @@ class Dataset:
         return next(c for c in self.columns if c.indicator_id == indicator_id)
 
 
-# dataset id -> (title, [(indicator id, kind, required)], description)
-_SPEC: dict[str, tuple[str, list[tuple[str, str, bool]], str]] = {
-    "poverty_rate": (
-        "Tỷ lệ hộ nghèo theo xã",
-        [("poverty_rate", "rate", True), ("households", "count", False), ("poor_households", "count", False)],
-        "Kết quả rà soát hộ nghèo cuối năm: tỷ lệ (%), tổng số hộ và số hộ nghèo của từng xã, thị trấn.",
-    ),
-    "ntm_criteria": (
-        "Số tiêu chí nông thôn mới đạt",
-        [("ntm_criteria", "criteria", True)],
-        "Số tiêu chí của Bộ tiêu chí quốc gia xã nông thôn mới (19 tiêu chí) mà xã đạt.",
-    ),
-    "ntm_status": (
-        "Tình trạng nông thôn mới",
-        [("ntm_status", "category", True)],
-        "Mức đạt chuẩn nông thôn mới của xã.",
-    ),
-    "model_villages": (
-        "Số thôn đạt chuẩn NTM kiểu mẫu",
-        [("model_villages", "count", True)],
-        "Số thôn của xã được công nhận đạt chuẩn nông thôn mới kiểu mẫu trong năm (không cộng dồn các năm trước).",
-    ),
-}
-
-
 def load_datasets(indicators: dict[str, load.Indicator] | None = None) -> dict[str, Dataset]:
-    """The import datasets, with ranges and categories read from the indicator catalogue."""
+    """The active profile's import datasets (``[[datasets]]``), ranges and categories from the indicator catalogue.
+
+    A profile without datasets has none (nothing to import).
+    """
+    specs = active().datasets
+    if not specs:
+        return {}
     indicators = indicators or load.load_indicators()
     out: dict[str, Dataset] = {}
-    for ds_id, (title, cols, description) in _SPEC.items():
+    for spec in specs:
         columns = []
-        for ind_id, kind, required in cols:
-            ind = indicators[ind_id]
+        for col in spec.columns:
+            ind = indicators[col.indicator]
             low = ind.min if ind.min is not None else 0.0
-            high = ind.max if kind in ("rate", "criteria") else None
+            high = ind.max if col.kind in ("rate", "criteria") else None
             label = f"{ind.name} ({ind.unit})" if ind.unit else ind.name
-            columns.append(Column(ind_id, label, kind, required, low, high, ind.categories, ind.unit))
-        xa_only = any(indicators[i].applies_to == "xa" for i, _, _ in cols)
-        out[ds_id] = Dataset(ds_id, title, tuple(columns), xa_only, description)
+            columns.append(Column(col.indicator, label, col.kind, col.required, low, high, ind.categories, ind.unit))
+        xa_only = any(indicators[c.indicator].applies_to == "xa" for c in spec.columns)
+        out[spec.id] = Dataset(spec.id, spec.title, tuple(columns), xa_only, spec.description)
     return out
 
 
+def years() -> tuple[int, ...]:
+    """The years figures may be imported for (profile ``[datasets_editions] edition_by_year``), ascending."""
+    return tuple(sorted({y for rule in active().edition_by_year for y in range(rule.first, rule.last + 1)}))
+
+
+def default_year() -> int | None:
+    """The year the import page proposes: the profile's ``default_year``, else the latest importable year."""
+    offered = years()
+    chosen = active().default_import_year
+    return chosen if chosen in offered else (offered[-1] if offered else None)
+
+
+def __getattr__(name: str):
+    if name == "YEARS":  # former constant: the active profile's import years
+        return years()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def edition_for_year(year: int) -> str:
-    """The administrative edition a year's figures are recorded in (2025 → the 17 units of 2025-H1)."""
-    return "2025-h1" if year >= 2025 else "2020-2024"
+    """The administrative edition a year's figures are recorded in (profile ``edition_by_year``).
+
+    ``ValueError`` for a year the profile does not import.
+    """
+    for rule in active().edition_by_year:
+        if rule.first <= year <= rule.last:
+            return rule.edition
+    raise ValueError(f"Năm {year} không nằm trong các năm nhập số liệu của {active().area_name}.")
 
 
 def _parse_date(text: str, default: date) -> date:
@@ -116,7 +122,7 @@ def _parse_date(text: str, default: date) -> date:
 
 
 def units_in_year(units: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Rows of data/units.csv whose validity overlaps the calendar year (Tam Hiệp ends 2024-12-31)."""
+    """Rows of data/units.csv whose validity overlaps the calendar year (a unit merged away is absent after)."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     keep = [
         _parse_date(r.valid_from, date.min) <= end and _parse_date(r.valid_to, date.max) >= start
@@ -126,7 +132,7 @@ def units_in_year(units: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def validity_text(row) -> str:
-    """ "01/01/2020–31/12/2024" for a units.csv row."""
+    """The validity of a units.csv row as "dd/mm/yyyy–dd/mm/yyyy"."""
     start = _parse_date(row.valid_from, date.min)
     end = _parse_date(row.valid_to, date.max)
     return f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"

@@ -26,7 +26,8 @@ import pandas as pd
 from ktxh_geo.errors import InputError, LimitExceeded
 from ktxh_geo.io.store import Cell
 from ktxh_geo.model.datasets import Column, Dataset, edition_for_year, units_in_year, validity_text
-from ktxh_geo.model.search import VARIANTS
+from ktxh_geo.model.profile import active
+from ktxh_geo.model.search import variants
 from ktxh_geo.text import fold, format_number, nfc, printable
 
 MAX_BYTES = 10 * 1024 * 1024  # an upload larger than this is refused before it is opened
@@ -512,7 +513,7 @@ def _with_header(name: str, cells: list[list], numbers: list[int], letters: list
 
 
 def name_key(text: str) -> str:
-    """Matching key of a commune name: folded, punctuation and unit prefix removed ("TT. Bố Hạ" → "bo ha")."""
+    """Matching key of a commune name: folded, punctuation and unit prefix removed ("TT. Đồng Kỳ" → "dong ky")."""
     t = fold(re.sub(r"[.,;:_\-–/()]+", " ", fold(text)))
     return _UNIT_PREFIX.sub("", t).strip()
 
@@ -543,7 +544,7 @@ class Gazetteer:
     def _build_aliases(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for r in self.valid.itertuples():
-            for alias in [r.name, r.name_full, *VARIANTS.get(r.gso_code, [])]:
+            for alias in [r.name, r.name_full, *variants(r.gso_code)]:
                 out.setdefault(name_key(alias), set()).add(r.gso_code)
         return out
 
@@ -572,7 +573,7 @@ class Gazetteer:
         starts = sorted({c for k, cs in aliases.items() if key and k.startswith(key + " ") for c in cs})
         if len(starts) > 1:
             return NameMatch(0, text, None, "ambiguous", [(c, self.full_name(c)) for c in starts])
-        # a unit that existed in another year (Tam Hiệp in 2025)
+        # a unit that existed in another year (one merged away before the chosen year)
         for unit_key, r in self._other_years:
             if key and unit_key == key and r.gso_code not in self._codes_named(key):
                 return NameMatch(0, text, None, "not_in_year", [(r.gso_code, f"{r.name_full} ({validity_text(r)})")])
@@ -592,7 +593,7 @@ class Gazetteer:
         if len(known):
             r = known.iloc[0]
             return False, f"mã {code} ({r['name_full']}, hiệu lực {validity_text(r)}) không tồn tại năm {self.year}"
-        return False, f"mã {code} không phải đơn vị hành chính của huyện Yên Thế"
+        return False, f"mã {code} không phải đơn vị hành chính của {active().area_name}"
 
 
 # ---------------------------------------------------------------- cell validation
@@ -785,7 +786,7 @@ def check(
             elif match.status == "not_in_year":
                 err(row_no, name_col, f"“{name_text}” không tồn tại năm {year}: {match.suggestions[0][1]}")
             else:
-                err(row_no, name_col, f"không tìm thấy xã “{name_text}” của huyện Yên Thế{hint}")
+                err(row_no, name_col, f"không tìm thấy xã “{name_text}” của {active().area_name}{hint}")
             continue
         code = match.code
         if code in seen:

@@ -1,11 +1,11 @@
 """Location check: does each object's geometry lie in the commune(s) the register declares?
 
-A spatial join of every part of an object's geometry to the 2020–2024 communes. Rules (deterministic):
+A spatial join of every part of an object's geometry to the base edition's communes. Rules (deterministic):
 
 - a point lying exactly on a shared boundary is *in both* communes (``covers``), so it is not a mismatch
   when either of them is declared;
 - a line or polygon part is in the communes whose interior it crosses (touching a boundary does not count);
-- a part in none of the communes and not covered by the district outline is *outside the district*;
+- a part in none of the communes and not covered by the area's outline is *outside the area*;
 - a part whose communes do not include any declared commune is a *mismatch*.
 
 Every object that needs attention gets one row with all its reasons in Vietnamese (the "Cần kiểm tra" list).
@@ -22,12 +22,12 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import commune_codes
 from ktxh_geo.text import format_number
 
-UTM48N = "EPSG:32648"
 KINDS = {
-    "outside": "Ngoài huyện",
+    "outside": "Ngoài địa bàn",  # shown as "Ngoài <area_word>" ("Ngoài huyện", "Ngoài tỉnh"): kind_label()
     "mismatch": "Sai xã",
     "no_location": "Chưa có vị trí",
     "approximate": "Vị trí gần đúng",
@@ -38,10 +38,16 @@ COLUMNS = ["id", "name", "kind", "kind_label", "reason", "declared", "found"]
 
 @dataclass(frozen=True)
 class PartHit:
-    """Communes one geometry part falls in (codes), and whether the district covers it."""
+    """Communes one geometry part falls in (codes), and whether the area's outline covers it."""
 
     codes: tuple[str, ...]
     in_district: bool
+
+
+def kind_label(kind: str) -> str:
+    """Vietnamese label of a kind of finding; "outside" names the kind of area of the active profile."""
+    word = active().area_word
+    return f"Ngoài {word}" if kind == "outside" and word else KINDS[kind]
 
 
 def communes_of_part(part: BaseGeometry, communes: gpd.GeoDataFrame, district: BaseGeometry) -> PartHit:
@@ -79,15 +85,17 @@ def check_object(
     for part in shapely.get_parts(geom):
         hit = communes_of_part(part, communes, district)
         found += [c for c in hit.codes if c not in found]
+        profile = active()
         if not hit.codes and not hit.in_district:
             dist = (
                 gpd.GeoSeries([part], crs="EPSG:4326")
-                .to_crs(UTM48N)
-                .distance(gpd.GeoSeries([district], crs="EPSG:4326").to_crs(UTM48N))[0]
+                .to_crs(profile.metric_crs)
+                .distance(gpd.GeoSeries([district], crs="EPSG:4326").to_crs(profile.metric_crs))[0]
             )
-            reasons.append(("outside", f"Nằm ngoài huyện Yên Thế (cách ranh giới huyện {_km(dist)})"))
+            where = f"ranh giới {profile.area_word}".strip()
+            reasons.append(("outside", f"Nằm ngoài {profile.area_name} (cách {where} {_km(dist)})"))
         elif not hit.in_district:
-            reasons.append(("outside", "Một phần nằm ngoài huyện Yên Thế"))
+            reasons.append(("outside", f"Một phần nằm ngoài {profile.area_name}"))
         if hit.codes and declared and not set(hit.codes) & set(declared):
             reasons.append(
                 ("mismatch", f"Vị trí nằm ở {_names(hit.codes, names)}, danh mục ghi {_names(declared, names)}")
@@ -126,7 +134,7 @@ def check_locations(projects: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, outl
                 "id": row["id"],
                 "name": row["name"],
                 "kind": kind,
-                "kind_label": KINDS[kind],
+                "kind_label": kind_label(kind),
                 "reason": "; ".join(reasons),
                 "declared": ";".join(commune_codes(row["commune_codes"])),
                 "found": ";".join(found),

@@ -41,6 +41,34 @@ class Edition:
 
 
 @dataclass(frozen=True)
+class DatasetColumn:
+    """One value column of an import dataset: an indicator of data/indicators.csv and how a cell is parsed."""
+
+    indicator: str
+    kind: str  # "rate", "criteria", "count" or "category"
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """An import dataset of the profile (``[[datasets]]``): which indicators one uploaded file may carry."""
+
+    id: str
+    title: str
+    description: str
+    columns: tuple[DatasetColumn, ...]
+
+
+@dataclass(frozen=True)
+class YearEdition:
+    """Figures of the years ``first``..``last`` are recorded on the units of ``edition`` (``[datasets_editions]``)."""
+
+    first: int
+    last: int
+    edition: str
+
+
+@dataclass(frozen=True)
 class Profile:
     id: str
     label: str
@@ -68,6 +96,18 @@ class Profile:
     outline_where: Mapping[str, str] = field(default_factory=dict)
     overlays: tuple[tuple[str, Path], ...] = ()  # (label, file): outlines drawn over the map (e.g. a former district)
     drill_down: Mapping[str, str] = field(default_factory=dict)  # {"edition": …, "key": …} (national view)
+    interim_edition: str = ""  # the edition of a transitional period (units merged before a reform), if any
+    reform_edition: str = ""  # the edition reached through data/crosswalk_2025.csv, if any
+    own_area_words: tuple[str, ...] = ()  # folded words placing a name query inside the area ("Đồng Kỳ, <huyện>")
+    boundary_credit: str = ""  # credit line of the boundary sources (geo/LICENSES.md), printed on every map
+    metric_crs_label: str = ""  # how to name metric_crs in text (default: the CRS's own name, from pyproj)
+    datasets: tuple[DatasetSpec, ...] = ()  # import datasets (page "Nhập số liệu"); none: nothing to import
+    edition_by_year: tuple[YearEdition, ...] = ()  # import year → edition of its figures
+    default_import_year: int | None = None
+    # "strict": units must not overlap nor leave gaps against the outline (validate fails on > 1 m²);
+    # "report": measured and reported only (a third-party display layer with known source defects)
+    coverage: str = "strict"
+    area_word: str = ""  # the kind of area in messages: "huyện", "tỉnh", "quốc gia" ("ngoài huyện", "ranh giới tỉnh")
 
     @property
     def data_dir(self) -> Path:
@@ -90,6 +130,20 @@ def _date(value) -> date | None:
     if value is None or value == "":
         return None
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+_AREA_WORDS = {"district": "huyện", "province": "tỉnh", "national": "quốc gia"}  # default area_word per kind
+
+
+def _crs_name(crs: str) -> str:
+    """A CRS's own name ("WGS 84 / UTM zone 48N"), or the code itself when pyproj does not know it."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        return CRS.from_user_input(crs).name
+    except CRSError:
+        return crs
 
 
 def read_profile(folder: Path) -> Profile:
@@ -140,6 +194,29 @@ def read_profile(folder: Path) -> Profile:
             outline_where=dict(doc.get("outline_where", {})),
             overlays=tuple((o["label"], (folder / o["file"]).resolve()) for o in doc.get("overlays", [])),
             drill_down=dict(doc.get("drill_down", {})),
+            interim_edition=doc.get("interim_edition", ""),
+            reform_edition=doc.get("reform_edition", ""),
+            own_area_words=tuple(doc.get("own_area_words", ())),
+            boundary_credit=doc.get("boundary_credit", ""),
+            metric_crs_label=doc.get("metric_crs_label") or _crs_name(doc.get("metric_crs", "EPSG:32648")),
+            datasets=tuple(
+                DatasetSpec(
+                    id=d["id"],
+                    title=d["title"],
+                    description=d.get("description", ""),
+                    columns=tuple(
+                        DatasetColumn(c["indicator"], c["kind"], bool(c.get("required", False))) for c in d["columns"]
+                    ),
+                )
+                for d in doc.get("datasets", [])
+            ),
+            edition_by_year=tuple(
+                YearEdition(int(r["from"]), int(r["to"]), r["edition"])
+                for r in doc.get("datasets_editions", {}).get("edition_by_year", [])
+            ),
+            default_import_year=doc.get("datasets_editions", {}).get("default_year"),
+            area_word=doc.get("area_word", _AREA_WORDS.get(doc.get("kind", "district"), "")),
+            coverage=doc.get("coverage", "strict" if doc.get("kind", "district") == "district" else "report"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DataError(f"{path}: thiếu hoặc sai trường {exc} trong hồ sơ địa phương") from None

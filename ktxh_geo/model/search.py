@@ -1,6 +1,7 @@
 """Find communes by name, with or without diacritics, including known variants.
 
-Folding is used only to *find* candidates; results are always GSO codes of the chosen edition.
+Folding is used only to *find* candidates; results are always GSO codes of the chosen edition. Variant
+spellings and the codes units had in a transitional edition come from the active locality profile.
 """
 
 from __future__ import annotations
@@ -9,15 +10,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ktxh_geo.model.profile import active
 from ktxh_geo.text import fold, fold_name, nfc
 
-# Spellings found in sources that are not the official name (see data/FACTS.md § 4).
-VARIANTS = {
-    "07294": ["Bồ Hạ"],
-    "07288": ["Cầu Gồ"],
-    "07279": ["Hương Vỹ"],
-    "07260": ["Đông Tâm"],  # the 2024 plan writes "xã Đông Tâm"
-}
+
+def variants(code: str) -> tuple[str, ...]:
+    """Spellings of unit ``code`` found in sources that are not its official name (profile ``name_variants``)."""
+    return tuple(active().name_variants.get(code, ()))
 
 
 @dataclass(frozen=True)
@@ -35,26 +34,27 @@ def _aliases(communes: pd.DataFrame, units: pd.DataFrame | None) -> list[tuple[s
     codes = set(communes["code"])
     for row in communes.itertuples():
         pairs += [(row.code, row.name), (row.code, row.full_name)]
-        pairs += [(row.code, v) for v in VARIANTS.get(row.code, [])]
-    if units is not None and communes["edition"].iloc[0] != "2020-2024":
+        pairs += [(row.code, v) for v in variants(row.code)]
+    if units is not None and len(communes) and communes["edition"].iloc[0] != active().base_edition:
         edition = communes["edition"].iloc[0]
         for row in units.itertuples():
-            target = row.successor_2025_code if edition == "2025" else _h1_code(row)
+            target = row.successor_2025_code if edition == active().reform_edition else _interim_code(row)
             if target in codes:
-                pairs += [(target, row.name)] + [(target, v) for v in VARIANTS.get(row.gso_code, [])]
+                pairs += [(target, row.name)] + [(target, v) for v in variants(row.gso_code)]
     return pairs
 
 
-def _h1_code(unit) -> str:
-    """Code a 2020–2024 unit had on 2025-01-01..06-30 (Tân Hiệp 07276 → 07261, Hồng Kỳ → 07282)."""
-    return {"07276": "07261", "07267": "07282"}.get(unit.gso_code, unit.gso_code)
+def _interim_code(unit) -> str:
+    """Code a base-edition unit had in the interim edition (profile ``interim_codes``: a merged unit's new code)."""
+    return active().interim_codes.get(unit.gso_code, unit.gso_code)
 
 
 def search_communes(query: str, communes: pd.DataFrame, units: pd.DataFrame | None = None) -> list[Match]:
     """Communes whose name (or a variant) matches ``query``; exact matches first.
 
-    "dong son", "Đông Sơn" and "xã Đông Sơn" all find Đông Sơn; "Bồ Hạ" finds Bố Hạ. A query typed
-    with diacritics prefers the unit spelled exactly so ("Đông" ranks Đông Sơn before Đồng Kỳ).
+    An unaccented query, the accented name and the name with its prefix ("xã …") all find the unit; a
+    variant spelling finds the unit it names. A query typed with diacritics prefers the unit spelled
+    exactly so (a query "Đông …" ranks units spelled "Đông" before those spelled "Đồng").
     """
     q = fold_name(query)
     if not q:

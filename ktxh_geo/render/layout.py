@@ -1,7 +1,7 @@
 """Print layout of a thematic map (matplotlib, no browser): map, legend, scale bar, north arrow, footer.
 
 Drawn from the same joined GeoDataFrame and the same ``Classification`` as the screen, so colours,
-class labels and legend entries match. The map is drawn in UTM 48N (EPSG:32648) so the scale bar
+class labels and legend entries match. The map is drawn in the profile's metric CRS (``metric_crs``) so the scale bar
 measures true kilometres. All positions are laid out in millimetres on the paper; fonts scale with
 the paper size. Text stays text (no path effects), so it is selectable in the PDF.
 """
@@ -25,17 +25,35 @@ from shapely.geometry import Point
 
 from ktxh_geo.model.classify import NO_DATA_COLOR, Classification
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK
-from ktxh_geo.model.projects import CATEGORIES, CATEGORY_COLORS, UTM48N, layer_objects
+from ktxh_geo.model.profile import active
+from ktxh_geo.model.projects import CATEGORIES, CATEGORY_COLORS, layer_objects
 from ktxh_geo.text import format_date_vn, format_number
 
 FONT = "DejaVu Sans"  # bundled with matplotlib; covers every Vietnamese letter
 PAPERS_MM = {"a4": (297.0, 210.0), "a3": (420.0, 297.0)}  # landscape (width, height)
 ORIENTATIONS = ("landscape", "portrait")
-BOUNDARY_CREDIT = (
-    "Ranh giới: censusVN2009 (© 2017 Marc Choisy, giấy phép MIT); vietnamese-provinces-database "
-    "(© 2021 Thang Le Quoc, giấy phép MIT). Ranh giới tham khảo, không phải ranh giới pháp lý. "
-    "Hệ tọa độ WGS 84 / UTM múi 48N (EPSG:32648)."
-)
+
+
+def boundary_credit() -> str:
+    """Credit line of the active profile's boundary sources (``boundary_credit``) and its coordinate system."""
+    profile = active()
+    crs = f"Hệ tọa độ {profile.metric_crs_label} ({profile.metric_crs})."
+    return f"{profile.boundary_credit} {crs}" if profile.boundary_credit else crs
+
+
+def plan_line() -> str:
+    """What the map was made from: the active profile's plan and area (print footer)."""
+    profile = active()
+    plan = profile.plan_title[:1].lower() + profile.plan_title[1:]
+    return f"Lập bằng ktxh-geo từ {plan}, {profile.area_name}." if plan else f"Lập bằng ktxh-geo, {profile.area_name}."
+
+
+def __getattr__(name: str) -> str:
+    if name == "BOUNDARY_CREDIT":  # former constant: read when imported, so prefer boundary_credit()
+        return boundary_credit()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 APPROX_NOTE = "Vị trí gần đúng: chỉ biết xã, điểm đặt trong phạm vi xã."
 COMMUNE_EDGE = "#444444"
 OUTLINE_COLOR = "#111111"
@@ -56,7 +74,7 @@ RC = {
 
 @dataclass
 class Layout:
-    """A laid-out map figure; ``to_pixel`` maps UTM 48N metres to pixels of the saved PNG."""
+    """A laid-out map figure; ``to_pixel`` maps metric-CRS metres to pixels of the saved PNG."""
 
     figure: Figure
     map_ax: matplotlib.axes.Axes
@@ -72,7 +90,7 @@ class Layout:
         return round(w), round(h)
 
     def to_pixel(self, x: float, y: float) -> tuple[float, float]:
-        """Pixel (column, row from the top) of a UTM 48N point in the PNG saved at ``dpi``."""
+        """Pixel (column, row from the top) of a metric-CRS point in the PNG saved at ``dpi``."""
         dx, dy = self.map_ax.transData.transform((x, y))
         scale = self.dpi / self.figure.dpi
         return dx * scale, self.size_px[1] - dy * scale
@@ -217,8 +235,8 @@ def _render(joined, classification, outline, projects, layers, title, subtitle, 
     day = format_date_vn(export_date or date.today())
     footer_lines = [
         _wrap("Nguồn số liệu: " + ("; ".join(sources) or "—") + ".", page_w - 2 * margin, footer_size),
-        _wrap(BOUNDARY_CREDIT, page_w - 2 * margin, footer_size),
-        f"Ngày xuất bản đồ: {day}. Lập bằng ktxh-geo từ kế hoạch phát triển KT-XH năm 2024 huyện Yên Thế.",
+        _wrap(boundary_credit(), page_w - 2 * margin, footer_size),
+        _wrap(f"Ngày xuất bản đồ: {day}. {plan_line()}", page_w - 2 * margin, footer_size),
     ]
     footer = "\n".join(footer_lines)
     footer_h = _height_mm(footer, footer_size, 1.3)
@@ -273,8 +291,9 @@ def _render(joined, classification, outline, projects, layers, title, subtitle, 
 
 
 def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s) -> None:
-    communes = joined.to_crs(UTM48N)
-    district = outline.to_crs(UTM48N)
+    metric_crs = active().metric_crs
+    communes = joined.to_crs(metric_crs)
+    district = outline.to_crs(metric_crs)
     minx, miny, maxx, maxy = district.total_bounds
     pad = 0.04 * max(maxx - minx, maxy - miny)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
@@ -308,7 +327,7 @@ def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s)
         _add_polygon(ax, geom, fill=False, edgecolor=OUTLINE_COLOR, linewidth=1.8 * s, zorder=3)
 
     if objects is not None and len(objects):
-        objs = objects.to_crs(UTM48N)
+        objs = objects.to_crs(metric_crs)
         for cat in dict.fromkeys(objs["category"]):
             for approx in (False, True):
                 sel = objs[(objs["category"] == cat) & ((objs["location_precision"] != "exact") == approx)]
@@ -419,7 +438,7 @@ def _scale_bar(ax, m_per_mm, s) -> float:
 
 
 def _north_arrow(ax, s) -> None:
-    """A two-tone arrow with "B" (Bắc); UTM grid north differs from true north by < 0,5° here."""
+    """A two-tone arrow with "B" (Bắc): grid north of the metric CRS (close to true north at map scale)."""
     tr = ax.transAxes
     bbox = ax.get_position()
     fig_w, fig_h = ax.figure.get_size_inches()
@@ -484,7 +503,7 @@ def _draw_legend(lax, classification, objects, frame_mm, s, columns: int = 1) ->
         y += 3 * s
     y = heading(x, y, "Ranh giới")
     lax.plot([x, x + sw_w], [y + sw_h / 2] * 2, color=OUTLINE_COLOR, linewidth=1.8 * s)
-    y = entry(x, y, "Huyện Yên Thế")
+    y = entry(x, y, active().area_label)
     lax.add_patch(Rectangle((x, y), sw_w, sw_h, facecolor="white", edgecolor=COMMUNE_EDGE, linewidth=0.6 * s))
     y = entry(x, y, "Xã, thị trấn")
 

@@ -17,8 +17,9 @@ from ktxh_geo.errors import KtxhError
 from ktxh_geo.io import store
 from ktxh_geo.io.shipped import load_indicators, load_values
 from ktxh_geo.model.auth import Editor
-from ktxh_geo.model.datasets import YEARS, Dataset, edition_for_year, units_in_year
+from ktxh_geo.model.datasets import Dataset, default_year, edition_for_year, units_in_year, years
 from ktxh_geo.model.imports import MAX_BYTES, Report, cells_from_edit, check_file
+from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.xlsx_template import build_template
 from ktxh_geo.text import format_number, printable
@@ -36,10 +37,19 @@ STATUS_TEXT = {
 }
 
 
+def _none_to_import(datasets: dict[str, Dataset]) -> bool:
+    """Say so (and return True) when the active profile has no import datasets or no import years."""
+    if datasets and years():
+        return False
+    st.info(f"Hồ sơ địa phương “{active().label}” không có bộ số liệu cấp xã để nhập.")
+    return True
+
+
 def _pick(datasets: dict[str, Dataset], key: str) -> tuple[Dataset, int]:
     cols = st.columns(2)
     ds_id = cols[0].selectbox("Bộ số liệu", list(datasets), format_func=lambda k: datasets[k].title, key=f"{key}-ds")
-    year = cols[1].selectbox("Năm số liệu", list(YEARS), index=list(YEARS).index(2024), key=f"{key}-year")
+    offered = list(years())
+    year = cols[1].selectbox("Năm số liệu", offered, index=offered.index(default_year()), key=f"{key}-year")
     return datasets[ds_id], int(year)
 
 
@@ -49,6 +59,8 @@ def _names(units: pd.DataFrame, year: int) -> dict[str, str]:
 
 def template_section(datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
     st.caption("Mẫu Excel có sẵn mã và tên các xã, mỗi chỉ tiêu một cột, và trang “Hướng dẫn” về đơn vị, giá trị.")
+    if _none_to_import(datasets):
+        return
     ds, year = _pick(datasets, "tpl")
     st.download_button(
         f"Tải mẫu “{ds.title}” năm {year} (.xlsx)",
@@ -113,6 +125,8 @@ def cached_report(
 
 
 def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
+    if _none_to_import(datasets):
+        return
     if editor is None:
         st.info("Cần đăng nhập với quyền biên tập để nhập số liệu.")
         return
@@ -159,7 +173,7 @@ def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: p
     source = st.text_input(
         "Nguồn số liệu (bắt buộc): văn bản, cơ quan ban hành, ngày",
         key=f"source-{key}",
-        placeholder="ví dụ: Quyết định số …/QĐ-UBND ngày …/…/2024 của UBND huyện Yên Thế",
+        placeholder="ví dụ: Quyết định số …/QĐ-UBND ngày …",
     )
     if st.button("Xác nhận và lưu", type="primary", disabled=not source.strip(), key=f"confirm-{key}"):
         try:
@@ -183,6 +197,8 @@ def _printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def edit_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
+    if _none_to_import(datasets):
+        return
     if editor is None:
         st.info("Cần đăng nhập với quyền biên tập để sửa số liệu.")
         return

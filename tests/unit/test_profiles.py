@@ -1,0 +1,114 @@
+"""Locality profiles: no place is hard-wired in the package, every shipped profile is valid, and a second
+locality works with no code change."""
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ktxh_geo.model import profile
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "ktxh_geo"
+
+# Names and codes of the shipped locality and the edition ids of its profile: they belong in profiles/, not in code.
+_NAMES = ["Yên Thế", "Yen The", "Bắc Giang", "Bac Giang", "Bắc Ninh", "Bac Ninh", "Tam Hiệp", "Đông Sơn", "Bố Hạ"]
+_TOKENS = ["07288", "07261", "07276", "07294", "2020-2024", "2025-h1"]
+FORBIDDEN = [
+    *(re.compile(rf"(?<!\w){re.escape(n)}(?!\w)", re.IGNORECASE) for n in _NAMES),
+    *(re.compile(rf"(?<![\w-]){re.escape(t)}(?![\w-])") for t in _TOKENS),
+    re.compile(r"""(["'])215\1"""),  # the district code as a string
+    re.compile(r"(?<![\w.,-])215(?![\w.,-])"),  # … or as a bare token
+]
+
+
+def _hard_wired(text: str) -> list[str]:
+    return [m.group(0) for pattern in FORBIDDEN for m in pattern.finditer(text)]
+
+
+def test_the_scan_catches_what_it_should():
+    assert _hard_wired('UNITS = {"07288": "x"}  # Yên Thế, edition 2025-h1') == ["Yên Thế", "07288", "2025-h1"]
+    assert _hard_wired('CODE = "215"') == ['"215"', "215"]
+    assert _hard_wired("yen the; BAC GIANG; 2020-2024") == ["yen the", "BAC GIANG", "2020-2024"]
+    assert _hard_wired("0.215 m; 1,215; 2215; 072880; x-2020-2024; 2025-h10; Thếp") == []
+
+
+def test_no_place_name_or_code_in_the_package():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            hits = _hard_wired(line)
+            if hits:
+                found.append(f"{path.relative_to(ROOT)}:{number}: {', '.join(hits)}: {line.strip()}")
+    assert not found, "place-specific text belongs in profiles/<id>/profile.toml:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("profile_id", sorted(profile.available()))
+def test_every_shipped_profile_loads_and_validates(profile_id):
+    from ktxh_geo.model.validate import validate
+
+    with profile.use(profile_id) as p:
+        assert p.id == profile_id and p.area_name and p.boundary_credit
+        assert p.base_edition in p.editions and p.default_edition in p.editions
+        for edition in (p.interim_edition, p.reform_edition, *(r.edition for r in p.edition_by_year)):
+            assert not edition or edition in p.editions
+        report = validate(p.data_dir, p.geo_dir)
+    assert report.ok, "\n".join(map(str, report.problems))
+
+
+def test_a_profile_without_unit_history_has_empty_results():
+    from ktxh_geo.model import crosswalk, datasets
+
+    with profile.use("bac-ninh-2025") as p:
+        assert crosswalk.versions() == ()
+        assert crosswalk.lookup("tan hiep") == [] and crosswalk.successors("07288") == []
+        assert crosswalk.edition_units(p.base_edition) == [] and crosswalk.members_of(p.base_edition) == {}
+        assert crosswalk.predecessors("07288", p.base_edition) == []
+        assert crosswalk.history_table().empty and list(crosswalk.history_table().columns)
+        assert datasets.load_datasets() == {} and datasets.years() == ()
+
+
+@pytest.fixture()
+def second_locality(tmp_path, monkeypatch):
+    """The shipped district copied under another id and another name: a second locality, no code change."""
+    folder = tmp_path / "profiles" / "huyen-thu-hai-2024"
+    shutil.copytree(ROOT / "profiles" / profile.DEFAULT_PROFILE, folder)
+    toml = folder / "profile.toml"
+    text = toml.read_text(encoding="utf-8")
+    for key, value in {
+        "id": "huyen-thu-hai-2024",
+        "label": "Huyện Thử Hai — Kế hoạch 2024",
+        "area_name": "huyện Thử Hai",
+        "area_label": "Huyện Thử Hai",
+    }.items():
+        text, n = re.subn(rf'^{key} = "[^"]*"', f'{key} = "{value}"', text, count=1, flags=re.MULTILINE)
+        assert n == 1, key
+    toml.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("KTXH_PROFILES_DIR", str(tmp_path / "profiles"))
+    profile.load.cache_clear()
+    yield "huyen-thu-hai-2024"
+    monkeypatch.undo()
+    profile.load.cache_clear()
+
+
+def test_a_second_locality_needs_no_code_change(second_locality):
+    from ktxh_geo.io import shipped
+    from ktxh_geo.model import crosswalk, thematic
+    from ktxh_geo.model.location_check import kind_label
+    from ktxh_geo.render.layout import plan_line
+
+    assert list(profile.available()) == [second_locality]
+    with profile.use(second_locality) as p:
+        assert p.folder.parent.parent != ROOT
+        communes = shipped.load_communes()
+        assert len(communes) == p.edition().n_units and communes["code"].str.fullmatch(r"\d{5}").all()
+        request = thematic.MapRequest(indicator=p.default_indicator)
+        built = thematic.build(request, shipped.load_indicators(), shipped.load_values(include_entered=False), communes)
+        assert "huyện Thử Hai" in built.title and "Yên Thế" not in built.title
+        assert plan_line().endswith("huyện Thử Hai.") and kind_label("outside") == "Ngoài huyện"
+        with pytest.raises(KeyError, match="huyện Thử Hai"):
+            crosswalk.container("00000", p.base_edition)
+        assert len(crosswalk.edition_units(p.base_edition)) == p.editions[p.base_edition].n_units
+        assert crosswalk.lookup(communes["code"].iloc[0], on=date(2024, 1, 1))
