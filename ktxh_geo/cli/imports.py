@@ -72,7 +72,7 @@ def run_import(args: argparse.Namespace) -> int:
     from ktxh_geo.errors import KtxhError
     from ktxh_geo.io.shipped import load_units
     from ktxh_geo.io.store import save, store_path
-    from ktxh_geo.model.datasets import YEARS, load_datasets
+    from ktxh_geo.model.datasets import load_datasets, years
     from ktxh_geo.model.imports import check_file
 
     datasets = load_datasets()
@@ -90,8 +90,10 @@ def run_import(args: argparse.Namespace) -> int:
     if args.dataset not in datasets:
         print(f"không có bộ số liệu “{args.dataset}”; có: {', '.join(datasets)}", file=sys.stderr)
         return EXIT_INVALID
-    if args.year not in YEARS:
-        print(f"năm {args.year} ngoài phạm vi {YEARS[0]}–{YEARS[-1]}", file=sys.stderr)
+    offered = years()
+    if args.year not in offered:
+        span = f"{offered[0]}–{offered[-1]}" if offered else "— (địa phương này không có bộ số liệu nhập)"
+        print(f"năm {args.year} ngoài phạm vi {span}", file=sys.stderr)
         return EXIT_INVALID
     path = Path(args.file)
     try:

@@ -97,12 +97,6 @@ def default_year() -> int | None:
     return chosen if chosen in offered else (offered[-1] if offered else None)
 
 
-def __getattr__(name: str):
-    if name == "YEARS":  # former constant: the active profile's import years
-        return years()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def edition_for_year(year: int) -> str:
     """The administrative edition a year's figures are recorded in (profile ``edition_by_year``).
 

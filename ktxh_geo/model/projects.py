@@ -15,9 +15,9 @@ import pandas as pd
 from shapely.geometry import MultiPoint, Point
 from shapely.ops import polylabel
 
+from ktxh_geo.model.profile import active
 from ktxh_geo.text import format_number as _number
 
-UTM48N = "EPSG:32648"
 CATEGORIES = {
     "cluster": "Cụm công nghiệp (CCN)",
     "village": "Thôn/bản NTM kiểu mẫu",
@@ -52,7 +52,7 @@ SLOT_SPACING_M = 450.0
 
 
 def commune_codes(value: str) -> list[str]:
-    """Split the register's ``commune_codes`` field ("07294;07288")."""
+    """Split the register's ``commune_codes`` field (codes separated by ";")."""
     return [c.strip() for c in str(value or "").split(";") if c.strip()]
 
 
@@ -63,7 +63,7 @@ def place_in_communes(register: pd.DataFrame, communes: gpd.GeoDataFrame) -> gpd
     edge); the k-th object of a commune sits on a ring around the anchor, pulled in until it is
     inside the polygon. Deterministic: objects are taken in register order.
     """
-    polys = communes.to_crs(UTM48N).set_index("code").geometry
+    polys = communes.to_crs(active().metric_crs).set_index("code").geometry
     slots: dict[str, int] = {}
     counts: dict[str, int] = {}
     for codes in register["commune_codes"]:
@@ -79,7 +79,7 @@ def place_in_communes(register: pd.DataFrame, communes: gpd.GeoDataFrame) -> gpd
             slots[code] = k + 1
             points.append(_slot_point(polys[code], k, counts[code]))
         geoms.append(None if not points else points[0] if len(points) == 1 else MultiPoint(points))
-    out = gpd.GeoDataFrame({"id": register["id"].to_numpy()}, geometry=geoms, crs=UTM48N)
+    out = gpd.GeoDataFrame({"id": register["id"].to_numpy()}, geometry=geoms, crs=active().metric_crs)
     return out.to_crs("EPSG:4326")
 
 
@@ -155,7 +155,7 @@ def filter_projects(
     statuses: list[str] | None = None,
 ) -> pd.DataFrame:
     """Rows matching an accent-insensitive search (every word of the query appears in the name, id, notes or
-    investor: "cho bo ha" finds "Chợ thị trấn Bố Hạ") and the chosen filters.
+    investor: "cho thi tran" finds "Chợ thị trấn …") and the chosen filters.
 
     Empty filters keep everything; a commune filter keeps objects that declare any of the chosen codes.
     """

@@ -32,7 +32,7 @@ from ktxh_geo.model.editions import EDITIONS, default_edition
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.projects import CATEGORIES
 from ktxh_geo.model.thematic import ThematicMap
-from ktxh_geo.render.layout import BOUNDARY_CREDIT, RC, render_layout
+from ktxh_geo.render.layout import RC, boundary_credit, render_layout
 from ktxh_geo.render.maps import DEFAULT_LAYERS, build_map, control
 from ktxh_geo.settings import LEAFLET_DIR, geo_dir
 from ktxh_geo.text import format_date_vn, printable
@@ -242,7 +242,7 @@ def render_html(ctx: MapContext, export_date=None) -> str:
     root.header.add_child(folium.Element(f"<style>{_inline_leaflet_css()}</style>"), name="leaflet_css", index=0)
     root.header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js", index=1)
     day = format_date_vn(export_date or date.today())
-    credit = f"{html.escape(BOUNDARY_CREDIT)}<br>Ngày xuất: {day} · ktxh-geo"
+    credit = f"{html.escape(boundary_credit())}<br>Ngày xuất: {day} · ktxh-geo"
     m.add_child(control(credit, "bottomleft", "ktxh-credit"))
     root.header.add_child(folium.Element(f"<style>{CREDIT_CSS}</style>"), name="credit_css")
     return root.render()
@@ -296,7 +296,7 @@ def neutralised(df: pd.DataFrame, xml: bool = False) -> pd.DataFrame:
 
 def credits(columns) -> list[str]:
     """Credit lines of the third-party sources whose fields are in a table with these columns."""
-    lines = [BOUNDARY_CREDIT]
+    lines = [boundary_credit()]
     if any(c in ATTRIBUTE_COLUMNS for c in columns):
         lines.append(ATTRIBUTE_CREDIT)
     return lines
@@ -345,7 +345,7 @@ def _notes(ctx: MapContext, export_date=None) -> pd.DataFrame:
         ("Năm", str(ctx.year)),
         ("Đơn vị hành chính", EDITIONS[ctx.edition].label),
         ("Nguồn số liệu", "; ".join(sources)),
-        ("Ranh giới", BOUNDARY_CREDIT),
+        ("Ranh giới", boundary_credit()),
     ]
     if any(c in ATTRIBUTE_COLUMNS for c in ctx.joined.columns):
         rows.append(("Diện tích, dân số", ATTRIBUTE_CREDIT))

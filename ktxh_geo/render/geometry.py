@@ -11,17 +11,19 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from ktxh_geo.model.profile import active
+
 WGS84 = "EPSG:4326"
-UTM48N = "EPSG:32648"
 # Well below one pixel up to zoom 14 (1 px ≈ 9,5 m) and far below the boundaries' own accuracy (~150 m).
 DRAW_TOLERANCE_M = 5.0
 GRID_DEG = 1e-5
 
 
 def simplify_coverage(
-    geoms: gpd.GeoSeries, tolerance_m: float = DRAW_TOLERANCE_M, metric_crs: str = UTM48N
+    geoms: gpd.GeoSeries, tolerance_m: float = DRAW_TOLERANCE_M, metric_crs: str | None = None
 ) -> np.ndarray:
     """WGS84 geometries for drawing: polygon layers coverage-simplified in ``metric_crs``; others as they are."""
+    metric_crs = metric_crs or active().metric_crs
     wgs = geoms.to_crs(WGS84) if geoms.crs is not None and geoms.crs.to_epsg() != 4326 else geoms
     values = np.asarray(wgs.values)
     kinds = set(shapely.get_type_id(values).tolist())
@@ -33,7 +35,9 @@ def simplify_coverage(
     return shapely.make_valid(shapely.set_precision(back, GRID_DEG))
 
 
-def publish(name: str, gdf: gpd.GeoDataFrame, tolerance_m: float = DRAW_TOLERANCE_M, metric_crs: str = UTM48N) -> str:
+def publish(
+    name: str, gdf: gpd.GeoDataFrame, tolerance_m: float = DRAW_TOLERANCE_M, metric_crs: str | None = None
+) -> str:
     """Write the layer's display geometry (features keyed by ``code``) as a static file; return its URL.
 
     The browser fetches it once (gzip from the server, cached by name: the name carries a hash of the

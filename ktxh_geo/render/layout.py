@@ -27,7 +27,7 @@ from ktxh_geo.model.classify import NO_DATA_COLOR, Classification
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK
 from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import CATEGORIES, CATEGORY_COLORS, layer_objects
-from ktxh_geo.text import format_date_vn, format_number
+from ktxh_geo.text import format_date_vn, format_number, printable
 
 FONT = "DejaVu Sans"  # bundled with matplotlib; covers every Vietnamese letter
 PAPERS_MM = {"a4": (297.0, 210.0), "a3": (420.0, 297.0)}  # landscape (width, height)
@@ -46,12 +46,6 @@ def plan_line() -> str:
     profile = active()
     plan = profile.plan_title[:1].lower() + profile.plan_title[1:]
     return f"Lập bằng ktxh-geo từ {plan}, {profile.area_name}." if plan else f"Lập bằng ktxh-geo, {profile.area_name}."
-
-
-def __getattr__(name: str) -> str:
-    if name == "BOUNDARY_CREDIT":  # former constant: read when imported, so prefer boundary_credit()
-        return boundary_credit()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 APPROX_NOTE = "Vị trí gần đúng: chỉ biết xã, điểm đặt trong phạm vi xã."
@@ -138,14 +132,19 @@ def _text_width_mm(text: str, size_pt: float, weight: str = "normal") -> float:
 
 
 def _wrap(text: str, width_mm: float, size_pt: float, weight: str = "normal") -> str:
-    """Greedy word wrap measured with the real font metrics."""
+    """Greedy word wrap measured with the real font metrics; data text is printed as typed (``_plain``)."""
     lines: list[str] = []
-    for word in text.split():
+    for word in _plain(text).split():
         if lines and _text_width_mm(lines[-1] + " " + word, size_pt, weight) <= width_mm:
             lines[-1] += " " + word
         else:
             lines.append(word)
     return "\n".join(lines)
+
+
+def _plain(text: object) -> str:
+    """Data text for print: line breaks and tabs become spaces, other control and bidi characters show escaped."""
+    return printable(" ".join(str(text).split()))
 
 
 def _height_mm(text: str, size_pt: float, spacing: float = 1.25) -> float:
@@ -343,7 +342,7 @@ def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s)
         ax.text(
             pt.x,
             pt.y,
-            name,
+            _plain(name),
             fontsize=6.8 * s,
             fontweight="bold",
             ha="center",

@@ -22,7 +22,7 @@ from ktxh_geo.model.aggregate import DERIVED_MARK, RULE_LABELS
 from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.render.export import MapContext, credits, notice_text, render_png
-from ktxh_geo.text import format_date_vn
+from ktxh_geo.text import format_date_vn, printable
 
 FONT = "Times New Roman"  # the usual font of Vietnamese administrative documents; covers every Vietnamese letter
 PAGE_W, PAGE_H, MARGIN = Cm(21.0), Cm(29.7), Cm(2.0)  # A4 portrait
@@ -33,15 +33,16 @@ SOFTWARE = "ktxh-geo"
 HEADERS = ["Mã", "Đơn vị", "Giá trị", "Loại số liệu", "Nguồn"]
 RULE_HEADER = "Quy tắc gộp"
 DRAFT_WORDS = ("dự thảo", "ước thực hiện")
-# Characters XML 1.0 cannot hold (python-docx would refuse them); tab and line feed are kept.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def clean(text) -> str:
-    """Data as plain document text: ``None`` → "", characters XML cannot hold dropped, CR → line feed."""
+    """Data as plain document text: ``None`` → ""; line breaks kept, tabs become spaces; other
+    control and bidi characters shown escaped ("\\x1b", "\\u202e"), as in every other output — never dropped
+    silently, never able to reorder or hide what is printed."""
     if text is None or (isinstance(text, float) and text != text):
         return ""
-    return _NOT_XML.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(printable(line.replace("\t", " ")) for line in lines)
 
 
 def _set_font(style, name: str = FONT, size: float | None = None) -> None:

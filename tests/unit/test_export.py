@@ -19,11 +19,11 @@ from shapely.geometry import Point
 
 from ktxh_geo.__main__ import main
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK
-from ktxh_geo.model.projects import UTM48N
 from ktxh_geo.render import export
 from ktxh_geo.render.layout import render_layout
 from ktxh_geo.text import format_number
 
+UTM48N = "EPSG:32648"
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2024, 3, 5)
 

@@ -6,7 +6,9 @@ import shapely
 
 from ktxh_geo.io import shipped as load
 from ktxh_geo.model.editions import EDITIONS
-from ktxh_geo.render.geometry import UTM48N, simplify_coverage
+from ktxh_geo.render.geometry import simplify_coverage
+
+UTM48N = "EPSG:32648"
 
 
 @pytest.mark.parametrize("edition", list(EDITIONS))

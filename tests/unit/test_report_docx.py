@@ -16,7 +16,7 @@ from ktxh_geo.__main__ import main
 from ktxh_geo.model.aggregate import DERIVED_MARK
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.render import export, report
-from ktxh_geo.render.layout import BOUNDARY_CREDIT
+from ktxh_geo.render.layout import boundary_credit
 
 DAY = date(2024, 3, 5)
 NOTICE_NAMES = ("Marc Choisy", "Thang Le Quoc", "MIT", "Permission is hereby granted")
@@ -130,7 +130,7 @@ def test_notes_draft_estimate_and_statuses(villages_doc):
 
 def test_credits_and_licence_notice(villages, villages_doc):
     text = _text(villages_doc)
-    assert BOUNDARY_CREDIT in text
+    assert boundary_credit() in text
     for name in NOTICE_NAMES:
         assert name in text
     for line in export.notice_text(villages, DAY).splitlines():  # the same notice the data exports carry
@@ -192,8 +192,9 @@ def test_data_text_stays_plain_text(villages):
         assert field not in xml
 
 
-def test_clean_drops_what_xml_cannot_hold():
-    assert report.clean("a\x07b\x00c\r\nd\te") == "abc\nd\te"
+def test_clean_shows_control_characters_as_escapes():
+    assert report.clean("a\x07b\x00c\r\nd\te") == "a\\x07b\\x00c\nd e"  # visible, never dropped silently
+    assert report.clean("abc\u202edcba") == "abc\\u202edcba"  # a bidi override cannot reorder what is printed
     assert report.clean(None) == "" and report.clean(float("nan")) == ""
     assert report.clean("=1+1") == "=1+1"  # text, not a formula, in Word
 
