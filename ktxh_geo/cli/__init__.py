@@ -24,10 +24,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from ktxh_geo.cli.bench import run
+    from ktxh_geo.cli.bench import print_load, run
 
     for name, value, unit in run(repeat=args.repeat, pages=not args.no_pages, paint=not args.no_paint):
         print(f"{name}: {value:.2f} {unit}" if unit == "x" else f"{name}: {value:.1f} {unit}", flush=True)
+    if args.load:
+        print_load(args)
     return 0
 
 
@@ -98,6 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=20)
     p.add_argument("--no-pages", action="store_true", help="skip the page reruns (AppTest)")
     p.add_argument("--no-paint", action="store_true", help="skip first paint in chromium")
+    p.add_argument(
+        "--load",
+        type=lambda s: [int(n) for n in s.split(",")],
+        metavar="N[,N…]",
+        help="also measure widget-to-map time with N concurrent browser sessions (issue 11)",
+    )
+    p.add_argument("--servers", type=int, choices=(1, 2), default=1, help="app servers sharing one store (--load)")
     p.set_defaults(func=_bench)
 
     p = sub.add_parser("place-projects", help="(re)write geo/projects.geojson from data/projects.csv")

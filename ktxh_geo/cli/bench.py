@@ -8,6 +8,7 @@ noisy: compare the ratios, not the milliseconds.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -109,3 +110,63 @@ def _export_benchmarks(repeat: int = 5) -> Iterator[tuple[str, float, str]]:
     yield "export_png_a4_300dpi", _median_ms(lambda: render_png(ctx, "a4", "landscape", 300), repeat), "ms"
     yield "export_pdf_a4", _median_ms(lambda: render_pdf(ctx, "a4", "landscape"), repeat), "ms"
     yield "export_html", _median_ms(lambda: render_html(ctx), repeat), "ms"
+
+
+def _p90(times: list[float]) -> float:
+    return statistics.quantiles(times, n=10, method="inclusive")[-1] if len(times) > 1 else times[0]
+
+
+def load_benchmarks(loads: list[int], servers: int = 1, switches: int = 5) -> Iterator[tuple[str, float, str]]:
+    """Widget-to-map time under load (issue 11): for each N in ``loads``, N concurrent browser sessions on
+    ``servers`` app processes sharing one store (the same KTXH_STATE_DIR, or KTXH_DATABASE_URL when set), each
+    switching the indicator of the map page ``switches`` times between two mappable indicators of the active
+    profile. Yields the median and p90 per N, then the largest N whose median is under 1 s (0 if none)."""
+    from urllib.parse import urlencode
+
+    from ktxh_geo.settings import state_dir
+    from ktxh_geo.ui.bench import widget_to_map
+
+    profile = active()
+    mappable = [i for i in load.load_indicators().values() if i.map]
+    first = next((i for i in mappable if i.id == profile.default_indicator), mappable[0] if mappable else None)
+    # the other indicator: one whose name neither contains nor is contained in the first (the legend check)
+    other = next((i for i in mappable if first and first.name not in i.name and i.name not in first.name), None)
+    if first is None or other is None:
+        print("# load not measured: the profile needs two mappable indicators")
+        return
+    query = urlencode(_params())
+    path = f"/ban-do?{query}" if query else "/ban-do"
+    shared = os.environ.get("KTXH_DATABASE_URL")
+    store = "KTXH_DATABASE_URL" if shared else f"KTXH_STATE_DIR={state_dir()}"
+    print(f"# load: {servers} app server(s) sharing {store}; {switches} switches per session, alternating", flush=True)
+    try:
+        results = widget_to_map(
+            sorted(set(loads)),
+            servers,
+            path,
+            (other.name, first.name),
+            switches,
+            env={} if shared else {"KTXH_STATE_DIR": str(state_dir())},
+        )
+    except RuntimeError as err:
+        print(f"# load not measured: {err}")
+        return
+    best = 0
+    for n, times, failed in results:
+        if failed:
+            print(f"# load N={n}: {failed} of {n} sessions failed (timeout or error); their switches are not counted")
+        if not times:
+            continue
+        median = statistics.median(times)
+        yield f"load_N{n}_servers{servers}_median", median, "ms"
+        yield f"load_N{n}_servers{servers}_p90", _p90(times), "ms"
+        if median < 1000 and not failed:
+            best = max(best, n)
+    yield f"load_servers{servers}_max_sessions_under_1s", best, "sessions"
+
+
+def print_load(args) -> int:
+    """``bench --load N[,N…] [--servers 1|2]``: print the load figures (after the other benchmarks)."""
+    for name, value, unit in load_benchmarks(args.load, args.servers):
+        print(f"{name}: {value:.0f} {unit}" if unit == "sessions" else f"{name}: {value:.1f} {unit}", flush=True)
+    return 0

@@ -17,7 +17,6 @@ once into the SQLite store of that folder (recorded in ``legacy_imports``); a da
 naming it and is left as it is. A full disk or read-only state folder raises one ``StorageError`` naming it.
 """
 
-
 from __future__ import annotations
 
 import hashlib
