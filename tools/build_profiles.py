@@ -170,6 +170,17 @@ def indicators_csv(folder: Path) -> None:
     write_csv(folder / "data" / "indicators.csv", header, rows)
 
 
+UNIT_HEADER = ["gso_code", "name_full", "name", "type", "valid_from", "valid_to", "successor_2025_code", "nq1658_item",
+               "province_code", "province"]
+
+
+def units_csv(folder: Path, units: list[dict]) -> None:
+    """The unit list the importer matches names against (codes, names, types, province; valid from 01/7/2025)."""
+    rows = [[u["code"], u["full_name"], u["name"], u["unit_type"].capitalize(), "2025-07-01", "", "", "",
+             u["province_code"], u["province"]] for u in units]
+    write_csv(folder / "data" / "units.csv", UNIT_HEADER, rows)
+
+
 def main() -> None:
     units = list(csv.DictReader(open(NATIONAL / "units_2025.csv", encoding="utf-8")))
     provinces = list(csv.DictReader(open(NATIONAL / "provinces_2025.csv", encoding="utf-8")))
@@ -179,6 +190,7 @@ def main() -> None:
     prov_rows = unit_rows([{**p, "unit_type": ""} for p in provinces], "provinces")
     write_csv(nat / "data" / "values.csv", VALUE_COLUMNS, prov_rows + unit_rows(units, "2025"))
     empty_extras(nat, "Dân số các tỉnh, thành phố", {"indicator": "population", "year": YEAR, "edition": "provinces"})
+    units_csv(nat, units)
     # Bắc Ninh: its 99 communes and wards
     bn = ROOT / "profiles" / "bac-ninh-2025"
     indicators_csv(bn)
@@ -186,6 +198,7 @@ def main() -> None:
         bn / "data" / "values.csv", VALUE_COLUMNS, unit_rows([u for u in units if u["province_code"] == "24"], "2025")
     )
     empty_extras(bn, "Mật độ dân số các xã, phường", {"indicator": "density", "year": YEAR, "edition": "2025"})
+    units_csv(bn, [u for u in units if u["province_code"] == "24"])
     print("ok")
 
 

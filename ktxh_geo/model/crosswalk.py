@@ -189,7 +189,10 @@ def versions() -> tuple[UnitVersion, ...]:
 
 @lru_cache(maxsize=8)
 def _versions(profile_id: str, data: Path) -> tuple[UnitVersion, ...]:
-    return build_versions(load_units(data), load_crosswalk(data))
+    crosswalk = load_crosswalk(data)
+    if crosswalk.empty:  # a unit list for matching names only (a province, the country): no history to tell
+        return ()
+    return build_versions(load_units(data), crosswalk)
 
 
 def edition_units(edition: str, all_versions: tuple[UnitVersion, ...] | None = None) -> list[UnitVersion]:

@@ -527,8 +527,18 @@ class Gazetteer:
     all_units: pd.DataFrame
 
     @classmethod
-    def build(cls, units: pd.DataFrame, year: int) -> Gazetteer:
-        return cls(year, units_in_year(units, year), units)
+    def build(cls, units: pd.DataFrame, year: int, country: pd.DataFrame | None = None) -> Gazetteer:
+        """Names of ``units`` (the scope: a district, or one province of the country) in ``year``; ``country``
+        (all units) lets a name or code from outside the scope be reported as such, never matched silently."""
+        return cls(year, units_in_year(units, year), units if country is None else country)
+
+    @cached_property
+    def _in_year_anywhere(self) -> frozenset[str]:
+        return frozenset(units_in_year(self.all_units, self.year)["gso_code"])
+
+    def _where(self, r) -> str:
+        province = getattr(r, "province", "") or ""
+        return f"{r.name_full}, {province}" if province else r.name_full
 
     def full_name(self, code: str) -> str:
         return self._full_names.get(code, code)
@@ -574,8 +584,12 @@ class Gazetteer:
         if len(starts) > 1:
             return NameMatch(0, text, None, "ambiguous", [(c, self.full_name(c)) for c in starts])
         # a unit that existed in another year (one merged away before the chosen year)
-        for unit_key, r in self._other_years:
-            if key and unit_key == key and r.gso_code not in self._codes_named(key):
+        elsewhere = [r for unit_key, r in self._other_years if key and unit_key == key]
+        outside = [(r.gso_code, self._where(r)) for r in elsewhere if r.gso_code in self._in_year_anywhere]
+        if outside:  # a homonym in another province: matched within the chosen one first, and said so
+            return NameMatch(0, text, None, "other_scope", outside[:5])
+        for r in elsewhere:
+            if r.gso_code not in self._codes_named(key):
                 return NameMatch(0, text, None, "not_in_year", [(r.gso_code, f"{r.name_full} ({validity_text(r)})")])
         close = difflib.get_close_matches(key, list(aliases), n=3, cutoff=0.6) if len(key) <= 100 else []
         suggestions = [(c, self.full_name(c)) for k in close for c in sorted(aliases[k])]
@@ -590,6 +604,8 @@ class Gazetteer:
         if code in self._valid_codes:
             return True, ""
         known = self.all_units[self.all_units["gso_code"] == code]
+        if len(known) and code in self._in_year_anywhere:
+            return False, f"mã {code} là của {self._where(known.iloc[0])}, không thuộc phạm vi đã chọn"
         if len(known):
             r = known.iloc[0]
             return False, f"mã {code} ({r['name_full']}, hiệu lực {validity_text(r)}) không tồn tại năm {self.year}"
@@ -728,10 +744,15 @@ def check(
     year: int,
     units: pd.DataFrame,
     overrides: dict[int, str] | None = None,
+    country: pd.DataFrame | None = None,
 ) -> Report:
-    """Match communes and validate every value; ``overrides`` maps a file row number to a code chosen on screen."""
+    """Match communes and validate every value; ``overrides`` maps a file row number to a code chosen on screen.
+
+    ``units`` is the scope names are matched in (one province of the country); with ``country`` a name or code
+    of a unit elsewhere is reported with where it is, never taken.
+    """
     overrides = overrides or {}
-    gaz = Gazetteer.build(units, year)
+    gaz = Gazetteer.build(units, year, country)
     edition = edition_for_year(year)
     name_col, code_col, cols, issues = _find_columns(table, dataset)
     file = table.file + (f" (trang “{table.sheet}”)" if table.sheet else "")
@@ -785,6 +806,13 @@ def check(
                 err(row_no, name_col, f"tên “{name_text}” khớp nhiều đơn vị{hint}")
             elif match.status == "not_in_year":
                 err(row_no, name_col, f"“{name_text}” không tồn tại năm {year}: {match.suggestions[0][1]}")
+            elif match.status == "other_scope":
+                where = "; ".join(n for _, n in match.suggestions)
+                err(
+                    row_no,
+                    name_col,
+                    f"“{name_text}” không có trong phạm vi đã chọn (đã tìm trong đó trước); trùng tên với: {where}",
+                )
             else:
                 err(row_no, name_col, f"không tìm thấy xã “{name_text}” của {active().area_name}{hint}")
             continue
@@ -874,10 +902,18 @@ def cells_from_edit(
     return cells, problems
 
 
-def check_file(data: bytes, filename: str, dataset: Dataset, year: int, units: pd.DataFrame, overrides=None) -> Report:
+def check_file(
+    data: bytes,
+    filename: str,
+    dataset: Dataset,
+    year: int,
+    units: pd.DataFrame,
+    overrides=None,
+    country: pd.DataFrame | None = None,
+) -> Report:
     """read_table + check; a file-level problem becomes a report with one error and no cells."""
     try:
         table = read_table(data, filename)
     except FileProblem as exc:
         return Report(Path(filename).name, dataset, year, [Issue("", None, None, str(exc))], [], pd.DataFrame(), [])
-    return check(table, dataset, year, units, overrides)
+    return check(table, dataset, year, units, overrides, country)

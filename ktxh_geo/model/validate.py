@@ -72,14 +72,14 @@ def _day(text: str) -> date | None:
 def edition_codes(units: pd.DataFrame, crosswalk: pd.DataFrame, geo: Path | None = None) -> dict[str, set[str]]:
     """Valid unit codes per edition of the active profile.
 
-    With a unit list (data/units.csv): the units in force on each edition's first day, and for the profile's
-    ``reform_edition`` the new codes of data/crosswalk_2025.csv. Without one: the codes present in each
+    With a unit history (data/units.csv and data/crosswalk_2025.csv): the units in force on each edition's first
+    day, and for the profile's ``reform_edition`` the new codes of the crosswalk. Without one: the codes present in each
     edition's geometry (its ``where`` filter applied); an unreadable layer gives no codes (check_geo reports it).
     """
     profile = active()
     out: dict[str, set[str]] = {}
     for ed in profile.editions.values():
-        if units.empty:
+        if units.empty or crosswalk.empty:  # no unit history: the units are those of the layer
             out[ed.id] = _layer_codes(ed, geo)
         elif ed.id == profile.reform_edition:
             out[ed.id] = set(crosswalk["new_gso_code"])

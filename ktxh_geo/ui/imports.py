@@ -57,10 +57,24 @@ def _names(units: pd.DataFrame, year: int) -> dict[str, str]:
     return dict(zip(units_in_year(units, year)["gso_code"], units_in_year(units, year)["name_full"], strict=True))
 
 
+def scope(units: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The units a file covers: with a unit list of the whole country, one province chosen on screen.
+
+    Returns (the province's units, the whole list) — names are matched in the province first and a name or code
+    found only elsewhere is reported with where it is — or (units, None) for a single-area list.
+    """
+    if "province_code" not in units.columns or units["province_code"].nunique() <= 1:
+        return units, None
+    provinces = dict(zip(units["province_code"], units["province"], strict=True))
+    chosen = st.selectbox("Tỉnh, thành phố", sorted(provinces, key=provinces.get), format_func=provinces.get, key=key)
+    return units[units["province_code"] == chosen], units
+
+
 def template_section(datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
     st.caption("Mẫu Excel có sẵn mã và tên các xã, mỗi chỉ tiêu một cột, và trang “Hướng dẫn” về đơn vị, giá trị.")
     if _none_to_import(datasets):
         return
+    units, _ = scope(units, "tpl-province")
     ds, year = _pick(datasets, "tpl")
     st.download_button(
         f"Tải mẫu “{ds.title}” năm {year} (.xlsx)",
@@ -103,6 +117,7 @@ def cached_report(
     year: int,
     units: pd.DataFrame,
     overrides: dict[int, str],
+    country: pd.DataFrame | None = None,
 ) -> Report:
     """The check of an upload, made once per (file content, name, dataset, year, choices on screen).
 
@@ -110,13 +125,14 @@ def cached_report(
     sha256 of the bytes, so a rerun reuses it instead of checking the whole file again. Only the last
     ``REPORT_CACHE_SIZE`` reports are kept.
     """
-    key = (hashlib.sha256(data).hexdigest(), filename, ds.id, int(year), tuple(sorted(overrides.items())))
+    scope_key = tuple(sorted(units["gso_code"]))[:1] + (len(units),)
+    key = (hashlib.sha256(data).hexdigest(), filename, ds.id, int(year), tuple(sorted(overrides.items())), scope_key)
     cache = state.get(REPORT_CACHE)
     if not isinstance(cache, dict):
         cache = {}
     report = cache.pop(key, None)
     if report is None:
-        report = check_file(data, filename, ds, year, units, overrides)
+        report = check_file(data, filename, ds, year, units, overrides, country)
     cache[key] = report  # most recent last
     while len(cache) > REPORT_CACHE_SIZE:
         cache.pop(next(iter(cache)))
@@ -131,6 +147,7 @@ def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: p
         st.info("Cần đăng nhập với quyền biên tập để nhập số liệu.")
         return
     st.caption(f"Người nhập: {md_text(editor.name)}")
+    units, country = scope(units, "up-province")
     ds, year = _pick(datasets, "up")
     limit = format_number(MAX_BYTES / 1024 / 1024, 0)
     upload = st.file_uploader(f"Tệp số liệu (.xlsx hoặc .csv, tối đa {limit} MB)", type=["xlsx", "csv"], key="upload")
@@ -140,7 +157,7 @@ def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: p
     key = hashlib.sha256(data).hexdigest()[:12] + f"-{ds.id}-{year}"
     prefix = f"fix-{key}-"
     overrides = {int(k[len(prefix) :]): v for k, v in st.session_state.items() if str(k).startswith(prefix) and v}
-    report = cached_report(st.session_state, data, upload.name, ds, year, units, overrides)
+    report = cached_report(st.session_state, data, upload.name, ds, year, units, overrides, country)
     names = _names(units, year)
 
     fixable = [m for m in report.matches if m.code is None and m.status in ("unmatched", "ambiguous", "not_in_year")]
@@ -203,6 +220,7 @@ def edit_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.
         st.info("Cần đăng nhập với quyền biên tập để sửa số liệu.")
         return
     st.caption(f"Người sửa: {md_text(editor.name)}")
+    units, _ = scope(units, "edit-province")
     ds, year = _pick(datasets, "edit")
     edition = edition_for_year(year)
     codes = units_in_year(units, year)
