@@ -36,7 +36,7 @@ run: install
 test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m ktxh_geo validate
+	for p in profiles/*/profile.toml; do $(BIN)/python -m ktxh_geo validate --profile $$(basename $$(dirname $$p)) || exit 1; done
 	$(BIN)/pytest
 
 lint: install
@@ -44,7 +44,7 @@ lint: install
 	$(BIN)/ruff format .
 
 validate: install
-	$(BIN)/python -m ktxh_geo validate
+	for p in profiles/*/profile.toml; do $(BIN)/python -m ktxh_geo validate --profile $$(basename $$(dirname $$p)) || exit 1; done
 
 bench: install
 	$(BIN)/python -m ktxh_geo bench
