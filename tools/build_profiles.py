@@ -170,14 +170,37 @@ def indicators_csv(folder: Path) -> None:
     write_csv(folder / "data" / "indicators.csv", header, rows)
 
 
-UNIT_HEADER = ["gso_code", "name_full", "name", "type", "valid_from", "valid_to", "successor_2025_code", "nq1658_item",
-               "province_code", "province"]
+UNIT_HEADER = [
+    "gso_code",
+    "name_full",
+    "name",
+    "type",
+    "valid_from",
+    "valid_to",
+    "successor_2025_code",
+    "nq1658_item",
+    "province_code",
+    "province",
+]
 
 
 def units_csv(folder: Path, units: list[dict]) -> None:
     """The unit list the importer matches names against (codes, names, types, province; valid from 01/7/2025)."""
-    rows = [[u["code"], u["full_name"], u["name"], u["unit_type"].capitalize(), "2025-07-01", "", "", "",
-             u["province_code"], u["province"]] for u in units]
+    rows = [
+        [
+            u["code"],
+            u["full_name"],
+            u["name"],
+            u["unit_type"].capitalize(),
+            "2025-07-01",
+            "",
+            "",
+            "",
+            u["province_code"],
+            u["province"],
+        ]
+        for u in units
+    ]
     write_csv(folder / "data" / "units.csv", UNIT_HEADER, rows)
 
 
