@@ -533,8 +533,10 @@ class Gazetteer:
         return cls(year, units_in_year(units, year), units if country is None else country)
 
     @cached_property
-    def _in_year_anywhere(self) -> frozenset[str]:
-        return frozenset(units_in_year(self.all_units, self.year)["gso_code"])
+    def _in_year_elsewhere(self) -> frozenset[str]:
+        """Codes in force in the year outside the scope (empty when the scope is the whole unit list)."""
+        anywhere = set(units_in_year(self.all_units, self.year)["gso_code"])
+        return frozenset(anywhere - self._valid_codes) if len(self.all_units) > len(self.valid) else frozenset()
 
     def _where(self, r) -> str:
         province = getattr(r, "province", "") or ""
@@ -585,7 +587,7 @@ class Gazetteer:
             return NameMatch(0, text, None, "ambiguous", [(c, self.full_name(c)) for c in starts])
         # a unit that existed in another year (one merged away before the chosen year)
         elsewhere = [r for unit_key, r in self._other_years if key and unit_key == key]
-        outside = [(r.gso_code, self._where(r)) for r in elsewhere if r.gso_code in self._in_year_anywhere]
+        outside = [(r.gso_code, self._where(r)) for r in elsewhere if r.gso_code in self._in_year_elsewhere]
         if outside:  # a homonym in another province: matched within the chosen one first, and said so
             return NameMatch(0, text, None, "other_scope", outside[:5])
         for r in elsewhere:
@@ -604,7 +606,7 @@ class Gazetteer:
         if code in self._valid_codes:
             return True, ""
         known = self.all_units[self.all_units["gso_code"] == code]
-        if len(known) and code in self._in_year_anywhere:
+        if len(known) and code in self._in_year_elsewhere:
             return False, f"mã {code} là của {self._where(known.iloc[0])}, không thuộc phạm vi đã chọn"
         if len(known):
             r = known.iloc[0]
