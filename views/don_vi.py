@@ -81,7 +81,11 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
-st.caption(f"Diện tích, dân số: {md_text(new['area_population_source'].iloc[0])}.")
+# The raw field names the scraped file (kept in geo/SOURCES.md); users get the publisher and the date.
+st.caption(
+    "Diện tích, dân số: trang sapnhap.bando.com.vn (thông tin các xã, phường sau sắp xếp), dữ liệu lấy ngày "
+    "17/7/2025; trang không ghi năm của số liệu."
+)
 
 st.subheader("Bản đồ")
 m = history_map(ui.communes("2020-2024"), new, selected)

@@ -31,15 +31,17 @@ names = dict(zip(communes["code"], communes["full_name"], strict=True))
 
 c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
 query = c1.text_input("Tìm dự án (có dấu hoặc không dấu)", placeholder="ví dụ: cum cong nghiep, chợ, ban ven")
-cats = c2.multiselect("Loại", list(CATEGORIES), format_func=CATEGORIES.get)
-codes = c3.multiselect("Xã, thị trấn", list(names), format_func=names.get)
-statuses = c4.multiselect("Trạng thái", list(STATUS_LABELS), format_func=STATUS_LABELS.get)
+cats = c2.multiselect("Loại", list(CATEGORIES), format_func=CATEGORIES.get, placeholder="Chọn loại")
+codes = c3.multiselect("Xã, thị trấn", list(names), format_func=names.get, placeholder="Chọn xã")
+statuses = c4.multiselect(
+    "Trạng thái", list(STATUS_LABELS), format_func=STATUS_LABELS.get, placeholder="Chọn trạng thái"
+)
 shown = filter_projects(projects, query, cats, codes, statuses)
 table = up.table_frame(shown, names)
 
 up.apply_map_click(projects, table)
 up.sync_table_selection(table)
-left, right = st.columns([5, 6])
+left, right = st.columns([6, 5])
 with left:
     st.caption(f"{len(table)} / {len(projects)} đối tượng. Chọn một dòng để phóng bản đồ tới đối tượng.")
     event = st.dataframe(
@@ -49,7 +51,9 @@ with left:
         on_select="rerun",
         selection_mode="single-row",
         key=up.TABLE_KEY,
-        height=560,
+        height=up.table_height(len(table)),
+        column_config=up.TABLE_COLUMNS,
+        column_order=list(up.TABLE_COLUMNS),
     )
     up.apply_table_event(event, table)
 selected = st.session_state.get(up.SELECTED)
@@ -76,9 +80,20 @@ with t_hist:
         st.error(md_text(err))
 
 with map_box:
-    m = build_project_map(projects, communes, outline, selected=selected, preview=preview)
+    refused = st.session_state.get(up.REFUSED)
+    m = build_project_map(
+        projects,
+        communes,
+        outline,
+        selected=selected,
+        preview=preview,
+        refused=refused[0] if refused else None,
+        refused_note=refused[1] if refused else "",
+    )
     st_folium(m, height=600, use_container_width=True, returned_objects=["last_object_clicked"], key=up.map_key())
     if selected and projects.set_index("id").at[selected, "geometry"] is None:
         st.info("Đối tượng đang chọn chưa có vị trí trên bản đồ: dùng thẻ “Sửa vị trí” hoặc “Tải lên ranh giới”.")
     if preview is not None:
         st.caption("Chấm tròn viền đỏ: điểm xem trước trong thẻ “Sửa vị trí” (chưa lưu).")
+    if refused:
+        st.caption(f"Chấm đỏ và nét đứt: điểm bị từ chối vì ngoài địa bàn. {md_text(refused[1])}")

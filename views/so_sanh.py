@@ -1,4 +1,8 @@
-"""Compare two thematic maps side by side (synchronised pan and zoom): editions, indicators or years."""
+"""Compare two thematic maps side by side (synchronised pan and zoom): editions, indicators or years.
+
+Laid out for a projector: the choices are in the sidebar, the page holds one heading line, one caption line and
+the two maps, whose height follows the window (both maps fully visible at 1280×720 and 1366×768).
+"""
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -11,15 +15,23 @@ from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.maps import build_map
 from ktxh_geo.ui import data as ui
 
+# The map iframe fills the window below the heading; inside it, both maps fill the iframe.
+FIT_CSS = """
+<style>
+.block-container, [data-testid="stMainBlockContainer"] { padding-top: 1.2rem !important; padding-bottom: 0 !important; }
+.st-key-cmp_map iframe[title*="streamlit_folium"] { height: max(340px, calc(100vh - 156px)) !important; }
+</style>
+"""
+MAP_HEIGHT = 460  # before the CSS above applies (and the height of the map's own page)
+
 ui.page_style()
+st.markdown(FIT_CSS, unsafe_allow_html=True)
 indicators = {k: v for k, v in ui.indicators().items() if v.map}
-st.title("So sánh hai bản đồ")
+st.subheader("So sánh hai bản đồ", anchor=False)
 st.caption(
-    "Hai bản đồ đặt cạnh nhau, kéo hoặc thu phóng một bản đồ thì bản đồ kia đi theo. Chọn cùng chỉ tiêu trên hai "
-    "đơn vị hành chính, hai chỉ tiêu, hoặc hai năm. Số liệu ghi theo 19 đơn vị 2020–2024 được gộp lên đơn vị mới "
-    "theo quy tắc của từng chỉ tiêu."
+    "Kéo hoặc thu phóng một bản đồ thì bản đồ kia đi theo. Chọn chỉ tiêu, đơn vị hành chính và năm của mỗi bên "
+    "ở thanh bên."
 )
-illustrative = st.toggle(f"Hiện {ILLUSTRATIVE_MARK.lower()}", value=False, key="cmp_illustrative")
 DEFAULTS = {"left": ("model_villages", "2020-2024"), "right": ("model_villages", "2025")}
 
 
@@ -33,30 +45,41 @@ def side_controls(side: str, label: str) -> tuple[str, str, int]:
         index=list(indicators).index(default_ind),
         format_func=lambda k: indicators[k].name,
         key=f"cmp_{side}_indicator",
+        placeholder="Chọn chỉ tiêu",
     )
-    edition = st.selectbox(
+    c1, c2 = st.columns([3, 2])
+    edition = c1.selectbox(
         "Đơn vị hành chính",
         list(EDITIONS),
         index=list(EDITIONS).index(default_ed),
-        format_func=lambda e, eds=dict(EDITIONS): eds[e].label,
+        format_func=lambda e: EDITIONS[e].label,
         key=f"cmp_{side}_edition",
+        placeholder="Chọn đơn vị hành chính",
     )
     options = years(ui.values(True), ind_id, edition) or [2023]
-    year = st.selectbox("Năm", options, index=len(options) - 1, key=f"cmp_{side}_year")
+    year = c2.selectbox("Năm", options, index=len(options) - 1, key=f"cmp_{side}_year", placeholder="Chọn năm")
     return ind_id, edition, year
 
 
-columns = st.columns(2)
 sides = []
-for col, side, label in zip(columns, ("left", "right"), ("Bản đồ bên trái", "Bản đồ bên phải"), strict=True):
-    with col:
+with st.sidebar:
+    st.header("So sánh hai bản đồ")
+    illustrative = st.toggle(f"Hiện {ILLUSTRATIVE_MARK.lower()}", value=False, key="cmp_illustrative")
+    for side, label in (("left", "Bản đồ bên trái"), ("right", "Bản đồ bên phải")):
         ind_id, edition, year = side_controls(side, label)
         tm = ui.thematic(MapRequest(ind_id, year, edition, illustrative))
         if tm.refusal:
             st.warning(md_text(tm.refusal))
         if tm.illustrative:
             st.warning(f"⚠️ {ILLUSTRATIVE_MARK}: không phải số liệu chính thức.")
+        sources = sorted(set(s for s in tm.joined["source"] if s))
+        if sources:
+            st.caption("Nguồn: " + md_text("; ".join(sources)))
         sides.append(tm)
+    st.caption(
+        "Số liệu ghi theo 19 đơn vị 2020–2024 được gộp lên đơn vị mới theo quy tắc của từng chỉ tiêu "
+        "(xem chú thích trên bản đồ)."
+    )
 
 maps = [
     build_map(
@@ -67,7 +90,11 @@ maps = [
         layers=(),
         title=tm.title,
         geometry_url=ui.geometry_url(tm.edition.id),
+        compact=True,
+        height="100%",
     )
     for tm in sides
 ]
-st_folium(SyncedMaps(*maps), height=620, use_container_width=True, returned_objects=[], key="compare")
+pair = SyncedMaps(*maps, fill=True)
+with st.container(key="cmp_map"):
+    st_folium(pair, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key="compare")

@@ -36,6 +36,7 @@ group = st.selectbox(
     group_options,
     key="ov_group",
     format_func=lambda g: "Tất cả các nhóm" if g == "all" else GROUPS[g],
+    placeholder="Chọn nhóm chỉ tiêu",
 )
 if group != wanted:
     st.session_state["_ov_group_url"] = group
@@ -44,31 +45,69 @@ if group != wanted:
     else:
         st.query_params["group"] = group
 
+
+def wrap(text: str, width: int) -> list[str]:
+    """Split a title or label into lines of at most ``width`` characters (at spaces); vega-lite draws a list
+    of strings as several lines instead of cutting the text with "…"."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line] if line else lines
+
+
+def overview_chart(chart_title: str, unit: str, bars) -> alt.LayerChart:
+    """Horizontal grouped bars (2023 estimate, 2024 target) with the plan's figures right of each bar: the labels
+    have room whatever the width, category names sit on their own lines, the x scale leaves headroom."""
+    frame = chart_frame(table, bars)
+    frame["Chỉ tiêu"] = frame["Chỉ tiêu"].map(lambda n: "|".join(wrap(n, 16)))
+    names = ["|".join(wrap(b[0], 16)) for b in bars]
+    top = float(frame["Giá trị"].max()) if len(frame) else 1.0
+    base = alt.Chart(frame, title=alt.Title(wrap(chart_title, 34), subtitle=unit, anchor="start")).encode(
+        y=alt.Y(
+            "Chỉ tiêu:N",
+            title=None,
+            sort=names,
+            axis=alt.Axis(labelExpr="split(datum.label, '|')", labelLimit=0, labelFontSize=12),
+        ),
+        yOffset=alt.YOffset("Năm:N", sort=[RESULT_2023, TARGET_2024]),
+        x=alt.X(
+            "Giá trị:Q",
+            title=unit,
+            scale=alt.Scale(domain=[0, top * 1.45], nice=False),
+            axis=alt.Axis(labelExpr=VI_NUMBER, tickCount=4),
+        ),
+    )
+    bars_layer = base.mark_bar().encode(
+        color=alt.Color(
+            "Năm:N",
+            sort=[RESULT_2023, TARGET_2024],
+            scale=alt.Scale(range=["#9ecae1", "#08519c"]),
+            legend=alt.Legend(orient="bottom", title=None, labelLimit=0),
+        ),
+        tooltip=[alt.Tooltip("Năm:N"), alt.Tooltip("Nhãn:N", title="Giá trị")],
+    )
+    labels = base.mark_text(align="left", dx=4, fontSize=12).encode(text="Nhãn:N")
+    return (bars_layer + labels).properties(height=chart_height(bars))
+
+
+def chart_height(bars) -> int:
+    return max(110, 62 * len(bars))
+
+
 if group == "all":
     st.subheader("Ước thực hiện 2023 và kế hoạch 2024")
-    cols = st.columns(len(CHARTS))
-    for col, (chart_title, unit, bars) in zip(cols, CHARTS, strict=True):
-        frame = chart_frame(table, bars)
-        base = alt.Chart(frame, title=alt.Title(chart_title, subtitle=unit)).encode(
-            x=alt.X("Chỉ tiêu:N", title=None, sort=[b[0] for b in bars], axis=alt.Axis(labelAngle=0, labelLimit=150)),
-            xOffset=alt.XOffset("Năm:N", sort=[RESULT_2023, TARGET_2024]),
-            y=alt.Y("Giá trị:Q", title=unit, axis=alt.Axis(labelExpr=VI_NUMBER)),
-        )
-        bars_layer = base.mark_bar().encode(
-            color=alt.Color(
-                "Năm:N",
-                sort=[RESULT_2023, TARGET_2024],
-                scale=alt.Scale(range=["#9ecae1", "#08519c"]),
-                legend=alt.Legend(orient="bottom", title=None),
-            ),
-            tooltip=["Chỉ tiêu", "Năm", alt.Tooltip("Nhãn:N", title="Giá trị")],
-        )
-        labels = base.mark_text(dy=-6, fontSize=12).encode(text="Nhãn:N")
-        col.altair_chart((bars_layer + labels).properties(height=260), width="stretch")
+    left, right = st.columns(2)
+    for col, (chart_title, unit, bars) in zip((left, right, right), CHARTS, strict=True):
+        # the whole height given explicitly (+ title, axis and legend): "content" collapsed the discrete y band
+        col.altair_chart(overview_chart(chart_title, unit, bars), width="stretch", height=chart_height(bars) + 150)
     st.caption(
         "\\* Năm 2023: số xã đã thẩm tra nông thôn mới (Đông Sơn, Tân Sỏi; kế hoạch không nêu xã đạt chuẩn); "
         "năm 2024: số xã phấn đấu đạt chuẩn. Số 2023 là số ước thực hiện trong dự thảo (tháng 11/2023). "
-        "Nhãn trên cột: số liệu như kế hoạch ghi."
+        "Nhãn cạnh cột: số liệu như kế hoạch ghi."
     )
 
 for group_label, rows in table.groupby("group", sort=False):
@@ -79,6 +118,7 @@ for group_label, rows in table.groupby("group", sort=False):
         rows[["Chỉ tiêu", "ĐVT", RESULT_2023, TARGET_2024, "Nguồn"]],
         hide_index=True,
         width="stretch",
+        height=38 + 35 * len(rows) + 3,  # every row visible: no scrolling inside the table
     )
     linked = [(r["Chỉ tiêu"], MAP_LINKS[r["id"]]) for _, r in rows.iterrows() if r["id"] in MAP_LINKS]
     for name, map_id in linked:

@@ -439,16 +439,24 @@ def render_docx(ctx: MapContext, paper="a4", orientation="landscape", dpi: int =
 
 
 def _write(fmt, ctx, path: Path, paper, orientation, dpi, export_date) -> None:
-    if fmt == "png":
-        path.write_bytes(render_png(ctx, paper, orientation, dpi, export_date))
-    elif fmt == "pdf":
-        path.write_bytes(render_pdf(ctx, paper, orientation, export_date))
-    elif fmt == "html":
-        path.write_text(render_html(ctx, export_date), encoding="utf-8")
-    elif fmt == "docx":
-        path.write_bytes(render_docx(ctx, paper, orientation, dpi, export_date))
+    if fmt in DOCUMENT_FORMATS:
+        path.write_bytes(_document_bytes(fmt, ctx, paper, orientation, dpi, export_date))
     else:
         _write_data(fmt, ctx, path, export_date)
+
+
+DOCUMENT_FORMATS = ("png", "pdf", "html", "docx")
+
+
+def _document_bytes(fmt, ctx, paper, orientation, dpi, export_date) -> bytes:
+    """A map document (PNG, PDF, HTML, Word) as bytes; data formats are written by ``_write_data``."""
+    if fmt == "png":
+        return render_png(ctx, paper, orientation, dpi, export_date)
+    if fmt == "pdf":
+        return render_pdf(ctx, paper, orientation, export_date)
+    if fmt == "html":
+        return render_html(ctx, export_date).encode("utf-8")
+    return render_docx(ctx, paper, orientation, dpi, export_date)
 
 
 def licence_path(out: str | os.PathLike) -> Path:
@@ -531,14 +539,8 @@ def export_bytes(
     export_date: date | None = None,
 ) -> bytes:
     """The export as bytes (for download buttons)."""
-    if fmt == "png":
-        return render_png(ctx, paper, orientation, dpi, export_date)
-    if fmt == "pdf":
-        return render_pdf(ctx, paper, orientation, export_date)
-    if fmt == "html":
-        return render_html(ctx, export_date).encode("utf-8")
-    if fmt == "docx":
-        return render_docx(ctx, paper, orientation, dpi, export_date)
+    if fmt in DOCUMENT_FORMATS:
+        return _document_bytes(fmt, ctx, paper, orientation, dpi, export_date)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"export.{FORMATS[fmt][0]}"
         _write_data(fmt, ctx, path, export_date)

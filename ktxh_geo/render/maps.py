@@ -80,30 +80,31 @@ window.ktxh = window.ktxh || {};
     if (!K.cache[url]) K.cache[url] = fetch(url).then(function (r) { return r.json(); });
     return K.cache[url];
   };
-  K.halo = function (map, f, l) {
+  K.halo = function (map, f, l, pane) {
     // A white ring under an object symbol, so it stays visible on a fill of its own colour.
-    var o = l.options || {}, w = (o.weight || 2) + 4, h;
-    if (l.getRadius) {
-      h = L.circleMarker(l.getLatLng(), { radius: l.getRadius(), color: '#fff', weight: w, opacity: 0.95,
-        fill: false, interactive: false, className: 'ktxh-halo' });
-    } else {
-      h = L.geoJSON(f.geometry, { interactive: false,
-        style: { color: '#fff', weight: w, opacity: 0.95, fill: false, className: 'ktxh-halo' } });
-    }
+    var own = (f.properties && f.properties._s) || {}, o = Object.assign({}, l.options || {}, own);
+    var style = { color: '#fff', weight: (o.weight || 2) + 4, opacity: 0.95, fill: false, interactive: false,
+      className: 'ktxh-halo', radius: o.radius || 8 };
+    if (pane) style.pane = pane;
+    var h = L.geoJSON(f.geometry, { interactive: false, style: style, pane: pane || 'overlayPane',
+      pointToLayer: function (g, latlng) { return L.circleMarker(latlng, style); } });
     return h.addTo(map);
   };
   K.geo = function (map, spec) {
+    var pane = spec.pane || 'overlayPane';
+    if (!map.getPane(pane)) map.createPane(pane).style.zIndex = 450;  // above the communes, under the labels
     var layer = L.geoJSON(null, {
+      pane: pane,
       interactive: spec.interactive !== false,
       smoothFactor: spec.smooth || 1,
       style: function (f) {
         var own = (f && f.properties && f.properties._s) || {};
         return Object.assign({}, spec.style || {}, own);
       },
-      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 8 }); },
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 8, pane: pane }); },
       onEachFeature: function (f, l) {
         var p = f.properties || {};
-        if (spec.halo) K.halo(map, f, l);
+        if (spec.halo) K.halo(map, f, l, pane);
         if (p._t) l.bindTooltip(function () { return K.rows(p._t); }, { sticky: !!spec.sticky });
         if (p._p) l.bindPopup(function () { return K.rows(p._p); }, { maxWidth: 320 });
         if (spec.highlight) {
@@ -214,9 +215,9 @@ window.ktxh = window.ktxh || {};
   // (left/right or top/bottom, by the corner it sits in) that keeps the largest zoom.
   K.fitClear = function (map, spec) {
     if (spec.parentSel) K.parentSel = spec.parentSel;
-    var b = L.latLngBounds(spec.bounds), gap = spec.gap || 8, touched = false;
+    var b = L.latLngBounds(spec.bounds), gap = spec.gap || 8;
     function fit() {
-      if (touched) return;
+      if (K.touched) return;  // the user moved a map of this page: never take the view back
       var size = map.getSize(), rects = K.overlayRects(map), best = null;
       var n = Math.min(rects.length, 10);
       for (var mask = 0; mask < (1 << n); mask++) {
@@ -234,18 +235,55 @@ window.ktxh = window.ktxh || {};
         if (!best || z > best.z) best = { z: z, pad: pad };
       }
       var pad = best ? best.pad : [gap, gap, gap, gap];
-      map.fitBounds(b, { paddingTopLeft: [pad[3], pad[0]], paddingBottomRight: [pad[1], pad[2]],
-        maxZoom: spec.maxZoom || 18, animate: false });
+      K.fitting = true;  // the URL keeps no centre/zoom for a fitted view (a rerun fits again)
+      try {
+        map.fitBounds(b, { paddingTopLeft: [pad[3], pad[0]], paddingBottomRight: [pad[1], pad[2]],
+          maxZoom: spec.maxZoom || 18, animate: false });
+      } finally { K.fitting = false; }
     }
     var c = map.getContainer();
     ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function (ev) {
-      c.addEventListener(ev, function () { touched = true; }, { capture: true, passive: true });
+      c.addEventListener(ev, function () { K.touched = true; }, { capture: true, passive: true });
     });
     fit();
     map.on('resize', fit);
     [200, 800, 2000].forEach(function (t) { setTimeout(fit, t); });
     if (document.fonts && document.fonts.ready) document.fonts.ready.then(fit);
     return { refit: fit };
+  };
+  // A full-screen button (outside presentation mode): the map's frame, else the map itself, fills the screen.
+  K.fullscreen = function (map, spec) {
+    var ctl = L.control({ position: spec.position || 'topleft' });
+    function target() {
+      try { if (window.frameElement && window.frameElement.requestFullscreen) return window.frameElement; }
+      catch (err) { /* cross-origin: use the map */ }
+      return map.getContainer();
+    }
+    function current() {
+      var d = document.fullscreenElement;
+      try { d = d || window.parent.document.fullscreenElement; } catch (err) { /* not embedded */ }
+      return d;
+    }
+    ctl.onAdd = function () {
+      var bar = L.DomUtil.create('div', 'leaflet-bar ktxh-fullscreen');
+      var a = L.DomUtil.create('a', '', bar);
+      a.href = '#'; a.setAttribute('role', 'button');
+      a.title = spec.title; a.setAttribute('aria-label', spec.title);
+      L.DomUtil.create('span', 'ktxh-fs-icon', a);  // four corners drawn in CSS (no font has the glyph)
+      L.DomEvent.disableClickPropagation(bar);
+      L.DomEvent.on(a, 'click', function (e) {
+        L.DomEvent.preventDefault(e);
+        var doc = current();
+        if (doc) { (doc.ownerDocument || document).exitFullscreen(); return; }
+        var t = target(), p = t.requestFullscreen();
+        var own = map.getContainer();
+        if (p && p.catch) p.catch(function () { if (t !== own) own.requestFullscreen(); });
+      });
+      return bar;
+    };
+    ctl.addTo(map);
+    window.addEventListener('resize', function () { map.invalidateSize(); });
+    return ctl;
   };
   K.control = function (map, spec) {
     var ctl = L.control({ position: spec.position });
@@ -284,7 +322,7 @@ class Call(MacroElement):
 
     def __init__(self, helper: str, spec: dict, bounds=None):
         super().__init__()
-        if helper not in ("geo", "labels", "control", "fitClear"):
+        if helper not in ("geo", "labels", "control", "fitClear", "fullscreen"):
             raise ValueError(f"unknown map helper {helper!r}")
         self._name = f"Ktxh_{helper}"
         self.helper = helper
@@ -367,6 +405,35 @@ CSS = f"""
 """
 
 
+# The full-screen button's icon: four corner marks.
+_CORNER = "linear-gradient(#333,#333) {0}/6px 2px no-repeat, linear-gradient(#333,#333) {0}/2px 6px no-repeat"
+FULLSCREEN_CSS = (
+    ".ktxh-fullscreen a { display: flex; align-items: center; justify-content: center; }"
+    ".ktxh-fs-icon { display: block; width: 14px; height: 14px; background: "
+    + ", ".join(_CORNER.format(c) for c in ("top left", "top right", "bottom left", "bottom right"))
+    + "; }"
+)
+
+# Half-width maps (comparison): smaller title and legend, so the district keeps most of the map.
+COMPACT_CSS = """
+.ktxh-compact.ktxh-legend, .ktxh-compact.ktxh-title, .ktxh-compact.ktxh-banner { font-size: 11px; padding: 4px 6px; }
+.ktxh-compact.ktxh-legend h4 { font-size: 11px; max-width: 170px; }
+.ktxh-compact.ktxh-legend .sw { width: 13px; height: 10px; }
+.ktxh-compact.ktxh-legend .src { display: none; }
+.ktxh-compact.ktxh-title { font-size: 12px; max-width: 85%; }
+"""
+
+# High contrast (projectors in bright rooms): thicker boundaries (set in build_map), larger black labels,
+# larger legend text.
+CONTRAST_CSS = """
+.ktxh-contrast.ktxh-label { font-size: 15px; color: #000;
+  text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff, 0 0 5px #fff; }
+.ktxh-contrast.ktxh-legend, .ktxh-contrast.ktxh-title { font-size: 16px; color: #000; background: #fff; }
+.ktxh-contrast.ktxh-legend .sw { border: 2px solid #000; }
+.ktxh-present.ktxh-contrast.ktxh-label { font-size: 20px; }
+.ktxh-present.ktxh-contrast.ktxh-legend { font-size: 24px; }
+"""
+
 # Presentation mode: legend, title, banner and labels get class ktxh-present (readable from the back of a room).
 PRESENT_CSS = """
 .ktxh-present.ktxh-legend, .ktxh-present.ktxh-banner { font-size: 22px; padding: 10px 14px; }
@@ -392,6 +459,7 @@ class _UrlSync(MacroElement):
         """
         {% macro script(this, kwargs) %}
         {{ this._parent.get_name() }}.on('moveend', function(e) {
+            if (window.ktxh && window.ktxh.fitting) return;  // fitted by the app, not moved by the user
             try {
                 var m = e.target, c = m.getCenter(), loc = window.parent.location;
                 var q = new URLSearchParams(loc.search);
@@ -478,7 +546,7 @@ def offline_map(bounds, asset_base: str = STATIC_URL, extra_css: str = "", heigh
     )
     use_local_leaflet(m, asset_base)
     m.add_child(_Helpers())  # first: every data-bearing element below calls these helpers
-    m.get_root().header.add_child(folium.Element(f"<style>{CSS}{extra_css}</style>"))
+    m.get_root().header.add_child(folium.Element(f"<style>{CSS}{COMPACT_CSS}{FULLSCREEN_CSS}{extra_css}</style>"))
     return m
 
 
@@ -521,20 +589,31 @@ def build_map(
     zoom: float | None = None,
     sync_url: bool = False,
     geometry_url: str | None = None,
+    compact: bool = False,
+    high_contrast: bool = False,
 ) -> folium.Map:
     """A fresh folium map of one joined indicator (build per run; cache the data, not the map).
 
     With ``geometry_url`` (``geometry.publish`` of the same communes) the commune shapes are fetched by the
     browser once and the script carries only values, styles and tooltips; without it they are inline (exports).
 
-    ``presentation`` enlarges legend, labels and title (class ``ktxh-present``) for a projector;
+    ``presentation`` enlarges legend, labels and title (class ``ktxh-present``) for a projector; ``compact``
+    shrinks them (class ``ktxh-compact``) for a half-width map (the comparison page); ``high_contrast`` draws
+    thicker boundaries and larger black labels (class ``ktxh-contrast``) for a projector in a bright room;
+    outside presentation a full-screen button sits under the zoom buttons;
     ``center`` (lat, lon) with ``zoom`` replaces fitting the district/selected commune; ``sync_url``
     mirrors the live centre/zoom into the parent page's URL (no Streamlit rerun), so the address bar
     always holds a link to exactly this view.
     """
     m = offline_map(outline.total_bounds, asset_base, height=height)
     m.add_child(_MetricScale())
-    pc = " ktxh-present" if presentation else ""
+    pc = " ktxh-present" if presentation else (" ktxh-compact" if compact else "")
+    if high_contrast:
+        pc += " ktxh-contrast"
+        m.get_root().header.add_child(folium.Element(f"<style>{CONTRAST_CSS}</style>"))
+    if not presentation:  # on a half-width map, top right (the title needs the left side's height)
+        where = "topright" if compact else "topleft"
+        m.add_child(Call("fullscreen", {"title": "Toàn màn hình (bấm lại hoặc Esc để thoát)", "position": where}))
     if presentation:
         m.get_root().header.add_child(folium.Element(f"<style>{PRESENT_CSS}</style>"))
         m.add_child(_KeyForward())
@@ -576,13 +655,18 @@ def build_map(
             properties,
             url=geometry_url,
             name="communes",
-            style={"fillOpacity": 0.85, "color": "#444", "weight": 1.2},
+            style={
+                "fillOpacity": 0.85,
+                "color": "#000" if high_contrast else "#444",
+                "weight": 2.4 if high_contrast else 1.2,
+            },
             highlight={"weight": 3, "color": "#000"},
             sticky=True,
             smooth=0.5,
         )
     )
-    m.add_child(geo_layer(outline, None, interactive=False, style={"fill": False, "color": "#111", "weight": 3}))
+    outline_style = {"fill": False, "color": "#000" if high_contrast else "#111", "weight": 5 if high_contrast else 3}
+    m.add_child(geo_layer(outline, None, interactive=False, style=outline_style))
 
     if labels:
         m.add_child(label_layer(joined, joined["name"], "ktxh-label" + pc, toggle=not presentation))
@@ -679,7 +763,8 @@ def object_layer(objects: gpd.GeoDataFrame, popups: bool = False, selected: str 
         else:
             props["_t"] = rows
         properties.append(props)
-    return geo_layer(objects, properties, open=selected if popups else None, halo=True)
+    # Own pane: always above the commune fills (which may arrive later, fetched), each symbol on a white halo.
+    return geo_layer(objects, properties, open=selected if popups else None, halo=True, pane="ktxhObjects")
 
 
 def geojson_codes(m: folium.Map) -> list[str]:

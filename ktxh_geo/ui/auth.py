@@ -21,8 +21,8 @@ from ktxh_geo.render.escape import md_text
 
 SESSION_KEY = "ktxh_editor"
 DISABLED = (
-    "Chức năng nhập và sửa số liệu đang tắt vì chưa cấu hình tài khoản biên tập "
-    "(mục [editors] hoặc [auth] trong .streamlit/secrets.toml; xem README). Xem số liệu không cần đăng nhập."
+    "Chức năng nhập và sửa số liệu đang tắt vì chưa có tài khoản biên tập. Để được cấp quyền nhập và sửa số liệu, "
+    "hãy liên hệ quản trị hệ thống. Xem số liệu không cần đăng nhập."
 )
 
 

@@ -80,8 +80,27 @@ def sync_table_selection(table: pd.DataFrame) -> None:
         st.session_state["du_an_rows_seen"] = want
 
 
+# Short location labels for the table (the full wording is in the popup and the editor).
+PRECISION_SHORT = {"exact": "Chính xác", "approximate": "Gần đúng", "commune": "Theo xã", "unknown": "Chưa rõ"}
+# Column widths (px) that fit the table's part of a 1280-px page without a horizontal scroll bar (long texts end
+# in "…" and show whole on hover). "Mã" (the register id) stays in the frame for the row/map link, not on screen.
+TABLE_COLUMNS = {
+    "Tên": st.column_config.TextColumn("Tên", width=120),
+    "Loại": st.column_config.TextColumn("Loại", width=72),
+    "Xã, thị trấn": st.column_config.TextColumn("Xã, thị trấn", width=72),
+    "Trạng thái": st.column_config.TextColumn("Trạng thái", width=68),
+    "Vị trí": st.column_config.TextColumn("Vị trí", width=62),
+}
+ROW_PX, HEADER_PX, MAX_TABLE_PX = 35, 38, 560
+
+
+def table_height(n_rows: int) -> int:
+    """Just enough for the rows (no empty rows under a filtered table), at most ``MAX_TABLE_PX``."""
+    return min(MAX_TABLE_PX, HEADER_PX + ROW_PX * max(n_rows, 1) + 2)
+
+
 def table_frame(projects: gpd.GeoDataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """Display table: id, name, category, communes, status, location precision."""
+    """Display table: id, name, category, communes, status, location precision (short labels)."""
     return pd.DataFrame(
         {
             "Mã": projects["id"].to_numpy(),
@@ -91,7 +110,7 @@ def table_frame(projects: gpd.GeoDataFrame, names: dict[str, str]) -> pd.DataFra
                 lambda v: ", ".join(names.get(c, c) for c in commune_codes(v))
             ),
             "Trạng thái": projects["status"].map(STATUS_LABELS).to_numpy(),
-            "Vị trí": projects["location_precision"].map(PRECISION_LABELS).to_numpy(),
+            "Vị trí": projects["location_precision"].map(PRECISION_SHORT).fillna("Chưa rõ").to_numpy(),
         }
     )
 
@@ -152,11 +171,29 @@ def _pick(projects, label: str, key: str) -> str | None:
     )
 
 
+REFUSED = "du_an_refused"  # (point, note) of a typed point outside the area, drawn on the map
+
+
+def parse_metres(text: str) -> float:
+    """A coordinate in metres typed the Vietnamese way ("2.375.981,72") or plainly ("2375981.72")."""
+    t = text.strip().replace(" ", "").replace("\u00a0", "")
+    if "," in t:
+        t = t.replace(".", "").replace(",", ".")
+    elif t.count(".") > 1:
+        t = t.replace(".", "")
+    value = float(t)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(text)
+    return value
+
+
 def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Point | None:
     """The location editor; returns the valid unsaved point being previewed (None when unchanged or invalid).
 
-    Saving needs the signed-in ``editor`` (the button is disabled with an explanation otherwise).
+    A typed point outside the area is refused; it is left in ``st.session_state[REFUSED]`` (point, distance
+    note) for the map to draw. Saving needs the signed-in ``editor`` (the button is disabled otherwise).
     """
+    st.session_state[REFUSED] = None
     pid = _pick(projects, "Đối tượng", "edit_pick")
     if not pid:
         return None
@@ -190,13 +227,20 @@ def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Poi
         else:
             x0, y0 = wgs84_to_vn2000(start.x, start.y)
             c1, c2 = st.columns(2)
-            x = c1.number_input("X (hướng Bắc, m)", value=round(x0, 2), format="%.2f", step=1.0, key=f"x_{pid}")
-            y = c2.number_input("Y (hướng Đông, m)", value=round(y0, 2), format="%.2f", step=1.0, key=f"y_{pid}")
+            help_ = "Viết kiểu Việt Nam (2.375.981,72) hoặc không có dấu phân cách (2375981.72)."
+            tx = c1.text_input("X (hướng Bắc, m)", value=format_number(x0, 2), key=f"x_{pid}", help=help_)
+            ty = c2.text_input("Y (hướng Đông, m)", value=format_number(y0, 2), key=f"y_{pid}", help=help_)
+            try:
+                x, y = parse_metres(tx), parse_metres(ty)
+            except ValueError:
+                st.error("X và Y phải là số mét, ví dụ 2.375.981,72 hoặc 2375981.72.")
+                return None
             lon, lat = vn2000_to_wgs84(x, y)
             input_text = f"{vn2000_label()} X={x:.2f} Y={y:.2f}"
         pv = preview_point(lon, lat, outline, communes)
     except LocationError as err:
         st.error(md_text(err))
+        _remember_refused(lon, lat, outline)
         return None
     declared = commune_codes(row["commune_codes"])
     st.info(
@@ -224,6 +268,22 @@ def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Poi
         st.rerun()
     moved = geom is None or start.distance(pv.point) > 1e-6
     return pv.point if moved else None
+
+
+def _remember_refused(lon, lat, outline) -> None:
+    """A finite point outside the area: keep it (with its distance to the boundary) for the map to draw."""
+    try:
+        pt = Point(float(lon), float(lat))
+    except (TypeError, ValueError):
+        return
+    if not (-180 <= pt.x <= 180 and -90 <= pt.y <= 90):
+        return
+    area = outline.to_crs("EPSG:4326").union_all()
+    if area.covers(pt):
+        return
+    metric = gpd.GeoSeries([pt, area.boundary], crs="EPSG:4326").to_crs("EPSG:32648")
+    km = metric.iloc[0].distance(metric.iloc[1]) / 1000
+    st.session_state[REFUSED] = (pt, f"Cách ranh giới khoảng {format_number(km, 2)} km.")
 
 
 def _use_click(pid: str, clicked: tuple[float, float]) -> None:

@@ -123,7 +123,7 @@ def test_upload_report_fix_and_confirm_updates_the_map():
     assert snap.loc[["07243", "07273", "07294"], "value"].tolist() == [3.5, 1.75, 0.5]
 
     at.switch_page("views/ban_do.py").run()
-    at.sidebar.selectbox[0].set_value("poverty_rate").run()
+    at.sidebar.selectbox(key="v_indicator").set_value("poverty_rate").run()
     comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
     script = json.loads(comps[0].proto.json_args)["script"]
     assert "1,75 %" in script and "Báo cáo rà soát hộ nghèo 2023" in script

@@ -45,8 +45,9 @@ def test_select_row_moves_map_to_project(tmp_path):
         popup = frame.locator(".leaflet-popup-content")
         popup.wait_for(timeout=30_000)
         assert "Cụm công nghiệp Đông Sơn" in popup.inner_text()
+        # an approximate object: the map shows its commune (Đông Sơn), which holds the point
         lat, lon, zoom = _map_center(page)
-        assert abs(lat - DONG_SON[0]) < 0.01 and abs(lon - DONG_SON[1]) < 0.01
+        assert abs(lat - DONG_SON[0]) < 0.03 and abs(lon - DONG_SON[1]) < 0.03
         assert zoom > zoom0
         page.screenshot(path=str(tmp_path / "du_an_selected.png"))
         assert page.blocked == []
@@ -105,7 +106,7 @@ def test_click_object_on_map_selects_its_row(tmp_path):
         page.get_by_text("Ranh giới xã gần nhất").wait_for(timeout=30_000)
         for _ in range(60):
             center = _map_center(page)
-            if center and abs(center[0] - DONG_SON[0]) < 0.01 and abs(center[1] - DONG_SON[1]) < 0.01:
+            if center and abs(center[0] - DONG_SON[0]) < 0.03 and abs(center[1] - DONG_SON[1]) < 0.03:
                 break
             page.wait_for_timeout(500)
         else:
@@ -116,5 +117,5 @@ def test_click_object_on_map_selects_its_row(tmp_path):
         assert picker.locator("input").input_value() == "Cụm công nghiệp Đông Sơn (ccn_dong_son)"
         # and the table's row is selected (glide-data-grid's accessible table mirrors the canvas)
         selected_rows = page.locator("[data-testid='stDataFrame'] tr[aria-selected='true']")
-        assert selected_rows.count() == 1 and selected_rows.first.inner_text().startswith("ccn_dong_son")
+        assert selected_rows.count() == 1 and selected_rows.first.inner_text().startswith("Cụm công nghiệp Đông Sơn")
         assert page.blocked == []

@@ -46,3 +46,38 @@ def test_filter_is_accent_insensitive_and_combines_filters(register):
     both = filter_projects(register, communes=["07294"], statuses=["planned"])
     assert set(both["id"]) == {"dt292_bo_ha_phon_xuong", "duong_bo_ha_dong_son", "ca_tt_bo_ha", "cho_bo_ha"}
     assert len(filter_projects(register)) == len(register)
+
+
+def _fit(m):
+    import json
+
+    from ktxh_geo.render.maps import Call
+
+    (spec,) = [json.loads(c.spec) for c in m._children.values() if isinstance(c, Call) and c.helper == "fitClear"]
+    (s, w), (n, e) = spec["bounds"]
+    return s, w, n, e
+
+
+def test_approximate_objects_fit_their_commune_exact_ones_the_object(register, communes):
+    from shapely.geometry import Point
+
+    # ccn_tan_soi is approximate: the view is xã Tân Sỏi (07291), not ~1 km around a guessed point
+    s, w, n, e = _fit(build_project_map(register, communes, load.load_outline(), selected="ccn_tan_soi"))
+    tan_soi = communes[communes["code"] == "07291"].total_bounds
+    assert (w, s, e, n) == pytest.approx(tuple(tan_soi), abs=1e-6)
+    reg = register.copy()
+    reg.loc[reg["id"] == "ccn_tan_soi", "location_precision"] = "exact"
+    reg.loc[reg["id"] == "ccn_tan_soi", "geometry"] = Point(106.1701, 21.4452)
+    s, w, n, e = _fit(build_project_map(reg, communes, load.load_outline(), selected="ccn_tan_soi"))
+    assert s < 21.4452 < n and n - s < 0.02
+
+
+def test_legend_and_refused_point(register, communes):
+    from shapely.geometry import Point
+
+    m = build_project_map(register, communes, load.load_outline(), refused=Point(106.45, 21.45), refused_note="X")
+    html = m.get_root().render()
+    assert "Đối tượng của kế hoạch" in html and "Cụm công nghiệp (CCN)" in html and "Vị trí gần đúng" in html
+    assert "ktxh-refused" in html and "Điểm bị từ chối (ngoài địa bàn). X" in html
+    s, w, n, e = _fit(m)
+    assert e > 106.45  # the view includes the refused point

@@ -1,0 +1,98 @@
+"""No English and no internals on any page (issue 10): every page of app.py at 1280×720, its visible text and the
+text of its embedded frames (maps), checked against English UI words and raw identifiers."""
+
+import re
+
+import pytest
+from browser import offline_page, streamlit_server
+
+pytestmark = pytest.mark.browser
+ENGLISH = [
+    "Choose",
+    "Page not found",
+    "illustrative",
+    "households",
+    "scrape",
+    "Running the app",
+    "secrets.toml",
+    "year not stated",
+    "No results",
+    "Press Enter",
+]
+# /tong-quan: the default page's url_path is not routable in Streamlit 1.67 ("Page not found … Running the app's
+# main page"); app.py needs a hidden default page that switches to it (see the issue-10 report).
+TONG_QUAN = pytest.param("/tong-quan", marks=pytest.mark.xfail(strict=True, reason="needs the app.py routing fix"))
+PAGES = ["/", TONG_QUAN, "/ban-do", "/du-an", "/so-sanh", "/don-vi", "/nhap-lieu"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path_factory.mktemp("state"))}) as url:
+        yield url
+
+
+def visible_text(page) -> str:
+    texts = [page.locator("body").inner_text()]
+    texts += page.locator("body").evaluate(  # placeholders are attributes, not text
+        "b => [...b.querySelectorAll('[placeholder]')].filter(e => !e.value).map(e => e.getAttribute('placeholder'))"
+    )
+    for frame in page.frames[1:]:
+        try:
+            texts.append(frame.locator("body").inner_text(timeout=5_000))
+        except Exception:  # a frame replaced while reading
+            pass
+    return "\n".join(texts)
+
+
+def settle(page):
+    page.wait_for_selector("[data-testid='stMain']", timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(1500)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_english_or_internals_on_any_page(server, path):
+    with offline_page(1280, 720) as page:
+        page.goto(server + path)
+        settle(page)
+        if path == "/du-an":  # the filters' placeholders
+            assert page.locator("[placeholder='Chọn loại']").count() + page.get_by_text("Chọn loại").count() >= 1
+        text = visible_text(page)
+        found = [w for w in ENGLISH if re.search(re.escape(w), text, re.IGNORECASE)]
+        assert not found, (path, found)
+        assert page.locator("[role='dialog']").count() == 0, path  # e.g. "Page not found"
+        assert page.blocked == []
+
+
+# Views whose English comes from files this test's author does not own (see the issue-10 report): the raw status
+# code in the map page's table (views/ban_do.py) and the "households" denominator id in the refusal message of a
+# rate aggregated to the 2025 communes (model/aggregate.py).
+OTHERS = [
+    pytest.param(
+        "/ban-do?indicator=poverty_rate&illustrative=1",
+        "Bảng số liệu và nguồn",
+        marks=pytest.mark.xfail(strict=False, reason="views/ban_do.py shows status codes"),
+    ),
+    pytest.param(
+        "/ban-do?indicator=poverty_rate&edition=2025&illustrative=1",
+        None,
+        marks=pytest.mark.xfail(strict=False, reason="model/aggregate.py names the denominator by id"),
+    ),
+]
+
+
+@pytest.mark.parametrize("path,expander", OTHERS)
+def test_no_codes_in_map_tables_and_messages(server, path, expander):
+    with offline_page(1280, 720) as page:
+        page.goto(server + path)
+        settle(page)
+        if expander:
+            page.get_by_text(expander).click()
+            page.wait_for_timeout(1500)
+        text = visible_text(page)
+        text += page.locator("body").evaluate(  # the data grid's accessible mirror (the canvas has no text)
+            "b => [...b.querySelectorAll('[data-testid=stDataFrame] td')].map(e => e.textContent).join(' ')"
+        )
+        found = [w for w in ENGLISH if re.search(re.escape(w), text, re.IGNORECASE)]
+        assert not found, (path, found)
