@@ -14,14 +14,17 @@ from ktxh_geo.ui import data as ui
 
 st.set_page_config(page_title="Bản đồ kế hoạch KT-XH", page_icon="🗺️", layout="wide")
 
+home = st.Page("views/tong_quan.py", title="Tổng quan chỉ tiêu", icon=":material/bar_chart:", url_path="tong-quan")
+
+
+def _home() -> None:
+    """The app's root opens the overview; /tong-quan is then a deep link like every other page."""
+    st.switch_page(home)
+
+
 pages = [
-    st.Page(
-        "views/tong_quan.py",
-        title="Tổng quan chỉ tiêu",
-        icon=":material/bar_chart:",
-        url_path="tong-quan",
-        default=True,
-    ),
+    st.Page(_home, title="Trang chủ", url_path="trang-chu", default=True, visibility="hidden"),
+    home,
     st.Page("views/ban_do.py", title="Bản đồ chuyên đề", icon=":material/map:", url_path="ban-do"),
     st.Page("views/du_an.py", title="Dự án", icon=":material/location_on:", url_path="du-an"),
     st.Page("views/so_sanh.py", title="So sánh hai bản đồ", icon=":material/compare:", url_path="so-sanh"),

@@ -13,7 +13,7 @@ from ktxh_geo.errors import KtxhError
 from ktxh_geo.model import slides
 from ktxh_geo.model.classify import SCHEMES
 from ktxh_geo.model.editions import EDITIONS
-from ktxh_geo.model.join import ILLUSTRATIVE_MARK
+from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.profile import DEFAULT_PROFILE, active, available
 from ktxh_geo.model.projects import CATEGORIES
 from ktxh_geo.model.search import search_communes
@@ -269,7 +269,8 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
             row = row.iloc[0]
             st.markdown(f"**{md_text(row['full_name'])}** (mã {md_text(row['code'])}): {md_text(row['display'])}")
             if row["source"]:
-                st.caption(f"Nguồn: {md_text(row['source'])}. {md_text(row['value_note'])}")
+                note = str(row["value_note"])
+                st.caption(f"Nguồn: {md_text(row['source'])}. {md_text(note[:1].upper() + note[1:])}")
 
 
 map_panel(state, map_title, joined, classification)
@@ -284,7 +285,9 @@ if add:
 if not present:
     with st.expander("Bảng số liệu và nguồn"):
         st.dataframe(
-            joined[["code", "full_name", "display", "status", "year", "source", "value_note", "derived_rule"]].rename(
+            joined.assign(status=joined["status"].map(STATUS_LABELS).fillna(joined["status"]))[
+                ["code", "full_name", "display", "status", "year", "source", "value_note", "derived_rule"]
+            ].rename(
                 columns={
                     "derived_rule": "Quy tắc gộp",
                     "code": "Mã",

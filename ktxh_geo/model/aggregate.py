@@ -21,7 +21,7 @@ import dataclasses
 import geopandas as gpd
 import pandas as pd
 
-from ktxh_geo.io.shipped import VALUE_COLUMNS, Indicator
+from ktxh_geo.io.shipped import VALUE_COLUMNS, Indicator, load_indicators
 from ktxh_geo.model.classify import Classification
 from ktxh_geo.model.crosswalk import UnitVersion, edition_units, versions
 from ktxh_geo.model.editions import EDITIONS, base_edition
@@ -141,7 +141,8 @@ def _denominators(values, indicator, year, include_illustrative, base, rows, edi
         den = found.set_index("code")["value"].dropna()
     missing = [base[c].full_name for c in rows.index if c in base and c not in den.index]
     if not name or missing:
-        what = f"“{name}”" if name else "(chưa khai báo cột denominator)"
+        known = load_indicators()
+        what = f"“{known[name].name}”" if name in known else f"“{name}”" if name else "(chưa khai báo cột denominator)"
         who = f" Thiếu cho: {', '.join(missing)}." if name and missing else ""
         raise AggregationRefused(
             f"Không gộp được chỉ tiêu “{indicator.name}” năm {year} theo đơn vị hành chính "

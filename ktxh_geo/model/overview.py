@@ -79,7 +79,7 @@ MAP_LINKS = {
 }
 
 # The overview's small charts: (title, unit, [(bar label, indicator id)]); 2023 estimate beside 2024 target.
-# * 2023: communes whose NTM dossier was verified (Đông Sơn, Tân Sỏi), the plan's only 2023 NTM commune figure;
+# * 2023: communes whose NTM dossier was verified (two communes), the plan's only 2023 NTM commune figure;
 #   the plan does not say they reached the standard, so the bar's label names both.
 CHARTS = (
     (

@@ -383,6 +383,8 @@ def _label_point(geom, markers: list[tuple[float, float]], clear: float = 1000.0
 
 
 def _scatter(ax, xs, ys, color, approx, s, zorder=5):
+    # a white ring under each symbol: it stays visible on a fill of its own colour
+    ax.scatter(xs, ys, s=(9 * s) ** 2, facecolors="none", edgecolors="white", linewidths=4.2 * s, zorder=zorder - 0.5)
     ax.scatter(
         xs,
         ys,

@@ -6,6 +6,7 @@ import folium
 import geopandas as gpd
 
 from ktxh_geo.model.crosswalk import UnitVersion, container, edition_units
+from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import html_text
 from ktxh_geo.render.maps import STATIC_URL, control, fit_clear, geo_layer, label_layer, offline_map
 
@@ -21,13 +22,14 @@ def history_map(
     asset_base: str = STATIC_URL,
 ) -> folium.Map:
     """A fresh map: old units filled with their new commune's colour; ``selected`` old codes outlined in blue."""
-    communes = edition_units("2025", all_versions)
+    reform, interim = active().reform_edition, active().interim_edition
+    communes = edition_units(reform, all_versions)
     color = {c.code: COLORS[i % len(COLORS)] for i, c in enumerate(communes)}
     data = old[["code", "full_name", "geometry"]].copy()
-    data["new_code"] = [container(c, "2025", all_versions).code for c in data["code"]]
-    data["new_name"] = [container(c, "2025", all_versions).full_name for c in data["code"]]
+    data["new_code"] = [container(c, reform, all_versions).code for c in data["code"]]
+    data["new_name"] = [container(c, reform, all_versions).full_name for c in data["code"]]
     data["h1_name"] = [
-        f"{container(c, '2025-h1', all_versions).full_name} ({container(c, '2025-h1', all_versions).code})"
+        f"{container(c, interim, all_versions).full_name} ({container(c, interim, all_versions).code})"
         for c in data["code"]
     ]
     data["fill"] = data["new_code"].map(color)

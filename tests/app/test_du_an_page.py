@@ -39,7 +39,8 @@ def _map_script(app) -> str:
 
 
 def _fit_bounds(script: str) -> list[list[float]]:
-    start = script.index("fitBounds(") + len("fitBounds(")
+    """The bounds the map fits clear of its overlays (``ktxh.fitClear``'s spec)."""
+    start = script.index('"bounds":', script.index("ktxh.fitClear(")) + len('"bounds":')
     return json.loads(script[start : script.index("]]", start) + 2])
 
 
@@ -72,7 +73,7 @@ def test_selecting_a_row_zooms_the_map_and_opens_the_popup(at):
     assert at.session_state["du_an_selected"] == "ccn_tan_soi"
     script = _map_script(at)
     (s, w), (n, e) = _fit_bounds(script)
-    assert s < 21.444415 < n and w < 106.166337 < e and n - s < 0.02
+    assert s < 21.444415 < n and w < 106.166337 < e and n - s < 0.1  # approximate: its commune is shown
     assert "Cụm công nghiệp Tân Sỏi" in script and '"open":"ccn_tan_soi"' in script  # its popup opens on load
     assert "Điểm xem trước" not in script  # the editor shows the current point: nothing to preview
     # measure tab: nearest commune boundary and the other objects by distance
@@ -88,7 +89,8 @@ def test_clicking_an_object_on_the_map_selects_its_row(at):
     at.run()
     assert at.session_state["du_an_selected"] == "ccn_dong_son"
     assert at.session_state["du_an_table"]["selection"]["rows"] == [0]
-    assert _fit_bounds(_map_script(at))[0][0] > 21.46
+    (s, w), _ = _fit_bounds(_map_script(at))
+    assert s > 21.44 and w > 106.2
 
 
 def test_edit_with_preview_signed_in_editor_and_history(tmp_path, monkeypatch):
@@ -124,7 +126,7 @@ def test_vn2000_input_outside_district_is_refused(at):
     at.session_state["du_an_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
     at.run()
     at.radio(key="edit_method").set_value("vn2000").run()
-    at.number_input(key="y_ccn_tan_soi").set_value(440000.0).run()  # ~26 km east: Lục Nam
+    at.text_input(key="y_ccn_tan_soi").set_value("440.000,00").run()  # ~26 km east: Lục Nam
     assert any("nằm ngoài huyện Yên Thế" in e.value for e in at.error)
     assert not [b for b in at.button if b.key == "edit_save"]
 

@@ -67,28 +67,36 @@ def test_upload_footprint_and_save_with_history(tmp_path):
     from shapely.geometry import Point, box
 
     from ktxh_geo.io.register import read_history
+    from ktxh_geo.model.auth import hash_password
 
     c = gpd.GeoSeries([Point(106.266, 21.477)], crs="EPSG:4326").to_crs("EPSG:32648").iloc[0]
     square = gpd.GeoDataFrame(geometry=[box(c.x - 250, c.y - 250, c.x + 250, c.y + 250)], crs="EPSG:32648")
     path = tmp_path / "ccn_dong_son.geojson"
     square.to_crs("EPSG:4326").to_file(path, driver="GeoJSON", engine="pyogrio")
     state = tmp_path / "state"
-    with streamlit_server({"KTXH_STATE_DIR": str(state)}) as url, offline_page() as page:
+    secrets = tmp_path / "secrets.toml"  # one configured editor: saving needs a signed-in editor
+    secrets.write_text(f'[editors]\n"an" = "{hash_password("mat-khau-dai-1", 1_000)}"\n', encoding="utf-8")
+    env = {"KTXH_STATE_DIR": str(state), "STREAMLIT_SECRETS_FILES": str(secrets)}
+    with streamlit_server(env) as url, offline_page() as page:
         page.goto(url + "/du-an")
         map_frame(page)
         _select_first_row(page, "ccn dong son")
         page.frame_locator("iframe[title*='streamlit_folium']").first.locator(".leaflet-popup-content").wait_for()
+        page.get_by_role("tab", name="Sửa vị trí").click()
+        page.get_by_label("Tên đăng nhập").fill("an")
+        page.get_by_label("Mật khẩu").fill("mat-khau-dai-1")
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.get_by_text("Đang đăng nhập với quyền biên tập").first.wait_for(timeout=30_000)
         page.get_by_role("tab", name="Tải lên ranh giới").click()
         page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(path))
-        page.get_by_text("Tệp hợp lệ").wait_for(timeout=30_000)
-        assert "diện tích 25 ha" in page.get_by_text("Tệp hợp lệ").inner_text()
-        page.get_by_label("Người sửa (bắt buộc)").last.fill("Cán bộ B")
-        page.get_by_label("Người sửa (bắt buộc)").last.press("Enter")
+        valid = page.get_by_text("hợp lệ (").first
+        valid.wait_for(timeout=30_000)
+        assert "diện tích 25 ha" in valid.inner_text()
         page.get_by_role("button", name="Lưu ranh giới").click()
         page.get_by_text("Đã lưu ranh giới của “Cụm công nghiệp Đông Sơn”").wait_for(timeout=30_000)
         assert page.blocked == []
     hist = read_history(state)
-    assert list(hist["who"]) == ["Cán bộ B"] and hist.at[0, "action"] == "upload_footprint"
+    assert list(hist["who"]) == ["an"] and hist.at[0, "action"] == "upload_footprint"  # the signed-in identity
     assert hist.at[0, "new_geometry_wkt"].startswith("POLYGON ((")
 
 

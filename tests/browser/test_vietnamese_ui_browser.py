@@ -19,10 +19,9 @@ ENGLISH = [
     "No results",
     "Press Enter",
 ]
-# /tong-quan: the default page's url_path is not routable in Streamlit 1.67 ("Page not found … Running the app's
-# main page"); app.py needs a hidden default page that switches to it (see the issue-10 report).
-TONG_QUAN = pytest.param("/tong-quan", marks=pytest.mark.xfail(strict=True, reason="needs the app.py routing fix"))
-PAGES = ["/", TONG_QUAN, "/ban-do", "/du-an", "/so-sanh", "/don-vi", "/nhap-lieu"]
+# /tong-quan: a default page's url_path is not routable in Streamlit 1.67 ("Page not found"), so app.py's default
+# is a hidden page that switches to the overview, and /tong-quan is a deep link like the others.
+PAGES = ["/", "/tong-quan", "/ban-do", "/du-an", "/so-sanh", "/don-vi", "/nhap-lieu"]
 
 
 @pytest.fixture(scope="module")
@@ -65,20 +64,11 @@ def test_no_english_or_internals_on_any_page(server, path):
         assert page.blocked == []
 
 
-# Views whose English comes from files this test's author does not own (see the issue-10 report): the raw status
-# code in the map page's table (views/ban_do.py) and the "households" denominator id in the refusal message of a
-# rate aggregated to the 2025 communes (model/aggregate.py).
+# Data codes must not reach the screen: the status code in the map page's table, the denominator's id in the
+# refusal message of a rate aggregated to the 2025 communes.
 OTHERS = [
-    pytest.param(
-        "/ban-do?indicator=poverty_rate&illustrative=1",
-        "Bảng số liệu và nguồn",
-        marks=pytest.mark.xfail(strict=False, reason="views/ban_do.py shows status codes"),
-    ),
-    pytest.param(
-        "/ban-do?indicator=poverty_rate&edition=2025&illustrative=1",
-        None,
-        marks=pytest.mark.xfail(strict=False, reason="model/aggregate.py names the denominator by id"),
-    ),
+    ("/ban-do?indicator=poverty_rate&illustrative=1", "Bảng số liệu và nguồn"),
+    ("/ban-do?indicator=poverty_rate&edition=2025&illustrative=1", None),
 ]
 
 
