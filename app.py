@@ -19,7 +19,7 @@ home = st.Page("views/tong_quan.py", title="Tổng quan chỉ tiêu", icon=":mat
 
 def _home() -> None:
     """The app's root opens the overview; /tong-quan is then a deep link like every other page."""
-    st.switch_page(home)
+    st.switch_page(home, query_params=st.query_params.to_dict())  # a link's ?group=, ?profile= … survive
 
 
 pages = [

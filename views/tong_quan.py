@@ -7,26 +7,31 @@ import altair as alt
 import streamlit as st
 
 from ktxh_geo.model.overview import CHARTS, GROUPS, MAP_LINKS, RESULT_2023, TARGET_2024, chart_frame, district_table
+from ktxh_geo.model.profile import active
+from ktxh_geo.render.escape import md_text
 from ktxh_geo.ui import data as ui
 
 VI_NUMBER = (
     "replace(replace(replace(datum.label, regexp(',', 'g'), '_'), regexp('\\\\.', 'g'), ','), regexp('_', 'g'), '.')"
 )
 ui.page_style()
-st.title("Kế hoạch phát triển KT-XH năm 2024 — huyện Yên Thế")
-st.caption(
-    "Nguồn: Dự thảo Kế hoạch phát triển kinh tế - xã hội năm 2024 của UBND huyện Yên Thế "
-    "(trình họp UBND huyện tháng 11/2023): mục A (kết quả 2023) và Biểu các chỉ tiêu (kế hoạch 2024). "
-    "Số liệu 2023 là số ước thực hiện hoặc số đến thời điểm lập dự thảo (tháng 11/2023), chưa phải số liệu "
-    "cả năm chính thức."
-)
+profile = active()
+st.title(f"{profile.plan_title} — {profile.area_name}")
 indicators = ui.indicators()
 table = district_table(ui.values(False), indicators)
+if table.empty:  # a locality without a plan of its own (a province, the country): its figures are on the map
+    st.info(f"{profile.label}: chưa có kế hoạch với các chỉ tiêu chung; số liệu theo đơn vị có trên bản đồ chuyên đề.")
+    st.page_link("views/ban_do.py", label="Mở bản đồ chuyên đề", icon=":material/map:")
+    st.stop()
+st.caption(
+    f"Nguồn: {profile.plan_source} Số liệu 2023 là số ước thực hiện hoặc số đến thời điểm lập dự thảo "
+    "(tháng 11/2023), chưa phải số liệu cả năm chính thức."
+)
 
 group_options = ["all", *GROUPS]
 wanted = st.query_params.get("group", "all")
 if wanted not in group_options:
-    st.warning(f"Tham số “group={wanted}” không hợp lệ; hiện tất cả các nhóm chỉ tiêu.")
+    st.warning(f"Tham số “group={md_text(wanted)}” không hợp lệ; hiện tất cả các nhóm chỉ tiêu.")
     wanted = "all"
 if st.session_state.get("_ov_group_url") != wanted:  # URL changed from outside: it wins over the widget
     st.session_state["ov_group"] = wanted

@@ -35,12 +35,14 @@ st_folium(m, height=600, use_container_width=True, returned_objects=[], key="nai
 
 
 def app_pages() -> list[str]:
-    """Script paths of the st.Page(...) entries of app.py, in navigation order."""
+    """Script paths of the st.Page(...) entries of app.py, in navigation order (function pages left out)."""
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
     return [
-        ast.literal_eval(node.args[0])
+        node.args[0].value
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "attr", None) == "Page"
+        and isinstance(node.args[0], ast.Constant)
     ]
 
 

@@ -34,7 +34,7 @@ def test_every_page_runs_without_exception(page):
 
 def test_home_shows_plan_targets():
     at = _app()
-    assert "Kế hoạch phát triển KT-XH năm 2024" in at.title[0].value
+    assert "Kế hoạch phát triển kinh tế – xã hội năm 2024 — huyện Yên Thế" in at.title[0].value
     tables = [df.value for df in at.dataframe]
     rows = {r["Chỉ tiêu"]: r for t in tables for r in t.to_dict("records")}
     assert rows["Tỷ lệ hộ nghèo"]["Ước thực hiện 2023"] == "2,83"
