@@ -260,6 +260,7 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
         zoom=zoom,
         sync_url=True,
         geometry_url=ui.geometry_url(state.edition, where),
+        overlays=ui.overlays(),
     )
     st_folium(m, height=1000 if state.present else 640, use_container_width=True, returned_objects=[], key="map")
 

@@ -197,6 +197,11 @@ def _unit_type(full_name: str) -> str:
     return next((t for k, t in _UNIT_TYPES.items() if folded.startswith(k + " ")), "")
 
 
+def load_overlays() -> list[tuple[str, gpd.GeoDataFrame]]:
+    """The profile's overlays: (label, outline) drawn over its maps (e.g. a former district in a province)."""
+    return [(label, _read_layer(path, {})) for label, path in active().overlays]
+
+
 def load_outline(directory: Path | None = None) -> gpd.GeoDataFrame:
     """The area's outline (the district, the province, the country), EPSG:4326."""
     profile = active()

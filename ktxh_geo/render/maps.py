@@ -29,6 +29,7 @@ OSM_ATTRIBUTION = "&copy; Những người đóng góp OpenStreetMap"
 DEFAULT_LAYERS = ("cluster", "village", "residential")
 BACKGROUND = "#f4f3ee"
 SELECTED_COLOR = "#0050ff"
+OVERLAY_STYLE = {"fill": False, "color": "#5b2c6f", "weight": 3, "dashArray": "8 5"}
 harden_jinja()
 
 
@@ -392,6 +393,7 @@ CSS = f"""
 .ktxh-legend .sw {{ width: 18px; height: 13px; border: 1px solid #555; flex: none; }}
 .ktxh-legend .sw.no_data {{ background-image: repeating-linear-gradient(45deg, #888 0 1.5px, transparent 1.5px 5px); }}
 .ktxh-legend .dot {{ width: 11px; height: 11px; border-radius: 50%; border: 2px solid; flex: none; }}
+.ktxh-legend .sw.overlay {{ background: transparent; border: 0; border-top: 3px dashed #5b2c6f; height: 0; }}
 .ktxh-legend .dot.approx {{ border-style: dashed; background: transparent !important; }}
 .ktxh-legend .src {{ margin-top: 4px; font-size: 11px; color: #555; max-width: 260px; }}
 .ktxh-title {{ font-weight: bold; font-size: 15px; max-width: 60vw; }}
@@ -550,19 +552,38 @@ def offline_map(bounds, asset_base: str = STATIC_URL, extra_css: str = "", heigh
     return m
 
 
-def legend_html(classification: Classification, layers: list[str], sources: list[str]) -> str:
-    """The legend as HTML: every class with its range, the no-data class, layers, sources."""
+def legend_html(
+    classification: Classification,
+    layers: list[str],
+    sources: list[str],
+    objects: gpd.GeoDataFrame | None = None,
+    overlays: list[str] | tuple[str, ...] = (),
+) -> str:
+    """The legend as HTML: every class with its range, the no-data class, overlays, object layers (exact and
+    approximate locations told apart, as on print), sources. Every piece of data text is escaped."""
     rows = [f"<h4>{html_text(classification.title)}</h4>"]
     rows += [_legend_row(item) for item in classification.legend]
+    rows += [f'<div class="row"><span class="sw overlay"></span>{html_text(label)}</div>' for label in overlays]
     for cat in layers:
         color = CATEGORY_COLORS[cat]
-        rows.append(
-            f'<div class="row"><span class="dot approx" style="border-color:{color}"></span>'
-            f"{html_text(CATEGORIES[cat])} (vị trí gần đúng)</div>"
-        )
+        kinds = ("approx",) if objects is None else _precisions(objects, cat)
+        for kind in kinds:
+            note = " (vị trí gần đúng)" if kind == "approx" else ""
+            style = f"border-color:{color}" + ("" if kind == "approx" else f";background:{color}")
+            rows.append(
+                f'<div class="row"><span class="dot {kind}" style="{style}"></span>'
+                f"{html_text(CATEGORIES[cat])}{note}</div>"
+            )
     if sources:
         rows.append('<div class="src">Nguồn: ' + html_text("; ".join(sources)) + "</div>")
     return "".join(rows)
+
+
+def _precisions(objects: gpd.GeoDataFrame, category: str) -> tuple[str, ...]:
+    """"exact" and/or "approx" for the located objects of a category (what its legend entries must show)."""
+    rows = objects[(objects["category"] == category) & objects.geometry.notna()]
+    approx = rows["location_precision"] != "exact"
+    return tuple(k for k, present in (("exact", (~approx).any()), ("approx", approx.any())) if present)
 
 
 def _legend_row(item: LegendItem) -> str:
@@ -591,8 +612,11 @@ def build_map(
     geometry_url: str | None = None,
     compact: bool = False,
     high_contrast: bool = False,
+    overlays: list[tuple[str, gpd.GeoDataFrame]] | tuple = (),
 ) -> folium.Map:
     """A fresh folium map of one joined indicator (build per run; cache the data, not the map).
+
+    ``overlays`` are (label, outline) pairs drawn dashed over the units, e.g. a former district on a province map.
 
     With ``geometry_url`` (``geometry.publish`` of the same communes) the commune shapes are fetched by the
     browser once and the script carries only values, styles and tooltips; without it they are inline (exports).
@@ -667,6 +691,8 @@ def build_map(
     )
     outline_style = {"fill": False, "color": "#000" if high_contrast else "#111", "weight": 5 if high_contrast else 3}
     m.add_child(geo_layer(outline, None, interactive=False, style=outline_style))
+    for _, shape in overlays:
+        m.add_child(geo_layer(shape, None, interactive=False, style=OVERLAY_STYLE))
 
     if labels:
         m.add_child(label_layer(joined, joined["name"], "ktxh-label" + pc, toggle=not presentation))
@@ -681,7 +707,8 @@ def build_map(
         m.add_child(control(html_text(title), "topleft", "ktxh-title" + pc))
     if (joined["status"] == "illustrative").any():
         m.add_child(control(f"{ILLUSTRATIVE_MARK} — không phải số liệu chính thức", "topright", "ktxh-banner" + pc))
-    m.add_child(control(legend_html(classification, shown_layers, sources), "bottomright", "ktxh-legend" + pc))
+    legend = legend_html(classification, shown_layers, sources, projects, [label for label, _ in overlays])
+    m.add_child(control(legend, "bottomright", "ktxh-legend" + pc))
 
     if selected and selected in set(joined["code"]):
         sel = joined[joined["code"] == selected]

@@ -83,6 +83,15 @@ def _outline(profile_id: str) -> gpd.GeoDataFrame:
     return load.load_outline()
 
 
+def overlays() -> list[tuple[str, gpd.GeoDataFrame]]:
+    return _overlays(active().id)
+
+
+@st.cache_data(show_spinner=False)
+def _overlays(profile_id: str) -> list[tuple[str, gpd.GeoDataFrame]]:
+    return load.load_overlays()
+
+
 def units() -> pd.DataFrame:
     return _units(active().id)
 

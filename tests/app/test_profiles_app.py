@@ -76,3 +76,9 @@ def test_unknown_profile_falls_back_with_a_notice():
     at.query_params["profile"] = "no-such-place"
     at.run()
     assert any("no-such-place" in w.value.replace("\\", "") for w in at.warning)  # as rendered
+
+
+def test_province_map_marks_the_former_district():
+    at = _open({"profile": "bac-ninh-2025"})
+    script = _map_script(at)
+    assert "Huyện Yên Thế (cũ, đến 30/6/2025)" in script and '"dashArray":"8 5"' in script

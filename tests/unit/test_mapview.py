@@ -94,3 +94,14 @@ def test_saved_footprint_and_point_appear_on_the_thematic_map(indicators, values
     at.run()
     comp = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")][0]
     assert "[106.1701,21.4452]" in _json.loads(comp.proto.json_args)["script"]
+
+
+def test_screen_legend_tells_exact_from_approximate_objects(indicators, values, communes):
+    """As the print legend does: an exactly located object is a solid symbol, an approximate one dashed."""
+    projects = load.load_projects()
+    projects.loc[projects["id"] == "ccn_dong_son", "location_precision"] = "exact"
+    joined = join_indicator(communes, values, indicators["model_villages"], 2023)
+    text = legend_html(classify(joined, indicators["model_villages"]), ["cluster", "village"], [], projects)
+    assert 'class="dot exact"' in text and "Cụm công nghiệp (CCN)</div>" in text  # Đông Sơn, exact
+    assert "Cụm công nghiệp (CCN) (vị trí gần đúng)" in text  # Tân Sỏi, approximate
+    assert "Thôn/bản NTM kiểu mẫu (vị trí gần đúng)" in text and "Thôn/bản NTM kiểu mẫu</div>" not in text
