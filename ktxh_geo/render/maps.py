@@ -580,7 +580,7 @@ def legend_html(
 
 
 def _precisions(objects: gpd.GeoDataFrame, category: str) -> tuple[str, ...]:
-    """"exact" and/or "approx" for the located objects of a category (what its legend entries must show)."""
+    """ "exact" and/or "approx" for the located objects of a category (what its legend entries must show)."""
     rows = objects[(objects["category"] == category) & objects.geometry.notna()]
     approx = rows["location_precision"] != "exact"
     return tuple(k for k, present in (("exact", (~approx).any()), ("approx", approx.any())) if present)
