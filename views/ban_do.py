@@ -144,6 +144,11 @@ with st.sidebar:
     basemap = st.radio("Bản đồ nền", list(BASEMAPS), key=W["basemap"], format_func=BASEMAPS.get)
 
     st.divider()
+    contrast = st.toggle(
+        "Tương phản cao (máy chiếu)",
+        key=W["contrast"],
+        help="Ranh giới đậm, chữ và chú giải lớn hơn: dễ đọc trên máy chiếu trong phòng sáng.",
+    )
     present = st.toggle(
         "Chế độ trình chiếu",
         key=W["present"],
@@ -199,6 +204,7 @@ state = ViewState(
     illustrative=illustrative,
     basemap=basemap,
     present=present,
+    contrast=contrast,
     slide=slide_index,
     profile=profile.id if profile.id != DEFAULT_PROFILE else None,
     province=province,
@@ -256,6 +262,7 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
         selected=selected,
         title=title,
         presentation=state.present,
+        high_contrast=state.contrast,
         center=center,
         zoom=zoom,
         sync_url=True,

@@ -31,6 +31,7 @@ KEYS = (
     "slide",
     "profile",
     "province",
+    "contrast",
 )
 K_RANGE = (2, 7)
 # User thresholds: at most 8 (9 classes, the most a ColorBrewer palette has), each finite.
@@ -87,6 +88,7 @@ class ViewState:
     slide: int | None = None  # index in the deck, when stepping through slides
     profile: str | None = None  # locality profile (None: the default one)
     province: str | None = None  # drill-down of a national profile (a province code)
+    contrast: bool = False  # high-contrast theme for projectors
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_params(self) -> dict[str, str]:
@@ -113,6 +115,8 @@ class ViewState:
             p["illustrative"] = "1"
         if self.basemap != "none":
             p["basemap"] = self.basemap
+        if self.contrast:
+            p["contrast"] = "1"
         if self.present:
             p["present"] = "1"
         if self.slide is not None:
@@ -240,7 +244,7 @@ class ViewState:
                 changes["center"] = (center[0], center[1])
                 changes["zoom"] = zoom
 
-        for key in ("illustrative", "present"):
+        for key in ("illustrative", "present", "contrast"):
             if key in raw:
                 flag = _flag(raw[key])
                 if flag is None:

@@ -27,6 +27,7 @@ W = {
     "layers": "v_layers",
     "basemap": "v_basemap",
     "present": "v_present",
+    "contrast": "v_contrast",
     "query": "v_query",
     "commune": "v_pick",
 }
@@ -104,6 +105,7 @@ def _to_widgets(state: ViewState, opts: Options) -> None:
     ss[W["layers"]] = list(state.layers)
     ss[W["basemap"]] = state.basemap
     ss[W["present"]] = state.present
+    ss[W["contrast"]] = state.contrast
     ss[W["commune"]] = state.commune
     ss[COMMUNE] = state.commune
     ss[W["query"]] = ui.communes(state.edition).set_index("code").at[state.commune, "name"] if state.commune else ""

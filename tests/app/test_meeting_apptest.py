@@ -115,7 +115,7 @@ def test_stale_and_invalid_params_fall_back_with_notices():
 
 def test_presentation_param_sets_toggle_and_enlarged_map():
     at = _open("views/ban_do.py", {"present": "1"})
-    assert _widgets(at)["toggles"] == [False, True]
+    assert _widgets(at)["toggles"] == [False, False, True]  # illustrative, high contrast, presentation
     script = _map_args(at)["script"]
     assert "ktxh-legend ktxh-present" in script
     assert _map_args(_open("views/ban_do.py", {}))["script"].count("ktxh-present") == 0
@@ -253,3 +253,13 @@ def test_empty_user_deck_and_out_of_range_slide_do_not_raise(tmp_path, monkeypat
     assert at.button(key="slide_next").disabled
     at.button(key="slide_prev").click().run()
     assert not at.exception
+
+
+def test_high_contrast_theme_is_a_shareable_setting():
+    at = _open("views/ban_do.py", {"contrast": "1"})
+    assert at.sidebar.toggle(key="v_contrast").value is True
+    assert at.query_params["contrast"] == "1"
+    script = _map_args(at)["script"]
+    assert '"weight":2.4' in script  # thick boundaries (high_contrast in build_map)
+    at.sidebar.toggle(key="v_contrast").set_value(False).run()
+    assert "contrast" not in at.query_params and '"weight":2.4' not in _map_args(at)["script"]
