@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from ktxh_geo.model import crosswalk
+from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.unit_map import history_map
 from ktxh_geo.text import format_number
@@ -11,24 +12,19 @@ from ktxh_geo.ui import data as ui
 
 ui.page_style()
 st.title("Đơn vị hành chính")
-st.markdown(
-    f"""
-- **01/01/2020 – 31/12/2024:** huyện Yên Thế (tỉnh Bắc Giang) có 19 đơn vị (2 thị trấn, 17 xã); các số liệu của
-  Kế hoạch KT-XH năm 2024 ghi theo 19 đơn vị này.
-- **01/01/2025 – 30/6/2025:** 17 đơn vị theo {crosswalk.NQ_1191}: xã Tam Hiệp (07261) và xã Tân Hiệp (07276) nhập
-  thành xã Tân Hiệp mang mã **07261** (mã 07276 thôi dùng); xã Hồng Kỳ (07267) nhập vào xã Đồng Kỳ (giữ mã 07282).
-- **Từ 01/7/2025:** cấp huyện kết thúc; 5 xã mới của tỉnh Bắc Ninh theo {crosswalk.NQ_1658}, Điều 1, mục 51–55.
-  Mỗi đơn vị cũ được nhập toàn bộ diện tích và dân số, không chia tách.
-"""
-)
+profile = active()
+if ui.history_table().empty:  # a locality without unit history of its own (a province, the country)
+    st.info(f"{profile.label}: chưa có lịch sử sắp xếp đơn vị hành chính trong dữ liệu của địa phương này.")
+    st.stop()
+st.markdown(profile.history_note)  # shipped, trusted text of the profile (Markdown), not user data
 
-query = st.text_input("Tìm theo tên hoặc mã đơn vị cũ hay mới", placeholder="ví dụ: Tân Hiệp, 07261, yen the, Hồng Kỳ")
-table = crosswalk.history_table()
+query = st.text_input("Tìm theo tên hoặc mã đơn vị cũ hay mới", placeholder=profile.history_search_hint)
+table = ui.history_table()
 selected: list[str] = []
 if query.strip():
     chains = crosswalk.successors(query)
     if not chains:
-        st.warning(f"Không tìm thấy đơn vị nào của huyện Yên Thế (cũ) khớp với “{md_text(query)}”.")
+        st.warning(f"Không tìm thấy đơn vị nào của {profile.area_name} (cũ) khớp với “{md_text(query)}”.")
     else:
         found = crosswalk.lookup(query)
         st.success(
@@ -88,5 +84,5 @@ st.caption(
 )
 
 st.subheader("Bản đồ")
-m = history_map(ui.communes("2020-2024"), new, selected)
+m = history_map(ui.communes(active().base_edition), new, selected)
 st_folium(m, height=620, use_container_width=True, returned_objects=[], key="units-map")

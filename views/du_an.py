@@ -5,6 +5,7 @@ from streamlit_folium import st_folium
 
 from ktxh_geo.errors import KtxhError
 from ktxh_geo.io.register import load_register
+from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import CATEGORIES, STATUS_LABELS, filter_projects
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.project_map import build_project_map
@@ -25,7 +26,7 @@ try:
 except KtxhError as err:  # a damaged edits file in KTXH_STATE_DIR: say which, never guess
     st.error(md_text(err))
     st.stop()
-communes = ui.communes("2020-2024")
+communes = ui.communes(active().base_edition)
 outline = ui.outline()
 names = dict(zip(communes["code"], communes["full_name"], strict=True))
 

@@ -9,6 +9,7 @@ from streamlit_folium import st_folium
 
 from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK
+from ktxh_geo.model.profile import active
 from ktxh_geo.model.thematic import MapRequest, years
 from ktxh_geo.render.compare import SyncedMaps
 from ktxh_geo.render.escape import md_text
@@ -32,7 +33,11 @@ st.caption(
     "Kéo hoặc thu phóng một bản đồ thì bản đồ kia đi theo. Chọn chỉ tiêu, đơn vị hành chính và năm của mỗi bên "
     "ở thanh bên."
 )
-DEFAULTS = {"left": ("model_villages", "2020-2024"), "right": ("model_villages", "2025")}
+_profile = active()
+DEFAULTS = {  # the same indicator on the first and the last edition of the locality
+    "left": (_profile.default_indicator, _profile.base_edition),
+    "right": (_profile.default_indicator, list(_profile.editions)[-1]),
+}
 
 
 def side_controls(side: str, label: str) -> tuple[str, str, int]:

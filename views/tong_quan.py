@@ -14,11 +14,30 @@ from ktxh_geo.ui import data as ui
 VI_NUMBER = (
     "replace(replace(replace(datum.label, regexp(',', 'g'), '_'), regexp('\\\\.', 'g'), ','), regexp('_', 'g'), '.')"
 )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _table(profile_id: str, version: str):
+    """The plan's district figures, 2023 beside 2024 (built once per profile and store version)."""
+    return district_table(ui.values(False), ui.indicators())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _chart(profile_id: str, version: str, index: int) -> tuple:
+    """One overview chart as (its table, its vega-lite spec without data), built and validated once by Altair."""
+    chart_title, unit, bars = CHARTS[index]
+    chart = overview_chart(chart_title, unit, bars)
+    spec = chart.to_dict()
+    spec.pop("datasets", None)
+    spec.pop("data", None)
+    return chart.data, spec
+
+
 ui.page_style()
 profile = active()
 st.title(f"{profile.plan_title} — {profile.area_name}")
 indicators = ui.indicators()
-table = district_table(ui.values(False), indicators)
+table = _table(profile.id, ui.store_version())
 if table.empty:  # a locality without a plan of its own (a province, the country): its figures are on the map
     st.info(f"{profile.label}: chưa có kế hoạch với các chỉ tiêu chung; số liệu theo đơn vị có trên bản đồ chuyên đề.")
     st.page_link("views/ban_do.py", label="Mở bản đồ chuyên đề", icon=":material/map:")
@@ -106,9 +125,10 @@ def chart_height(bars) -> int:
 if group == "all":
     st.subheader("Ước thực hiện 2023 và kế hoạch 2024")
     left, right = st.columns(2)
-    for col, (chart_title, unit, bars) in zip((left, right, right), CHARTS, strict=True):
+    for i, (col, (_, _, bars)) in enumerate(zip((left, right, right), CHARTS, strict=True)):
+        frame, spec = _chart(profile.id, ui.store_version(), i)
         # the whole height given explicitly (+ title, axis and legend): "content" collapsed the discrete y band
-        col.altair_chart(overview_chart(chart_title, unit, bars), width="stretch", height=chart_height(bars) + 150)
+        col.vega_lite_chart(frame, spec, width="stretch", height=chart_height(bars) + 150)
     st.caption(
         "\\* Năm 2023: số xã đã thẩm tra nông thôn mới (Đông Sơn, Tân Sỏi; kế hoạch không nêu xã đạt chuẩn); "
         "năm 2024: số xã phấn đấu đạt chuẩn. Số 2023 là số ước thực hiện trong dự thảo (tháng 11/2023). "

@@ -96,6 +96,8 @@ class Profile:
     outline_where: Mapping[str, str] = field(default_factory=dict)
     overlays: tuple[tuple[str, Path], ...] = ()  # (label, file): outlines drawn over the map (e.g. a former district)
     drill_down: Mapping[str, str] = field(default_factory=dict)  # {"edition": …, "key": …} (national view)
+    history_note: str = ""  # Markdown of the unit history page (shipped text, trusted)
+    history_search_hint: str = ""
     interim_edition: str = ""  # the edition of a transitional period (units merged before a reform), if any
     reform_edition: str = ""  # the edition reached through data/crosswalk_2025.csv, if any
     own_area_words: tuple[str, ...] = ()  # folded words placing a name query inside the area ("Đồng Kỳ, <huyện>")
@@ -194,6 +196,8 @@ def read_profile(folder: Path) -> Profile:
             outline_where=dict(doc.get("outline_where", {})),
             overlays=tuple((o["label"], (folder / o["file"]).resolve()) for o in doc.get("overlays", [])),
             drill_down=dict(doc.get("drill_down", {})),
+            history_note=doc.get("history_note", ""),
+            history_search_hint=doc.get("history_search_hint", ""),
             interim_edition=doc.get("interim_edition", ""),
             reform_edition=doc.get("reform_edition", ""),
             own_area_words=tuple(doc.get("own_area_words", ())),

@@ -92,6 +92,18 @@ def _overlays(profile_id: str) -> list[tuple[str, gpd.GeoDataFrame]]:
     return load.load_overlays()
 
 
+def history_table() -> pd.DataFrame:
+    """Old unit → interim unit → new commune, one row per old unit (cached per profile)."""
+    return _history_table(active().id)
+
+
+@st.cache_data(show_spinner=False)
+def _history_table(profile_id: str) -> pd.DataFrame:
+    from ktxh_geo.model.crosswalk import history_table
+
+    return history_table()
+
+
 def units() -> pd.DataFrame:
     return _units(active().id)
 

@@ -134,8 +134,17 @@ def flash() -> None:
         st.success(msg)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _check(profile_id: str, version: str, _projects, _communes, _outline):
+    """The "Cần kiểm tra" list, computed once per profile and store version (spatial joins are not free)."""
+    return check_locations(_projects, _communes, _outline)
+
+
 def check_panel(projects, communes, outline) -> None:
-    report = check_locations(projects, communes, outline)
+    from ktxh_geo.model.profile import active
+    from ktxh_geo.ui.data import store_version
+
+    report = _check(active().id, store_version(), projects, communes, outline)
     st.caption(
         f"{len(report)} đối tượng cần kiểm tra: sai xã, ngoài huyện, chỉ có vị trí gần đúng hoặc chưa có vị trí. "
         "Điểm nằm đúng trên ranh giới hai xã được tính là thuộc cả hai xã."
