@@ -140,13 +140,20 @@ def cached_report(
     return report
 
 
-def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
+def _may_write(editor: Editor | None, datasets: dict[str, Dataset], verb: str, role: str) -> bool:
+    """Whether a writing section can be shown: datasets to import and a signed-in editor (named on screen)."""
     if _none_to_import(datasets):
-        return
+        return False
     if editor is None:
-        st.info("Cần đăng nhập với quyền biên tập để nhập số liệu.")
+        st.info(f"Cần đăng nhập với quyền biên tập để {verb} số liệu.")
+        return False
+    st.caption(f"{role}: {md_text(editor.name)}")
+    return True
+
+
+def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
+    if not _may_write(editor, datasets, "nhập", "Người nhập"):
         return
-    st.caption(f"Người nhập: {md_text(editor.name)}")
     units, country = scope(units, "up-province")
     ds, year = _pick(datasets, "up")
     limit = format_number(MAX_BYTES / 1024 / 1024, 0)
@@ -214,12 +221,8 @@ def _printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def edit_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.DataFrame) -> None:
-    if _none_to_import(datasets):
+    if not _may_write(editor, datasets, "sửa", "Người sửa"):
         return
-    if editor is None:
-        st.info("Cần đăng nhập với quyền biên tập để sửa số liệu.")
-        return
-    st.caption(f"Người sửa: {md_text(editor.name)}")
     units, _ = scope(units, "edit-province")
     ds, year = _pick(datasets, "edit")
     edition = edition_for_year(year)
