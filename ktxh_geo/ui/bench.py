@@ -34,6 +34,18 @@ st_folium(m, height=600, use_container_width=True, returned_objects=[], key="nai
 """
 
 
+# Debian chromium, headless and offline: no background connections (refused by this network) and no GPU.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
 def app_pages() -> list[str]:
     """Script paths of the st.Page(...) entries of app.py, in navigation order (function pages left out)."""
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
@@ -111,7 +123,7 @@ def first_paint(paths: list[str], chromium: str = "/usr/bin/chromium") -> list[t
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=chromium,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+                args=CHROMIUM_ARGS,
             )
             for path in [p_ for p_ in paths for _ in (0, 1)]:  # cold (first visit), then warm (server caches filled)
                 context = browser.new_context(viewport={"width": 1280, "height": 720})
@@ -328,13 +340,7 @@ def widget_to_map(
             browser = await p.chromium.launch(
                 executable_path=chromium,
                 args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
+                    *CHROMIUM_ARGS,
                     "--disable-background-timer-throttling",
                     "--disable-renderer-backgrounding",
                     "--disable-backgrounding-occluded-windows",
