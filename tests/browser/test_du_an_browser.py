@@ -107,13 +107,13 @@ def test_click_object_on_map_selects_its_row(tmp_path):
         frame = map_frame(page)
         # the two CCN markers are drawn in the cluster colour; the first is CCN Đông Sơn (register order)
         popup = page.frame_locator("iframe[title*='streamlit_folium']").first.locator(".leaflet-popup-content")
-        for _ in range(3):  # the map may still be refitting clear of its overlays when first clicked
+        for _ in range(5):  # the map may still be refitting clear of its overlays when first clicked
             frame.locator("path.leaflet-interactive[stroke='#7b3294']").first.click(force=True)
             try:
                 popup.wait_for(timeout=10_000)
                 break
             except PlaywrightTimeout:
-                page.wait_for_timeout(1_000)
+                page.wait_for_timeout(2_000)
         popup.wait_for(timeout=30_000)
         assert "Cụm công nghiệp Đông Sơn" in popup.inner_text()
         # the rerun selects the row and the map is rebuilt around the object
