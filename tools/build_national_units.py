@@ -8,7 +8,9 @@ Reads, at build time only, the reference folder given as SHARED (normally ../sha
        MIT © 2025 Tran Ngoc Minh Hieu; scrape of sapnhap.bando.com.vn, 2025-07-17)
   geodata/communes_2025.geojson, facts/crosswalk_2025.csv   Yên Thế check only
 Writes into OUT (normally profiles/national-2025/data):
-  units_2025.csv, provinces_2025.csv, units_2025_population_review.csv, SOURCES.md
+  units_2025.csv, provinces_2025.csv, units_2025_population_review.csv, SOURCES.md,
+  units_2025_origin.csv (seat, published point and predecessors of every unit, from the same join; points that lie
+  in another unit are withheld and listed in SOURCES.md)
 
 The join is (province, unit type, name) on names that keep every Vietnamese letter and tone; names are never
 ASCII-folded. Matching passes:
@@ -20,6 +22,8 @@ ASCII-folded. Matching passes:
 Population is copied only where the sapnhap row demonstrably describes the same unit; see population_decision().
 
 Usage: .venv/bin/python tools/build_national_units.py SHARED OUT [--vau-db PATH/TO/vietnamadminunits/data/dataset.db]
+(the shipped SOURCES.md was written with --vau-db from the PyPI wheel vietnamadminunits==1.0.4, unpacked:
+ `pip download --no-deps vietnamadminunits==1.0.4` and unzip; the package is a build-time check only)
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import sqlite3
 import sys
 import unicodedata as ud
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 
@@ -83,6 +88,12 @@ MANUAL = {
 }
 
 YEN_THE = ["07246", "07264", "07282", "07288", "07294"]
+# A published point counts as the unit's own when it lies in the unit's polygon or within this distance of it: the
+# points are given to 3-5 decimals (about 100 m) and the polygons are simplified at 50 m.
+POINT_TOLERANCE_M = 1000
+METRIC_CRS = "EPSG:32648"  # the CRS the shared layers were simplified in (UTM 48N)
+ORIGIN_COLUMNS = ["code", "seat", "seat_lon", "seat_lat", "predecessors"]
+NOT_STATED = "đang cập nhật"  # the portal's "being updated": no value
 
 
 def nfc_ws(s: str) -> str:
@@ -141,15 +152,12 @@ def ward_population(s: str) -> int | None:
     return None
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("shared")
-    ap.add_argument("out")
-    ap.add_argument("--vau-db", help="vietnamadminunits 1.0.4 data/dataset.db, for an independent check")
-    a = ap.parse_args()
-    S = a.shared
-    os.makedirs(a.out, exist_ok=True)
+def join_scrape(S: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, list[dict]]:
+    """Join every sapnhap ward row to its GSO-coded polygon: (communes, provinces, wards, ward provinces, manual rows).
 
+    The wards frame gets `fgb_i` (row of the communes frame) and `method` (exact / tone_normalised / manual); the
+    build stops if a row cannot be placed, so every later table (population, seats, predecessors) uses this one join.
+    """
     c = pyogrio.read_dataframe(f"{S}/geodata/vn_communes_2025.fgb", read_geometry=False)
     p = pyogrio.read_dataframe(f"{S}/geodata/vn_provinces_2025.fgb", read_geometry=False)
     w = pd.read_csv(f"{S}/facts/sapnhap_wards_2025-07-17.csv", dtype=str, keep_default_na=False)
@@ -229,10 +237,86 @@ def main() -> None:
         print("UNMATCHED scrape rows:", w.loc[unmatched, ["tentinh", "loai", "tenhc"]].to_string())
         sys.exit(1)
 
-    # ---- homonym copies: the scrape gives some same-name units in different provinces one identical
-    # (area, population) pair; only the copy whose area agrees with the GSO-coded layer is kept.
     w["fgb_i"] = [match[i][0] for i in w.index]
     w["method"] = [match[i][1] for i in w.index]
+    return c, p, w, wp, manual_rows
+
+
+def published_text(s: str) -> str:
+    """A text field as the portal publishes it, trimmed of surrounding (also no-break) spaces; line breaks inside are
+    kept (some units list several seats, one per line). The portal's "đang cập nhật" (being updated) is no value."""
+    s = s.strip()
+    return "" if s.casefold() == NOT_STATED else s
+
+
+def origin_table(S: str, c: pd.DataFrame, w: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seat, published point and predecessors of every joined unit, and the review of points that are not the unit's.
+
+    `seat` = `trungtamhc`, `seat_lon`/`seat_lat` = `kinhdo`/`vido` (strings as published), `predecessors` =
+    `truocsapnhap` as published ("phần còn lại …" notes and "Không sáp nhập" kept). A point is withheld (left empty,
+    listed in the review) when it lies more than POINT_TOLERANCE_M outside the unit's own polygon and inside, or
+    nearer to, another unit: it then describes another place. Nothing is moved or estimated.
+    """
+    g = pyogrio.read_dataframe(f"{S}/geodata/vn_communes_2025.fgb", columns=["code", "full_name"]).to_crs(METRIC_CRS)
+    g = g.set_index("code")
+    o = pd.DataFrame(
+        {
+            "code": c.loc[w.fgb_i, "code"].to_numpy(),
+            "seat": w.trungtamhc.map(published_text).to_numpy(),
+            "seat_lon": w.kinhdo.str.strip().to_numpy(),
+            "seat_lat": w.vido.str.strip().to_numpy(),
+            "predecessors": w.truocsapnhap.map(published_text).to_numpy(),
+        }
+    )
+    has_point = o.seat_lon.str.fullmatch(r"\d+(\.\d+)?") & o.seat_lat.str.fullmatch(r"\d+(\.\d+)?")
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy(pd.to_numeric(o.seat_lon.where(has_point)), pd.to_numeric(o.seat_lat.where(has_point))),
+        crs="EPSG:4326",
+    ).to_crs(METRIC_CRS)
+    review = []
+    for i, r in o.iterrows():
+        if not has_point[i]:
+            o.loc[i, ["seat_lon", "seat_lat"]] = ""
+            continue
+        pt = pts[i]
+        own = g.geometry[r.code].distance(pt)
+        if own == 0:
+            continue
+        inside = g.index[g.geometry.contains(pt)]
+        nearest = g.geometry.distance(pt).idxmin()
+        where = inside[0] if len(inside) else nearest
+        keep = own <= POINT_TOLERANCE_M or (not len(inside) and nearest == r.code)
+        if not keep:
+            o.loc[i, ["seat_lon", "seat_lat"]] = ""
+        review.append(
+            dict(
+                code=r.code,
+                full_name=g.full_name[r.code],
+                lon=w.kinhdo.iloc[i].strip(),
+                lat=w.vido.iloc[i].strip(),
+                distance_m=round(own),
+                falls_in=(f"{where} {g.full_name[where]}" if len(inside) else f"ngoài mọi đơn vị; gần nhất {where}"),
+                decision="kept" if keep else "withheld",
+            )
+        )
+    o = o.sort_values("code").reset_index(drop=True)
+    assert o.code.is_unique and len(o) == len(c)
+    return o, pd.DataFrame(review).sort_values(["decision", "distance_m"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("shared")
+    ap.add_argument("out")
+    ap.add_argument("--vau-db", help="vietnamadminunits 1.0.4 data/dataset.db, for an independent check")
+    a = ap.parse_args()
+    S = a.shared
+    os.makedirs(a.out, exist_ok=True)
+    c, p, w, wp, manual_rows = join_scrape(S)
+    unmatched: list[int] = []  # join_scrape stops the build on any unmatched row
+
+    # ---- homonym copies: the scrape gives some same-name units in different provinces one identical
+    # (area, population) pair; only the copy whose area agrees with the GSO-coded layer is kept.
     w["fgb_area"] = c.loc[w.fgb_i, "area_km2"].to_numpy()
     w["rel_diff"] = (w.sap_area - w.fgb_area).abs() / w.fgb_area
     valid = w.sap_pop.notna() & w.sap_area.notna() & (w.sap_area > 0)
@@ -347,7 +431,19 @@ def main() -> None:
 
     yt = _yen_the_check(S, u)
     vau = _vau_check(a.vau_db, u) if a.vau_db else None
-    _write_sources(a.out, u, w, pr, manual_rows, counts, len(unmatched), yt, vau, bn)
+    origin, points = origin_table(S, c, w)
+    origin[ORIGIN_COLUMNS].to_csv(f"{a.out}/units_2025_origin.csv", index=False, lineterminator="\n")
+    print(
+        "origin: seats",
+        int((origin.seat != "").sum()),
+        "| points",
+        int((origin.seat_lon != "").sum()),
+        "| points withheld",
+        int((points.decision == "withheld").sum()) if len(points) else 0,
+        "| predecessors",
+        int((origin.predecessors != "").sum()),
+    )
+    _write_sources(a.out, u, w, pr, manual_rows, counts, len(unmatched), yt, vau, bn, origin, points)
 
 
 def _yen_the_check(S: str, u: pd.DataFrame) -> list[dict]:
@@ -426,7 +522,61 @@ def _fmt_area(x) -> str:
     return "—" if pd.isna(x) else f"{x:g}"
 
 
-def _write_sources(out, u, w, pr, manual_rows, counts, n_unmatched, yt, vau, bn) -> None:
+def _write_origin_section(A, origin: pd.DataFrame, points: pd.DataFrame) -> None:
+    """SOURCES.md: where units_2025_origin.csv comes from, what was left out and why."""
+    n = len(origin)
+    seats, pts, preds = (int((origin[col] != "").sum()) for col in ("seat", "seat_lon", "predecessors"))
+    unchanged = int((origin.predecessors == "Không sáp nhập").sum())
+    remainder = int(origin.predecessors.str.contains("phần còn lại", regex=False).sum())
+    withheld = points[points.decision == "withheld"] if len(points) else points
+    kept_off = points[points.decision == "kept"] if len(points) else points
+    A("## Seats, points and predecessors (`units_2025_origin.csv`)\n")
+    A(
+        "- **Source**: the same scrape and the same join as the population (every scrape row is placed on one GSO "
+        f"code, or the build stops): `tranngocminhhieu/vietnamadminunits:data/raw/sapnhap.bando.com.vn_ward_2025-07-17.csv@{VAU_COMMIT}` "
+        "(MIT, © 2025 Tran Ngoc Minh Hieu), a scrape of https://sapnhap.bando.com.vn (Cục Đo đạc, Bản đồ và Thông "
+        "tin địa lý Việt Nam) made on 17/7/2025. Columns: `seat` = `trungtamhc` (the stated administrative seat, "
+        "as text), `seat_lon`/`seat_lat` = `kinhdo`/`vido` (WGS84 degrees, as published), `predecessors` = "
+        "`truocsapnhap` (the units merged into this one, as one text, with the portal's notes such as “(phần còn "
+        "lại sau khi sáp nhập vào …)” — the remainder after a part went to another unit)."
+    )
+    A(
+        "- **Kept as published**: surrounding spaces (also no-break spaces) are trimmed; line breaks inside a seat "
+        "are kept (some units list several seats, one per line); “Không sáp nhập” (not merged) is kept as the "
+        "portal's statement. The portal's “đang cập nhật” (being updated) is no value and is left empty.\n"
+    )
+    A(
+        f"- **Counts**: {n} units; seat stated for **{seats}** (empty for {n - seats}: “đang cập nhật”); point kept "
+        f"for **{pts}** (withheld for {n - pts}, below); predecessors for **{preds}** ({unchanged} of them “Không "
+        f"sáp nhập”, {remainder} with a “phần còn lại” note)."
+    )
+    A(
+        "- **What the point is**: the portal does not say. It is not necessarily the seat: for the former Yên Thế "
+        "communes Bố Hạ and Đồng Kỳ it lies 6.7 and 7.9 km from the stated seats (shared FACTS.md §3b). Show it as "
+        "“điểm của đơn vị trên sapnhap.bando.com.vn”, not as a surveyed position of the seat."
+    )
+    A(
+        f"- **Points checked against the unit's polygon** (`../geo/vn_communes_2025.fgb`, in {METRIC_CRS}): a point "
+        f"counts as the unit's when it lies in the polygon or within {POINT_TOLERANCE_M} m of it (points are given "
+        "to 3–5 decimals, about 100 m; polygons are simplified at 50 m), or when it lies outside every polygon (at "
+        "sea) and the unit's own polygon is the nearest (island and coastal units). Otherwise it lies in, or nearer "
+        "to, another unit and is **withheld** (empty): it describes another place (several are pairs whose points "
+        "are swapped, e.g. Lương Sơn / Sơn Lương in Phú Thọ). The seat text and the predecessors are kept. Nothing "
+        "was moved or estimated.\n"
+    )
+    for title, rows in (
+        (f"Points withheld ({len(withheld)})", withheld),
+        (f"Points outside the unit's polygon but kept ({len(kept_off)})", kept_off),
+    ):
+        A(f"**{title}**\n")
+        A("| code | unit | published lon, lat | distance outside the unit | the point falls in |")
+        A("|---|---|---|---|---|")
+        for r in rows.itertuples():
+            A(f"| {r.code} | {r.full_name} | {r.lon}, {r.lat} | {r.distance_m:,} m | {r.falls_in} |")
+        A("")
+
+
+def _write_sources(out, u, w, pr, manual_rows, counts, n_unmatched, yt, vau, bn, origin, points) -> None:
     L = []
     A = L.append
     A("# National 2025 attribute tables — sources, method, checks\n")
@@ -440,7 +590,12 @@ def _write_sources(out, u, w, pr, manual_rows, counts, n_unmatched, yt, vau, bn)
     A(f"| `provinces_2025.csv` | {len(pr)} | the 34 provinces: `code`, `name`, `full_name`, `area_km2`, `population` |")
     A(
         f"| `units_2025_population_review.csv` | {int((w.reason != '').sum())} | every unit whose population is empty, "
-        "withheld or only weakly checked, with both areas and the reason |\n"
+        "withheld or only weakly checked, with both areas and the reason |"
+    )
+    A(
+        f"| `units_2025_origin.csv` | {len(origin)} | every unit's administrative seat, the portal's point and its "
+        "predecessors as published: `code`, `seat`, `seat_lon`, `seat_lat`, `predecessors` (see “Seats, points and "
+        "predecessors” below) |\n"
     )
     A("## Sources\n")
     A(
@@ -530,6 +685,7 @@ def _write_sources(out, u, w, pr, manual_rows, counts, n_unmatched, yt, vau, bn)
         "A withheld value is not a corrected value: nothing was estimated or filled in."
     )
     A("- Province populations are the province file's own figures (`8.718.000` → 8718000), not sums of wards.\n")
+    _write_origin_section(A, origin, points)
     # checks
     A("## Checks (printed by the build)\n")
     A(f"- Bắc Ninh (province 24): **{len(bn)}** units.")

@@ -175,3 +175,49 @@ def test_added_figures_cite_their_section(shipped, indicator_id, year, value, se
     assert len(row) == 1
     assert row["value"].iloc[0] == pytest.approx(value)
     assert section in row["source"].iloc[0]
+
+
+# ---- national 2025: seats, points and predecessors (tools/build_national_units.py) ----
+
+NATIONAL = ROOT / "profiles/national-2025/data"
+
+
+@pytest.fixture(scope="module")
+def origin():
+    return pd.read_csv(NATIONAL / "units_2025_origin.csv", dtype=str, keep_default_na=False)
+
+
+def test_origin_has_one_row_per_unit_with_the_agreed_columns(origin):
+    assert list(origin.columns) == ["code", "seat", "seat_lon", "seat_lat", "predecessors"]
+    units = pd.read_csv(NATIONAL / "units_2025.csv", dtype=str, keep_default_na=False)
+    assert origin["code"].is_unique and set(origin["code"]) == set(units["code"])
+    assert not origin["seat"].str.casefold().str.contains("đang cập nhật").any()  # "being updated" is no value
+    assert (
+        (origin[["seat", "predecessors"]] == origin[["seat", "predecessors"]].apply(lambda s: s.str.strip()))
+        .all()
+        .all()
+    )
+
+
+def test_origin_points_are_numbers_in_the_country_or_empty_and_every_gap_is_listed(origin):
+    point = origin["seat_lon"] != ""
+    assert (point == (origin["seat_lat"] != "")).all()
+    lon, lat = pd.to_numeric(origin.loc[point, "seat_lon"]), pd.to_numeric(origin.loc[point, "seat_lat"])
+    assert lon.between(102.0, 117.0).all() and lat.between(8.0, 23.5).all()
+    sources = (NATIONAL / "SOURCES.md").read_text(encoding="utf-8")
+    withheld = sources.split("**Points withheld")[1].split("**Points outside")[0]
+    listed = set(re.findall(r"^\| (\d{5}) \|", withheld, flags=re.MULTILINE))
+    assert listed == set(origin.loc[~point, "code"]) and len(listed) == 20
+
+
+def test_origin_matches_the_sources_for_a_known_unit_and_withholds_swapped_points(origin):
+    by = origin.set_index("code")
+    # Xã Yên Thế (07288): NQ 1658 item 51 and the bando point of the shared FACTS.md §2 and §3b
+    assert by.at["07288", "predecessors"] == "Thị trấn Phồn Xương, Xã Đồng Lạc, Xã Đồng Tâm, Xã Tân Hiệp, Xã Tân Sỏi"
+    assert "Phồn Xương" in by.at["07288", "seat"]
+    assert (by.at["07288", "seat_lon"], by.at["07288", "seat_lat"]) == ("106.132", "21.471")
+    # the "phần còn lại" notes are kept as published
+    assert "(phần còn lại sau khi sáp nhập vào phường Hoàn Kiếm)" in by.at["00004", "predecessors"]
+    # Lương Sơn / Sơn Lương (Phú Thọ): each published point lies in the other unit, 80 km away: withheld
+    for code in ("04924", "08296"):
+        assert by.at[code, "seat_lon"] == by.at[code, "seat_lat"] == "" and by.at[code, "seat"]
