@@ -21,7 +21,7 @@ ASCII-folded. Matching passes:
                    each entry is checked against the published area of both sources
 Population is copied only where the sapnhap row demonstrably describes the same unit; see population_decision().
 
-Usage: .venv/bin/python tools/build_national_units.py SHARED OUT [--vau-db PATH/TO/vietnamadminunits/data/dataset.db]
+Usage: .venv/bin/python tools/build_national_units.py SHARED OUT GEO_OUT [--vau-db PATH/TO/vietnamadminunits/data/dataset.db]
 (the shipped SOURCES.md was written with --vau-db from the PyPI wheel vietnamadminunits==1.0.4, unpacked:
  `pip download --no-deps vietnamadminunits==1.0.4` and unzip; the package is a build-time check only)
 """
@@ -70,21 +70,6 @@ MANUAL = {
     ("92", "xã", "Tân Lộc"): ("31213", "type", ""),
     ("31", "phường", "Vĩnh Hòa"): ("11848", "type", "tone mark also placed differently (Vĩnh Hoà)"),
     ("31", "xã", "Việt Hòa"): ("10543", "type", "tone mark also placed differently (Việt Hoà)"),
-    ("75", "xã", "Dầu Giây"): ("26326", "type", ""),
-    ("75", "xã", "Long Thành"): ("26368", "type", "areas disagree (51.51 vs 130.10 km²): population withheld"),
-    ("75", "xã", "Lộc Ninh"): ("25270", "type", ""),
-    ("75", "xã", "Nhơn Trạch"): ("26485", "type", ""),
-    ("75", "xã", "Trảng Bom"): ("26248", "type", ""),
-    ("75", "xã", "Trị An"): ("26170", "type", ""),
-    ("75", "xã", "Tân Khai"): ("25357", "type", ""),
-    ("75", "xã", "Tân Phú"): (
-        "26116",
-        "type",
-        "scrape row is a homonym copy (38.6 km² also given to Xã Tân Phú in "
-        "Tây Ninh and Vĩnh Long): population withheld",
-    ),
-    ("75", "xã", "Xuân Lộc"): ("26425", "type", ""),
-    ("75", "xã", "Đồng Phú"): ("25363", "type", ""),
 }
 
 YEN_THE = ["07246", "07264", "07282", "07288", "07294"]
@@ -92,6 +77,7 @@ YEN_THE = ["07246", "07264", "07282", "07288", "07294"]
 # points are given to 3-5 decimals (about 100 m) and the polygons are simplified at 50 m.
 POINT_TOLERANCE_M = 1000
 METRIC_CRS = "EPSG:32648"  # the CRS the shared layers were simplified in (UTM 48N)
+OFFICIAL_FILE = "official_units_2025-07-01.csv"  # tools/build_official_list.py
 ORIGIN_COLUMNS = ["code", "seat", "seat_lon", "seat_lat", "predecessors"]
 NOT_STATED = "đang cập nhật"  # the portal's "being updated": no value
 
@@ -152,14 +138,65 @@ def ward_population(s: str) -> int | None:
     return None
 
 
-def join_scrape(S: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, list[dict]]:
+def official_fixes(c: pd.DataFrame, official: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """What the official list of 01/7/2025 corrects in the GSO-coded layer: (code, field, layer value, official value).
+
+    A unit is the official row of the same province whose name agrees (tone position and apostrophes unified); its
+    code, its type (the prefix of ``full_name``) and its province's name follow the official list. Names keep the
+    layer's spelling (``Hoà`` and ``Hòa`` are one name).
+    """
+    by_name = {(r.province_code, apostrophe_key(_strip_type(r.full_name))): r for r in official.itertuples()}
+    fixes = []
+    for r in c.itertuples():
+        o = by_name[(r.province_code, apostrophe_key(r.name))]
+        if o.code != r.code:
+            fixes.append((r.code, "code", r.code, o.code))
+        if unit_type(r.full_name) != o.unit_type:
+            fixes.append((r.code, "full_name", r.full_name, f"{o.unit_type.capitalize()} {r.name}"))
+        if province_key(r.province) != province_key(o.province) or r.province.split()[0] != o.province.split()[0]:
+            fixes.append((r.code, "province", r.province, o.province))
+    return fixes
+
+
+def _strip_type(full_name: str) -> str:
+    return re.sub(r"^(xã|phường|đặc khu)\s+", "", nfc_ws(full_name), flags=re.IGNORECASE)
+
+
+def fixed_layer(S: str, layer: str, official: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The shared layer (``communes`` or ``provinces``) with the attributes the official list corrects."""
+    g = pyogrio.read_dataframe(f"{S}/geodata/vn_{layer}_2025.fgb")
+    communes = (
+        g if layer == "communes" else pyogrio.read_dataframe(f"{S}/geodata/vn_communes_2025.fgb", read_geometry=False)
+    )
+    fixes = official_fixes(communes, official)
+    if layer == "communes":
+        for code, field, _, value in fixes:
+            g.loc[g.code == code, field] = value
+    else:  # a province's full name, as the official list writes it for its units
+        renamed = {old: new for _, field, old, new in fixes if field == "province"}
+        g["full_name"] = g.full_name.replace(renamed)
+    return g
+
+
+def write_layers(S: str, official: pd.DataFrame, geo_out: str) -> list[tuple[str, str, str, str]]:
+    """Write the corrected layers into ``geo_out`` (geometry unchanged); returns the corrections made."""
+    for layer in ("communes", "provinces"):
+        g = fixed_layer(S, layer, official)
+        pyogrio.write_dataframe(g, f"{geo_out}/vn_{layer}_2025.fgb", driver="FlatGeobuf", layer=f"vn_{layer}_2025")
+    c = pyogrio.read_dataframe(f"{S}/geodata/vn_communes_2025.fgb", read_geometry=False)
+    return official_fixes(c, official)
+
+
+def join_scrape(
+    S: str, official: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, list[dict]]:
     """Join every sapnhap ward row to its GSO-coded polygon: (communes, provinces, wards, ward provinces, manual rows).
 
     The wards frame gets `fgb_i` (row of the communes frame) and `method` (exact / tone_normalised / manual); the
     build stops if a row cannot be placed, so every later table (population, seats, predecessors) uses this one join.
+    The layers are read with the attributes the official list corrects (``fixed_layer``).
     """
-    c = pyogrio.read_dataframe(f"{S}/geodata/vn_communes_2025.fgb", read_geometry=False)
-    p = pyogrio.read_dataframe(f"{S}/geodata/vn_provinces_2025.fgb", read_geometry=False)
+    c, p = (fixed_layer(S, layer, official).drop(columns="geometry") for layer in ("communes", "provinces"))
     w = pd.read_csv(f"{S}/facts/sapnhap_wards_2025-07-17.csv", dtype=str, keep_default_na=False)
     wp = pd.read_csv(f"{S}/facts/sapnhap_provinces_2025-07-17.csv", dtype=str, keep_default_na=False)
     assert len(c) == 3321 and c.code.is_unique and len(p) == 34 and len(w) == 3321 and len(wp) == 34
@@ -249,7 +286,7 @@ def published_text(s: str) -> str:
     return "" if s.casefold() == NOT_STATED else s
 
 
-def origin_table(S: str, c: pd.DataFrame, w: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def origin_table(S: str, c: pd.DataFrame, w: pd.DataFrame, official: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Seat, published point and predecessors of every joined unit, and the review of points that are not the unit's.
 
     `seat` = `trungtamhc`, `seat_lon`/`seat_lat` = `kinhdo`/`vido` (strings as published), `predecessors` =
@@ -257,8 +294,7 @@ def origin_table(S: str, c: pd.DataFrame, w: pd.DataFrame) -> tuple[pd.DataFrame
     listed in the review) when it lies more than POINT_TOLERANCE_M outside the unit's own polygon and inside, or
     nearer to, another unit: it then describes another place. Nothing is moved or estimated.
     """
-    g = pyogrio.read_dataframe(f"{S}/geodata/vn_communes_2025.fgb", columns=["code", "full_name"]).to_crs(METRIC_CRS)
-    g = g.set_index("code")
+    g = fixed_layer(S, "communes", official)[["code", "full_name", "geometry"]].to_crs(METRIC_CRS).set_index("code")
     o = pd.DataFrame(
         {
             "code": c.loc[w.fgb_i, "code"].to_numpy(),
@@ -308,11 +344,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("shared")
     ap.add_argument("out")
+    ap.add_argument("geo_out", help="where the corrected layers go (normally profiles/national-2025/geo)")
     ap.add_argument("--vau-db", help="vietnamadminunits 1.0.4 data/dataset.db, for an independent check")
     a = ap.parse_args()
     S = a.shared
     os.makedirs(a.out, exist_ok=True)
-    c, p, w, wp, manual_rows = join_scrape(S)
+    official = pd.read_csv(f"{a.out}/{OFFICIAL_FILE}", dtype=str, keep_default_na=False)
+    fixes = write_layers(S, official, a.geo_out)
+    print("corrected from the official list:", fixes)
+    c, p, w, wp, manual_rows = join_scrape(S, official)
     unmatched: list[int] = []  # join_scrape stops the build on any unmatched row
 
     # ---- homonym copies: the scrape gives some same-name units in different provinces one identical
@@ -431,7 +471,7 @@ def main() -> None:
 
     yt = _yen_the_check(S, u)
     vau = _vau_check(a.vau_db, u) if a.vau_db else None
-    origin, points = origin_table(S, c, w)
+    origin, points = origin_table(S, c, w, official)
     origin[ORIGIN_COLUMNS].to_csv(f"{a.out}/units_2025_origin.csv", index=False, lineterminator="\n")
     print(
         "origin: seats",
@@ -443,7 +483,7 @@ def main() -> None:
         "| predecessors",
         int((origin.predecessors != "").sum()),
     )
-    _write_sources(a.out, u, w, pr, manual_rows, counts, len(unmatched), yt, vau, bn, origin, points)
+    _write_sources(a.out, u, w, pr, manual_rows, counts, len(unmatched), yt, vau, bn, origin, points, fixes)
 
 
 def _yen_the_check(S: str, u: pd.DataFrame) -> list[dict]:
@@ -576,7 +616,7 @@ def _write_origin_section(A, origin: pd.DataFrame, points: pd.DataFrame) -> None
         A("")
 
 
-def _write_sources(out, u, w, pr, manual_rows, counts, n_unmatched, yt, vau, bn, origin, points) -> None:
+def _write_sources(out, u, w, pr, manual_rows, counts, n_unmatched, yt, vau, bn, origin, points, fixes) -> None:
     L = []
     A = L.append
     A("# National 2025 attribute tables — sources, method, checks\n")
@@ -658,10 +698,40 @@ def _write_sources(out, u, w, pr, manual_rows, counts, n_unmatched, yt, vau, bn,
             f"{_fmt_area(r['sap_area'])} / {_fmt_area(r['fgb_area'])} | {r['note']} |"
         )
     A(
-        "\nThe 14 type differences: 10 in Đồng Nai (xã in the scrape, phường in the coded layer, whose province "
-        "`full_name` is already “Thành phố Đồng Nai” while the scrape says “tỉnh Đồng Nai”), 2 in Cần Thơ and 2 in "
-        "Hải Phòng (in opposite directions). Whether these are later conversions or errors in one source is not "
-        "established here; the output follows the coded layer.\n"
+        "\nThe 4 type differences left: 2 in Cần Thơ and 2 in Hải Phòng, in opposite directions. Công văn 1027/CTK-CSCL "
+        "(rows 1066, 1074, 3170, 3171) gives the coded layer's types, so the scrape's `loai` is wrong for these four.\n"
+    )
+    A("## Corrections from the official list of 01/7/2025\n")
+    A(
+        "The GSO-coded layer is checked against `official_units_2025-07-01.csv` (`tools/build_official_list.py`: "
+        "Công văn 1027/CTK-CSCL of 25/6/2025, via vietnamadminunits 1.0.4 and vietnam-provinces 2025.8.1). Where they "
+        "differ, the official list wins, in the tables here **and** in `../geo/vn_communes_2025.fgb` / "
+        "`vn_provinces_2025.fgb` (rewritten by this build from the shared layers, geometry unchanged):\n"
+    )
+    A(
+        "| code in the layer | field | layer (vietnamese-provinces-database) | official on 01/7/2025 |\n|---|---|---|---|"
+    )
+    for code, field, old, new in fixes:
+        if field != "province":
+            A(f"| {code} | {field} | {old} | {new} |")
+    renamed = sorted({(old, new) for _, field, old, new in fixes if field == "province"})
+    for old, new in renamed:
+        n = sum(1 for f in fixes if f[1] == "province" and f[2] == old)
+        A(f"| all {n} units of the province, and the province in `vn_provinces_2025.fgb` | province | {old} | {new} |")
+    A(
+        "\n- **Ba Chẽ**: Công văn 1027 row 757 and vietnamadminunits give 06970; the layer's 06978 is wrong (the upstream "
+        "dataset later fixed it itself)."
+    )
+    A(
+        "- **Ia Mơ** (Gia Lai): the unit is the former Xã Ia Mơ of huyện Chư Prông, not merged (“Không sáp nhập”), "
+        "whose code until 30/6/2025 was 23938 (vietnamadminunits, the layer). Công văn 1027 (row 2170) and the statistics "
+        "office's list in vietnam-provinces give it **23737** (until 30/6/2025 the code of Xã Ia Mơ Nông, huyện Chư "
+        "Păh). The official code is used; the difference is recorded here, not resolved."
+    )
+    A(
+        "- **Đồng Nai**: on 01/7/2025 the province was Tỉnh Đồng Nai and these ten units were xã (Công văn 1027 rows "
+        "2476–2549; the scrape agrees). The layer carries a later state (Thành phố Đồng Nai, phường); a later change "
+        "belongs to a later edition. Totals as of 01/7/2025: 2,621 xã, 687 phường, 13 đặc khu.\n"
     )
     # population
     kept, wh, em = (int((w.decision == d).sum()) for d in ("kept", "withheld", "empty"))
@@ -671,14 +741,24 @@ def _write_sources(out, u, w, pr, manual_rows, counts, n_unmatched, yt, vau, bn,
         "(`đang cập nhật`, “being updated”). Four scrape values use a thousands comma (`30,509`); they were read as "
         "integers."
     )
+    copies = w[(w.decision == "withheld") & w.reason.str.startswith("homonym copy")]
+    by_area = w[(w.decision == "withheld") & w.reason.str.startswith("areas disagree")]
+    grouped = w[w.copy_group > 1].groupby(["dientichkm2", "sap_pop"])
+    mixed = [g for _, g in grouped if g.key_tone.nunique() > 1]
+    mixed_text = "; ".join(" / ".join(f"{r.tenhc_nfc} ({r.tentinh})" for r in g.itertuples()) for g in mixed)
     A(
-        "- **Why some are withheld.** The scrape gives some same-name units in different provinces *the same* area "
-        "and population (e.g. `Xã Tân Tiến` 207.2 km² in five provinces; `Xã Châu Thành` 47.71 km² in four); "
-        f"{int((w.copy_group > 1).sum())} rows are in such groups. In each group at most one copy is genuine: it is "
-        "kept only if it is the one member whose scrape area agrees (≤ 2 %) with the published area of the GSO-coded "
-        "layer; the others are withheld. Independently, a population is withheld where the two areas disagree by "
-        "more than 10 %, since the figures may then describe another territory (example: Xã Yên Bình, Lào Cai, "
-        "scrape 9.0 km² and 653,422 people — the population of the whole province of Điện Biên in the province file)."
+        f"- **What was done with the {wh} withheld values.** (1) **{len(copies)} copies**: the scrape gives some units (mostly namesakes) "
+        "in different provinces *the same* area and population (e.g. 207.2 km² and one population for `Xã Tân Tiến` "
+        "in five provinces); the units are grouped by that identical (area, population) pair, **not by name**: "
+        f"{len(mixed)} groups mix different names ({mixed_text}). "
+        f"{int((w.copy_group > 1).sum())} rows are in such groups; in each, at most one member is genuine: it is kept "
+        "only if it is the one member whose scrape area agrees (≤ 2 %) with the published area of the GSO-coded "
+        f"layer; the others are withheld. (2) **{len(by_area)} area mismatches**: independently, a population is "
+        "withheld where the scrape's area and the published area disagree by more than 10 %, since the figures may "
+        "then describe another territory (example: Xã Yên Bình, Lào Cai, scrape 9.0 km² and 653,422 people — the "
+        "population of the whole province of Điện Biên in the province file). A copy whose areas differ only by "
+        "rounding (Xã An Nhơn Tây, Gia Lai: 77.7 km² in the scrape, the Hồ Chí Minh unit's published area) is not "
+        "caught here: the plausibility rules flag it (`ktxh_geo/model/plausibility.py`)."
     )
     A(
         "- Every such unit is listed, with both areas and the reason, in `units_2025_population_review.csv`. "
