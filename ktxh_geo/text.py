@@ -26,6 +26,31 @@ def fold_name(text: str) -> str:
     return folded
 
 
+# Vietnamese tone marks as combining characters (NFD): huyền, sắc, hỏi, ngã, nặng.
+_TONES = {"\u0300": "`", "\u0301": "´", "\u0309": "?", "\u0303": "~", "\u0323": "."}
+_APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4"
+
+
+def tone_key(text: str) -> str:
+    """A name with the tone mark's position inside each syllable ignored (hoà = hòa, thuỷ = thủy), case-folded.
+
+    Every letter, vowel mark (ă â ê ô ơ ư đ) and the tone itself must still agree, so "Đồng" and "Đông" differ;
+    hyphens get one space each side. For comparing two spellings of one official name, never for search.
+    """
+    text = re.sub(r"\s+", " ", re.sub(r"\s*-\s*", " - ", unicodedata.normalize("NFC", str(text)))).strip()
+    out = []
+    for syllable in text.casefold().split(" "):
+        d = unicodedata.normalize("NFD", syllable)
+        tones = "".join(_TONES[ch] for ch in d if ch in _TONES)
+        out.append(unicodedata.normalize("NFC", "".join(ch for ch in d if ch not in _TONES)) + tones)
+    return " ".join(out)
+
+
+def name_key(text: str) -> str:
+    """``tone_key`` with every apostrophe written ' (Cư M’gar = Cư M'gar)."""
+    return tone_key(re.sub(f"[{_APOSTROPHES}]", "'", str(text)))
+
+
 def nfc(text: str) -> str:
     """Unicode NFC form (how the shipped data stores Vietnamese)."""
     return unicodedata.normalize("NFC", str(text))

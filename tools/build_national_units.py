@@ -41,6 +41,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from ktxh_geo.text import name_key
+from ktxh_geo.text import tone_key as text_tone_key
+
 FGB_COMMIT = "cd58063299585146ded3981f2272946ef19ced54"
 VAU_COMMIT = "780c27980afdae76d5c6e7b252955f6b571f34ca"
 CREDIT = (
@@ -49,9 +52,6 @@ CREDIT = (
 )
 POP_YEAR = "số liệu trong hồ sơ sắp xếp 2025 (năm số liệu không được nêu)"
 
-# Vietnamese tone marks as combining characters (NFD): huyền, sắc, hỏi, ngã, nặng.
-TONES = {"\u0300": "`", "\u0301": "´", "\u0309": "?", "\u0303": "~", "\u0323": "."}
-APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4"
 
 # Explicit resolutions: (province_code, sapnhap loai, sapnhap tenhc in NFC) -> (GSO code, kind, note).
 # Evidence (both names, both types, both areas) is recomputed and printed by the build and written to SOURCES.md.
@@ -90,22 +90,12 @@ def nfc_ws(s: str) -> str:
 
 
 def tone_key(s: str) -> str:
-    """Canonical form that ignores where the tone mark sits in a syllable: the tone is moved to the syllable's end.
-
-    Keeps every letter and diacritic (ă â ê ô ơ ư đ) and the tone itself, so 'Đồng' and 'Đông' stay different.
-    hoà/hòa, thuỷ/thủy, khoẻ/khỏe -> one key. Also folds case (for 'Ninh BÌnh' in the scrape).
-    """
-    out = []
-    for syl in nfc_ws(s).casefold().split(" "):
-        d = ud.normalize("NFD", syl)
-        tones = "".join(TONES[ch] for ch in d if ch in TONES)
-        base = ud.normalize("NFC", "".join(ch for ch in d if ch not in TONES))
-        out.append(base + tones)
-    return " ".join(out)
+    """Canonical form that ignores where the tone mark sits in a syllable (``ktxh_geo.text.tone_key``)."""
+    return text_tone_key(s)
 
 
 def apostrophe_key(s: str) -> str:
-    return tone_key(re.sub(f"[{APOSTROPHES}]", "'", s))
+    return name_key(s)
 
 
 def province_key(s: str) -> str:

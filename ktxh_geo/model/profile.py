@@ -38,6 +38,7 @@ class Edition:
     valid_from: date
     valid_to: date | None
     where: Mapping[str, str] = field(default_factory=dict)  # attribute filter on the layer (e.g. a province)
+    official_list: Path | None = None  # the statistics office's list for valid_from (validate checks the layer)
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def read_profile(folder: Path) -> Profile:
                 valid_from=_date(e["valid_from"]),
                 valid_to=_date(e.get("valid_to")),
                 where=dict(e.get("where", {})),
+                official_list=(folder / e["official_list"]).resolve() if e.get("official_list") else None,
             )
             for e in doc["editions"]
         }

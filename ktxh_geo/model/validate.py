@@ -27,6 +27,7 @@ from ktxh_geo.io.shipped import (
 from ktxh_geo.model.editions import EDITIONS, base_edition
 from ktxh_geo.model.profile import Edition, active
 from ktxh_geo.model.projects import CATEGORIES, PRECISION_LABELS, STATUS_LABELS, commune_codes
+from ktxh_geo.text import format_date_vn, name_key
 
 CODE_RE = re.compile(r"^\d{5}$")  # a commune (ward, township) GSO code
 PROVINCE_CODE_RE = re.compile(r"^\d{2}$")  # a province GSO code (editions of provinces)
@@ -178,8 +179,62 @@ def check_geo(geo: Path, valid_codes: dict[str, set[str]]) -> tuple[list[Problem
                 summary.append(
                     f"{name}: {len(coverage)} chỗ chồng lấn hoặc hở, chỉ ghi nhận (lớn nhất: {_first(coverage)})"
                 )
+        if ed.official_list is not None:
+            official = _official_list(ed)
+            found = official_mismatches(gdf.drop(columns="geometry"), official, name, ed.valid_from)
+            problems += found
+            if not found:
+                summary.append(
+                    f"{name}: mã, tên, loại của {len(gdf)} đơn vị khớp danh mục chính thức ngày "
+                    f"{format_date_vn(ed.valid_from)}"
+                )
         summary.append(f"{name}: {len(gdf)} đơn vị")
     return problems, summary
+
+
+def _official_list(ed: Edition) -> pd.DataFrame:
+    """The edition's official list (code, full_name, unit_type, province_code, province), its ``where`` applied."""
+    official = read_csv_text(ed.official_list)
+    for key, value in ed.where.items():
+        if key in official.columns:
+            official = official[official[key] == value]
+    return official
+
+
+def official_mismatches(layer: pd.DataFrame, official: pd.DataFrame, name: str, day: date) -> list[Problem]:
+    """Every unit of ``layer`` (code, name, full_name[, province_code]) against the official list of ``day``.
+
+    A layer of provinces (2-digit codes) is checked against the list's provinces. Names compare with the tone
+    mark's position ignored (Hoà = Hòa); the unit type is the prefix of ``full_name`` (Xã, Phường, Đặc khu).
+    Units of the list missing from the layer are reported too.
+    """
+    when = format_date_vn(day)
+    if len(layer) and layer["code"].astype(str).str.len().eq(2).all():
+        official = official.groupby("province_code", as_index=False)["province"].first()
+        official = official.rename(columns={"province_code": "code", "province": "full_name"})
+        official["unit_type"] = ""
+    by_code = official.set_index("code")
+    problems = []
+    for i, row in enumerate(layer.itertuples(), start=1):
+        where = f"feature {i} ({row.code} {row.full_name})"
+        if row.code not in by_code.index:
+            problems.append(Problem(name, None, "code", f"{where}: mã không có trong danh mục chính thức ngày {when}"))
+            continue
+        o = by_code.loc[row.code]
+        if "province_code" in layer.columns and row.province_code != o["province_code"]:
+            problems.append(Problem(name, None, "province_code", f"{where}: danh mục ghi mã tỉnh {o.province_code}"))
+        if name_key(row.full_name) == name_key(o.full_name):
+            continue
+        typed = not o.unit_type or name_key(row.full_name).startswith(name_key(o.unit_type) + " ")
+        said = f"{where}: danh mục chính thức ngày {when} ghi “{o.full_name}”"
+        problems.append(Problem(name, None, "name" if typed else "unit_type", said))
+    for code in sorted(set(by_code.index) - set(layer["code"])):
+        problems.append(
+            Problem(
+                name, None, "code", f"{code} {by_code.at[code, 'full_name']} (danh mục ngày {when}) không có trong lớp"
+            )
+        )
+    return problems
 
 
 def _first(problems: list[Problem]) -> str:

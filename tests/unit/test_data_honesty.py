@@ -221,3 +221,20 @@ def test_origin_matches_the_sources_for_a_known_unit_and_withholds_swapped_point
     # Lương Sơn / Sơn Lương (Phú Thọ): each published point lies in the other unit, 80 km away: withheld
     for code in ("04924", "08296"):
         assert by.at[code, "seat_lon"] == by.at[code, "seat_lat"] == "" and by.at[code, "seat"]
+
+
+def test_national_tables_follow_the_official_list():
+    """units_2025.csv (and the importer's unit list) carry the codes, types and provinces of 01/7/2025."""
+    from ktxh_geo.text import name_key
+
+    official = pd.read_csv(NATIONAL / "official_units_2025-07-01.csv", dtype=str, keep_default_na=False)
+    units = pd.read_csv(NATIONAL / "units_2025.csv", dtype=str, keep_default_na=False)
+    both = units.merge(official, on="code", how="outer", suffixes=("", "_official"), indicator=True)
+    assert (both["_merge"] == "both").all(), both.loc[both["_merge"] != "both", ["code", "full_name"]]
+    assert (both["unit_type"] == both["unit_type_official"]).all()
+    assert (both["province_code"] == both["province_code_official"]).all()
+    assert (both["full_name"].map(name_key) == both["full_name_official"].map(name_key)).all()
+    assert (both["province"].map(name_key) == both["province_official"].map(name_key)).all()
+    assert units["unit_type"].value_counts().to_dict() == {"xã": 2621, "phường": 687, "đặc khu": 13}
+    importer = pd.read_csv(NATIONAL / "units.csv", dtype=str, keep_default_na=False)
+    assert set(importer["gso_code"]) == set(official["code"]) and "06978" not in set(importer["gso_code"])

@@ -235,3 +235,69 @@ def test_cli_exit_codes(copy):
         "data/values.csv:2: indicator_id: unknown indicator 'no_such'",
         "data/values.csv:3: source: missing provenance (document and section)",
     ]
+
+
+# ---- the official list of 01/7/2025 (Công văn 1027/CTK-CSCL; profiles/national-2025/data/official_units_…) ----
+
+NATIONAL = ROOT / "profiles" / "national-2025"
+JULY_1 = pd.Timestamp("2025-07-01").date()
+
+
+@pytest.fixture(scope="module")
+def official():
+    return pd.read_csv(NATIONAL / "data/official_units_2025-07-01.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture()
+def communes_layer():
+    import pyogrio
+
+    return pyogrio.read_dataframe(NATIONAL / "geo/vn_communes_2025.fgb", read_geometry=False)
+
+
+def _official_messages(layer, official):
+    from ktxh_geo.model.validate import official_mismatches
+
+    return [str(p) for p in official_mismatches(layer, official, "geo/vn_communes_2025.fgb", JULY_1)]
+
+
+def test_shipped_layer_matches_the_official_list(communes_layer, official):
+    assert _official_messages(communes_layer, official) == []
+    assert official["unit_type"].value_counts().to_dict() == {"xã": 2621, "phường": 687, "đặc khu": 13}
+
+
+def test_a_reintroduced_wrong_code_fails(communes_layer, official):
+    communes_layer.loc[communes_layer["code"] == "06970", "code"] = "06978"  # Xã Ba Chẽ, as the upstream layer had it
+    messages = _official_messages(communes_layer, official)
+    assert any("code: feature" in m and "(06978 Xã Ba Chẽ): mã không có trong danh mục" in m for m in messages)
+    assert any("06970 Xã Ba Chẽ (danh mục ngày 01/07/2025) không có trong lớp" in m for m in messages)
+
+
+def test_a_reintroduced_later_type_fails(communes_layer, official):
+    communes_layer.loc[communes_layer["code"] == "25270", "full_name"] = "Phường Lộc Ninh"  # a type of 2026
+    messages = _official_messages(communes_layer, official)
+    assert messages == [
+        m for m in messages if "unit_type: feature" in m and "(25270 Phường Lộc Ninh)" in m and "ghi “Xã Lộc Ninh”" in m
+    ]
+    assert len(messages) == 1
+
+
+def test_a_wrong_province_and_a_wrong_name_fail_and_tone_position_does_not(communes_layer, official):
+    communes_layer.loc[communes_layer["code"] == "06970", "province_code"] = "24"
+    communes_layer.loc[communes_layer["code"] == "07288", "full_name"] = "Xã Yên Thê"  # another tone: another name
+    communes_layer.loc[communes_layer["code"] == "11848", "full_name"] = "Xã Vĩnh Hoà"  # list: Vĩnh Hòa (one name)
+    messages = _official_messages(communes_layer, official)
+    assert len(messages) == 2
+    assert any("province_code: feature" in m and "06970" in m and "mã tỉnh 22" in m for m in messages)
+    assert any("name: feature" in m and "(07288 Xã Yên Thê)" in m for m in messages)
+
+
+def test_the_province_layer_is_checked_against_the_lists_provinces(official):
+    import pyogrio
+
+    provinces = pyogrio.read_dataframe(NATIONAL / "geo/vn_provinces_2025.fgb", read_geometry=False)
+    assert _official_messages(provinces, official) == []
+    provinces.loc[provinces["code"] == "75", "full_name"] = "Thành phố Đồng Nai"  # the 2026 name
+    assert [
+        m for m in _official_messages(provinces, official) if "(75 Thành phố Đồng Nai)" in m and "Tỉnh Đồng Nai" in m
+    ]
