@@ -389,6 +389,7 @@ def main() -> None:
     u = c.loc[w.fgb_i, ["code", "name", "full_name", "unit_type", "province_code", "province", "area_km2"]].copy()
     u["population"] = pd.array(w.population.to_list(), dtype="Int64")
     u["match"] = w.method.to_numpy()
+    u["population_area_km2"] = w.sap_area.to_numpy()  # the area the portal publishes with the population (evidence)
     u = u.sort_values("code").reset_index(drop=True)
     assert len(u) == 3321 and u.code.str.fullmatch(r"\d{5}").all() and u.province_code.str.fullmatch(r"\d{2}").all()
     u.to_csv(f"{a.out}/units_2025.csv", index=False, lineterminator="\n")
@@ -615,7 +616,8 @@ def _write_sources(out, u, w, pr, manual_rows, counts, n_unmatched, yt, vau, bn,
     A(
         f"| `units_2025.csv` | {len(u)} | every commune/ward/đặc khu in force from 2025-07-01: `code` (GSO, 5 digits), `name`, "
         "`full_name`, `unit_type`, `province_code` (GSO, 2 digits), `province`, `area_km2` (published), `population`, "
-        "`match` |"
+        "`match`, `population_area_km2` (the area the portal publishes with the population: evidence of which "
+        "territory the figure describes) |"
     )
     A(f"| `provinces_2025.csv` | {len(pr)} | the 34 provinces: `code`, `name`, `full_name`, `area_km2`, `population` |")
     A(

@@ -17,6 +17,7 @@ from ktxh_geo.model.editions import get_edition
 from ktxh_geo.model.profile import active
 from ktxh_geo.settings import data_dir, geo_dir
 from ktxh_geo.text import fold
+from ktxh_geo.vocab import STATUSES  # noqa: F401  (the file format's allowed statuses)
 
 WGS84 = "EPSG:4326"
 VALUE_COLUMNS = [
@@ -31,10 +32,7 @@ VALUE_COLUMNS = [
     "source",
     "note",
 ]
-# Allowed value statuses (their priority order is join.STATUS_ORDER):
-# official = a figure the plan states; target = a 2024 target of the plan; inferred = read from the plan by a
-# rule stated in the row's note ("suy ra từ văn bản"); illustrative = made up for demonstration.
-STATUSES = ("official", "target", "inferred", "illustrative")
+# Allowed value statuses, their meaning and priority order: ktxh_geo.vocab.
 VALUES_FILE = "values.csv"
 ILLUSTRATIVE_FILE = "illustrative_commune_values.csv"
 INDICATORS_FILE = "indicators.csv"
@@ -65,6 +63,9 @@ class Indicator:
     map: bool
     description: str = ""
     extra: dict = field(default_factory=dict, compare=False)
+    # What is known of the figures' year when the source states none (e.g. "năm số liệu không được nêu; công bố
+    # 17/7/2025"): titles, tooltips and exports say this instead of "năm <year>" (column ``year_label``, optional).
+    year_label: str = ""
 
     @property
     def is_categorical(self) -> bool:
@@ -104,6 +105,7 @@ def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
             categories=tuple(c for c in row["categories"].split("|") if c),
             map=row["map"] == "1",
             description=row["description"],
+            year_label=row.get("year_label", ""),
         )
     return out
 

@@ -7,21 +7,11 @@ import pandas as pd
 
 from ktxh_geo.io.shipped import Indicator
 from ktxh_geo.text import format_value
+from ktxh_geo.vocab import STATUS_LABELS, STATUS_ORDER  # noqa: F401  (re-exported for the layers above)
 
 NO_DATA = "Chưa có số liệu"
 NOT_APPLICABLE = "Không áp dụng"
 ILLUSTRATIVE_MARK = "Số liệu minh họa"
-STATUS_LABELS = {
-    "official": "chính thức",
-    "target": "chỉ tiêu kế hoạch",
-    "inferred": "suy ra từ văn bản",
-    "illustrative": "Số liệu minh họa",
-    "not_applicable": "không áp dụng",
-    "missing": "chưa có",
-}
-# The one priority order of value statuses, strongest first: when several rows give a value for one commune and
-# year the first wins, and an aggregated value keeps the last (weakest) status of its inputs.
-STATUS_ORDER = ("official", "target", "inferred", "illustrative")
 STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 UNKNOWN_RANK = len(STATUS_ORDER)
 
@@ -72,6 +62,7 @@ def join_indicator(
     vals = vals[keep].rename(columns={"note": "value_note"})
     joined = communes.merge(vals, on="code", how="left", validate="one_to_one")
     joined["year"] = year
+    joined["year_text"] = indicator.year_label or str(year)  # what is known of the year (shown, never "năm" alone)
     joined["indicator_id"] = indicator.id
 
     not_applicable = (

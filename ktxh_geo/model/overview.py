@@ -46,7 +46,7 @@ def district_table(values: pd.DataFrame, indicators: dict[str, Indicator]) -> pd
         own = district[district["indicator_id"] == ind.id]
         if own.empty:
             continue
-        result = own[(own["year"] == 2023) & (own["status"] == "official")]
+        result = own[(own["year"] == 2023) & own["status"].isin(["official", "estimate"])]
         target = own[(own["year"] == 2024) & (own["status"] == "target")]
         r = result.iloc[0] if len(result) else None
         t = target.iloc[0] if len(target) else None

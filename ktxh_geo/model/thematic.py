@@ -68,7 +68,8 @@ class ThematicMap:
     @property
     def title(self) -> str:
         """The one title of this map, on screen, in presentation and in every export."""
-        title = f"{self.shown.name} năm {self.year} — {self.area_name or self.profile.area_name}"
+        when = f"({self.shown.year_label})" if self.shown.year_label else f"năm {self.year}"
+        title = f"{self.shown.name} {when} — {self.area_name or self.profile.area_name}"
         if len(self.profile.editions) > 1:
             title += f" — đơn vị hành chính {self.edition.short}"
         return title

@@ -28,6 +28,7 @@ from ktxh_geo.model.editions import EDITIONS, base_edition
 from ktxh_geo.model.profile import Edition, active
 from ktxh_geo.model.projects import CATEGORIES, PRECISION_LABELS, STATUS_LABELS, commune_codes
 from ktxh_geo.text import format_date_vn, name_key
+from ktxh_geo.vocab import FLAGGED, NOTE_REQUIRED
 
 CODE_RE = re.compile(r"^\d{5}$")  # a commune (ward, township) GSO code
 PROVINCE_CODE_RE = re.compile(r"^\d{2}$")  # a province GSO code (editions of provinces)
@@ -321,8 +322,8 @@ def check_values(
             bad("status", f"illustrative values belong only in data/{ILLUSTRATIVE_FILE}")
         if not row["source"].strip():
             bad("source", "missing provenance (document and section)")
-        if row["status"] == "inferred" and not row["note"].strip():
-            bad("note", "inferred values must state the rule they were read from the source with")
+        if row["status"] in NOTE_REQUIRED and not row["note"].strip():
+            bad("note", f"giá trị “{row['status']}” phải ghi {NOTE_REQUIRED[row['status']]} ở cột note")
         if not re.fullmatch(r"\d{4}", row["year"]):
             bad("year", f"{row['year']!r} is not a year")
         if row["level"] == "district":
@@ -416,6 +417,18 @@ def check_projects(data: Path, geo: Path, communes: gpd.GeoDataFrame | None) -> 
     return problems, len(df)
 
 
+def plausibility_summary(data: Path) -> list[str]:
+    """How many shipped figures the plausibility rules flag (status nghi_van), by rule and indicator."""
+    df = read_csv_text(data / "values.csv")
+    flagged = df[df["status"] == FLAGGED]
+    if flagged.empty:
+        return ["data/values.csv: không có số liệu nào bị quy tắc kiểm tra (model/plausibility.py) gắn cờ"]
+    rules = flagged["note"].str.findall(r"Quy tắc (\w+)").explode().value_counts().sort_index()
+    by_rule = ", ".join(f"{rule}: {n}" for rule, n in rules.items())
+    units = flagged["code"].nunique()
+    return [f"data/values.csv: {len(flagged)} số liệu cần kiểm tra ở {units} đơn vị (theo quy tắc {by_rule})"]
+
+
 def validate(data: Path, geo: Path) -> Report:
     """Run every check; never raises on bad content, only on unreadable files."""
     from ktxh_geo.io.shipped import load_communes, load_crosswalk, load_units
@@ -435,6 +448,7 @@ def validate(data: Path, geo: Path) -> Report:
             problems += p
             summary.append(f"data/{filename}: {n} giá trị")
         summary.append(f"data/{INDICATORS_FILE}: {len(indicators)} chỉ tiêu")
+        summary += plausibility_summary(data)
     base = EDITIONS[base_edition()]
     path = _layer_path(geo, base.path)
     try:

@@ -24,15 +24,26 @@ def shipped():
 
 
 def test_status_order_is_defined_once_and_known_everywhere():
-    assert join.STATUS_ORDER == ("official", "target", "inferred", "illustrative")
-    assert set(load.STATUSES) == set(join.STATUS_ORDER)
-    assert set(join.STATUS_ORDER) <= set(join.STATUS_LABELS)
-    assert join.STATUS_LABELS["inferred"] == "suy ra từ văn bản"
+    from ktxh_geo import vocab
+
+    assert join.STATUS_ORDER is vocab.STATUS_ORDER and load.STATUSES is vocab.STATUSES
+    assert vocab.STATUS_ORDER == ("official", "computed", "estimate", "target", "inferred", "nghi_van", "illustrative")
+    assert join.STATUS_LABELS is vocab.STATUS_LABELS and set(vocab.STATUS_ORDER) <= set(vocab.STATUS_LABELS)
+    assert vocab.STATUS_LABELS["inferred"] == "suy ra từ văn bản" and vocab.STATUS_LABELS["estimate"] == "ước tính"
+    assert vocab.STATUS_LABELS["computed"] == "tính từ số liệu công bố"
+    assert vocab.STATUS_LABELS["nghi_van"] == "cần kiểm tra"
     assert not hasattr(aggregate, "_STATUS_ORDER")  # aggregate.py uses join's order
     assert aggregate.weakest_status is join.weakest_status
     assert join.weakest_status(["official", "inferred"]) == "inferred"
+    assert join.weakest_status(["official", "nghi_van"]) == "nghi_van"  # an aggregate of a flagged figure is flagged
     assert join.weakest_status(["inferred", "illustrative", "target"]) == "illustrative"
     assert join.weakest_status([]) == "missing"
+
+
+def test_the_plans_estimates_are_estimates(shipped):
+    said = shipped["source"].str.contains(r"\(ước thực hiện 2023\)")
+    assert said.sum() == 27 and set(shipped.loc[said, "status"]) == {"estimate"}
+    assert "estimate" not in set(shipped.loc[~said, "status"])
 
 
 def test_inferred_rows_state_their_rule(shipped):
@@ -140,7 +151,7 @@ def _plan_forms(row) -> set[str]:
 
 
 def test_every_official_or_target_number_is_written_in_the_plan(shipped):
-    numeric = shipped[shipped["status"].isin(["official", "target"]) & shipped["value"].notna()]
+    numeric = shipped[shipped["status"].isin(["official", "estimate", "target"]) & shipped["value"].notna()]
     missing = []
     for row in numeric.itertuples():
         forms = _plan_forms(row)
@@ -238,3 +249,57 @@ def test_national_tables_follow_the_official_list():
     assert units["unit_type"].value_counts().to_dict() == {"xã": 2621, "phường": 687, "đặc khu": 13}
     importer = pd.read_csv(NATIONAL / "units.csv", dtype=str, keep_default_na=False)
     assert set(importer["gso_code"]) == set(official["code"]) and "06978" not in set(importer["gso_code"])
+
+
+# ---- the province and the country: statuses, plausibility flags, the year the source does not state ----
+
+
+@pytest.fixture(scope="module")
+def national_values():
+    return pd.read_csv(NATIONAL / "values.csv", dtype=str, keep_default_na=False)
+
+
+def test_densities_are_computed_with_their_formula(national_values):
+    density = national_values[(national_values["indicator_id"] == "density") & (national_values["edition"] == "2025")]
+    assert set(density["status"]) == {"computed", "nghi_van"}
+    assert density["note"].str.startswith("Tính = dân số / diện tích công bố").all()
+    assert "inferred" not in set(national_values["status"])
+
+
+def test_flagged_units_and_their_rules(national_values):
+    flagged = national_values[national_values["status"] == "nghi_van"]
+    pop = flagged[flagged["indicator_id"] == "population"].set_index("code")["note"]
+    assert len(pop) == 45 and set(flagged[flagged["indicator_id"] == "density"]["code"]) == set(pop.index)
+    # Phường Minh Xuân 72 people: low against its neighbours, a ward, a merger of six units
+    assert all(f"Quy tắc {rule}" in pop["02215"] for rule in ("DS1", "DS2", "DS3")) and "72 người" in pop["02215"]
+    # Xã An Nhơn Tây (Gia Lai) carries the Hồ Chí Minh unit's figure; the Hồ Chí Minh one keeps its own
+    assert "Quy tắc BS1" in pop["21940"] and "Thành phố Hồ Chí Minh" in pop["21940"] and "27508" not in pop.index
+    # island units with no neighbour and no merger are not flagged (Xã Cái Chiên 752, Đặc khu Cồn Cỏ 139)
+    assert not {"06967", "19742"} & set(pop.index)
+    table = pd.read_csv(NATIONAL / "plausibility_flags.csv", dtype=str, keep_default_na=False)
+    assert set(table["code"]) == set(pop.index) and table["reason"].str.len().gt(10).all()
+
+
+def test_population_never_claims_a_year():
+    from ktxh_geo.io.shipped import load_indicators
+    from ktxh_geo.model import profile, thematic
+
+    for profile_id in ("national-2025", "bac-ninh-2025"):
+        with profile.use(profile_id) as p:
+            indicators = load_indicators(p.data_dir / "indicators.csv")
+            assert indicators["population"].year_label == "năm số liệu không được nêu; công bố 17/7/2025"
+            assert indicators["density"].year_label == indicators["population"].year_label
+            communes = load.load_communes()
+            values = load.load_values(include_entered=False)
+            built = thematic.build(thematic.MapRequest("population"), indicators, values, communes)
+            assert "năm 2025" not in built.title
+            assert "Dân số (năm số liệu không được nêu; công bố 17/7/2025)" in built.title
+            assert set(built.joined["year_text"]) == {"năm số liệu không được nêu; công bố 17/7/2025"}
+
+
+def test_province_sums_that_disagree_are_disclosed():
+    conflicts = pd.read_csv(NATIONAL / "province_sum_conflicts.csv", dtype={"province_code": str})
+    assert (conflicts["gap"].abs() > 0.01 * conflicts["province_figure"]).all()
+    assert (conflicts["measure"] == "population").sum() == 30
+    ca_mau = conflicts[(conflicts["province_code"] == "96") & (conflicts["measure"] == "area_km2")].iloc[0]
+    assert ca_mau["gap_pct"] == pytest.approx(-20.5, abs=0.1)

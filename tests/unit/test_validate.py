@@ -63,9 +63,13 @@ def test_inferred_value_needs_its_rule(copy):
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     line = int(df.index[df["status"] == "inferred"][0]) + 2
     _edit_csv(path, line, note=" ")
-    assert f"data/values.csv:{line}: note: inferred values must state the rule" in " ".join(_messages(copy))
+    assert f"data/values.csv:{line}: note: giá trị “inferred” phải ghi quy tắc suy ra" in " ".join(_messages(copy))
     _edit_csv(path, 2, status="inferred", note="")
-    assert any(m.startswith("data/values.csv:2: note: inferred values") for m in _messages(copy))
+    assert any(m.startswith("data/values.csv:2: note: giá trị “inferred”") for m in _messages(copy))
+    _edit_csv(path, 2, status="nghi_van", note="")
+    assert any(
+        m.startswith("data/values.csv:2: note: giá trị “nghi_van” phải ghi quy tắc kiểm tra") for m in _messages(copy)
+    )
 
 
 def test_inferred_values_do_not_belong_in_the_illustrative_file(copy):
