@@ -288,7 +288,10 @@ def main() -> None:
         flags.setdefault((f.code, f.indicator_id), []).append(f)
     table = plausibility.flag_table(found, pd.DataFrame(units))
     table.to_csv(NATIONAL / "plausibility_flags.csv", index=False, lineterminator="\n")
-    write_csv(NATIONAL / "province_sum_conflicts.csv", CONFLICT_COLUMNS, sum_conflicts(units, provinces))
+    conflicts = sum_conflicts(units, provinces)
+    write_csv(NATIONAL / "province_sum_conflicts.csv", CONFLICT_COLUMNS, conflicts)
+    bn_conflicts = [r for r in conflicts if r[0] == "24"]
+    write_csv(ROOT / "profiles/bac-ninh-2025/data/province_sum_conflicts.csv", CONFLICT_COLUMNS, bn_conflicts)
     # national: provinces as the units of edition "provinces", communes of edition "2025" (drill-down)
     nat = ROOT / "profiles" / "national-2025"
     indicators_csv(nat)

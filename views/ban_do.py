@@ -14,6 +14,7 @@ from ktxh_geo.model import slides
 from ktxh_geo.model.classify import SCHEMES
 from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
+from ktxh_geo.model.plausibility import conflict_caption, flagged_rows, sum_conflicts
 from ktxh_geo.model.profile import DEFAULT_PROFILE, active, available
 from ktxh_geo.model.projects import CATEGORIES
 from ktxh_geo.model.search import search_communes
@@ -25,6 +26,7 @@ from ktxh_geo.ui import auth as ui_auth
 from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import view as ui_view
 from ktxh_geo.ui.export_panel import export_panel
+from ktxh_geo.vocab import FLAGGED_MARK
 
 W = ui_view.W
 ui.page_style()
@@ -310,4 +312,12 @@ if not present:
             hide_index=True,
             width="stretch",
         )
+    flagged = flagged_rows(joined)
+    if len(flagged):
+        st.markdown(f"**{FLAGGED_MARK}** — gạch chéo đỏ trên bản đồ; không phải số liệu chính thức:")
+        st.dataframe(flagged, hide_index=True, width="stretch", key="flagged_table")
+    one = joined["province_code"].unique() if "province_code" in joined else []
+    conflicts = sum_conflicts(one[0] if len(one) == 1 else None)
+    if len(conflicts):
+        st.caption(md_text(conflict_caption(conflicts)))
     export_panel(tm, layers)

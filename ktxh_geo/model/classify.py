@@ -12,6 +12,7 @@ from branca.utilities import color_brewer
 from ktxh_geo.io.shipped import Indicator
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, NO_DATA, NOT_APPLICABLE
 from ktxh_geo.text import format_number
+from ktxh_geo.vocab import FLAGGED, FLAGGED_LEGEND
 
 SCHEMES = {
     "natural_breaks": "Ngắt tự nhiên (Jenks)",
@@ -21,6 +22,7 @@ SCHEMES = {
 }
 NO_DATA_COLOR = "#bdbdbd"
 NOT_APPLICABLE_COLOR = "#ffffff"
+FLAGGED_COLOR = "#fbe3d3"  # under its own hatch (screen and print): a figure a plausibility rule flags
 # Colour-blind-safe sequential ColorBrewer scheme for NTM status (ordered categories).
 CATEGORY_PALETTE = "YlGn"
 
@@ -29,7 +31,7 @@ CATEGORY_PALETTE = "YlGn"
 class LegendItem:
     label: str
     color: str
-    kind: str = "fill"  # "fill", "no_data" (grey, hatched on print), "not_applicable"
+    kind: str = "fill"  # "fill", "no_data" (grey, hatched on print), "not_applicable", "flagged" (own hatch)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def classify(
     """Classify a joined table (see ``join_indicator``) into coloured classes and a legend.
 
     Rows without a value get the grey "Chưa có số liệu" class, never a colour class; thị trấn
-    for xã-only indicators get "Không áp dụng".
+    for xã-only indicators get "Không áp dụng"; a figure the plausibility rules flag (status nghi_van) gets its own
+    hatched class "Cần kiểm tra" and takes no part in the class breaks.
     """
     title = f"{indicator.name}" + (f" ({indicator.unit})" if indicator.unit else "")
     if (joined["status"] == "illustrative").any():
@@ -119,7 +122,10 @@ def classify(
             labels[mask] = cat
             legend.append(LegendItem(cat, color))
     else:
-        has = joined["value"].notna().to_numpy() & (status != "not_applicable")
+        flagged = status == FLAGGED
+        colors[flagged] = FLAGGED_COLOR
+        labels[flagged] = FLAGGED_LEGEND
+        has = joined["value"].notna().to_numpy() & (status != "not_applicable") & ~flagged
         values = joined["value"].to_numpy(dtype=float)[has]
         if len(values):
             edges = _bins(values, scheme, k, breaks or indicator.breaks)
@@ -133,6 +139,8 @@ def classify(
             legend = [LegendItem(lab, col) for lab, col in zip(range_labels, class_colors, strict=True)]
             bins = tuple(float(b) for b in edges)
 
+    if (status == FLAGGED).any():
+        legend.append(LegendItem(FLAGGED_LEGEND, FLAGGED_COLOR, "flagged"))
     legend.append(LegendItem(NO_DATA, NO_DATA_COLOR, "no_data"))
     if indicator.applies_to == "xa" and (status == "not_applicable").any():
         legend.append(LegendItem(NOT_APPLICABLE, NOT_APPLICABLE_COLOR, "not_applicable"))

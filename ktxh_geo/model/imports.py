@@ -25,6 +25,7 @@ import pandas as pd
 
 from ktxh_geo.errors import InputError, LimitExceeded
 from ktxh_geo.io.store import Cell
+from ktxh_geo.model import plausibility
 from ktxh_geo.model.datasets import Column, Dataset, edition_for_year, units_in_year, validity_text
 from ktxh_geo.model.profile import active
 from ktxh_geo.model.search import variants
@@ -873,7 +874,21 @@ def check(
         preview_rows.append(preview)
     if name_col is None and code_col is None:
         issues.append(Issue(file, None, None, "không có cột tên xã hoặc mã xã"))
+    issues += _plausibility(file, edition, cells, matches, dataset)
     return Report(table.file, dataset, year, issues, matches, pd.DataFrame(preview_rows), cells)
+
+
+def _plausibility(
+    file: str, edition: str, cells: list[Cell], matches: list[NameMatch], dataset: Dataset
+) -> list[Issue]:
+    """Warnings for imported figures the plausibility rules would flag ("cần kiểm tra"), with the rule and why."""
+    population = {c.code: c.value for c in cells if c.indicator_id == "population" and c.value is not None}
+    rows = {m.code: m.row for m in matches if m.code}
+    label = next((c.label for c in dataset.columns if c.indicator_id == "population"), None)
+    return [
+        Issue(file, rows.get(f.code), label, f"giá trị sẽ bị gắn cờ “cần kiểm tra” — {f.note}", "warning")
+        for f in plausibility.flag_imported(edition, population)
+    ]
 
 
 def cells_from_edit(

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ktxh_geo.text import format_number, name_key
+from ktxh_geo.vocab import FLAGGED
 
 LOW_POPULATION = 1_000  # people
 NEIGHBOUR_RATIO = 0.10  # density against the median density of the adjacent units
@@ -193,3 +196,87 @@ def flag_table(flags: list[Flag], units: pd.DataFrame) -> pd.DataFrame:
         ],
         columns=["code", "full_name", "indicator_id", "rule", "rule_title", "reason"],
     )
+
+
+FLAGGED_TABLE = {"code": "Mã", "full_name": "Đơn vị", "display": "Giá trị", "value_note": "Quy tắc kiểm tra và lý do"}
+
+
+def flagged_rows(joined: pd.DataFrame) -> pd.DataFrame:
+    """The "Số liệu cần kiểm tra" table of a joined map: unit, value shown and the rule that flagged it (Vietnamese
+    headers). Empty (with its columns) when nothing is flagged."""
+    rows = joined[joined["status"] == FLAGGED]
+    return pd.DataFrame(rows[list(FLAGGED_TABLE)]).rename(columns=FLAGGED_TABLE).reset_index(drop=True)
+
+
+CONFLICTS_FILE = "province_sum_conflicts.csv"  # written by tools/build_profiles.py
+_MEASURES = {"population": ("dân số", "người", 0), "area_km2": ("diện tích", "km²", 2)}
+
+
+def sum_conflicts(province_code: str | None = None, data: Path | None = None) -> pd.DataFrame:
+    """Provinces whose communes add up to more than 1 % off the province's own figure (population, area): both
+    figures, the number of communes with a figure and the gap. Empty when the profile has no such table."""
+    from ktxh_geo.settings import data_dir
+
+    path = (data or data_dir()) / CONFLICTS_FILE
+    if not path.exists():
+        return pd.DataFrame()
+    table = pd.read_csv(path, dtype={"province_code": str})
+    return table if province_code is None else table[table["province_code"] == province_code]
+
+
+def conflict_caption(conflicts: pd.DataFrame) -> str:
+    """One Vietnamese sentence per measure: how many provinces, and the figures when there is one."""
+    out = []
+    for measure, rows in conflicts.groupby("measure", sort=False):
+        word, unit, decimals = _MEASURES[measure]
+        if len(rows) == 1:
+            r = rows.iloc[0]
+            out.append(
+                f"{r.province}: tổng {word} của {r.communes_with_figure}/{r.communes} xã, phường có số liệu là "
+                f"{_n(r.communes_sum, decimals)} {unit}, số của tỉnh là {_n(r.province_figure, decimals)} {unit} "
+                f"(chênh {_n(r.gap_pct, 1)} %)."
+            )
+        else:
+            worst = rows.loc[rows["gap_pct"].abs().idxmax()]
+            out.append(
+                f"Ở {len(rows)} tỉnh, thành phố, tổng {word} các xã, phường khác số của tỉnh hơn 1 % (nhiều nhất "
+                f"{worst.province}: {_n(worst.gap_pct, 1)} %); cả hai số đều được công bố, bảng so sánh đi kèm dữ liệu."
+            )
+    return " ".join(out)
+
+
+@lru_cache(maxsize=8)
+def _context(profile_id: str, edition: str) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Units of the edition (code, name, full_name, unit_type, province_code, province, area_km2, population from the
+    shipped values) and their adjacency: what an imported population is judged against."""
+    from ktxh_geo.io.shipped import load_communes, load_values
+
+    communes = load_communes(edition)
+    values = load_values(include_illustrative=False, include_entered=False)
+    values = values[(values["edition"] == edition) & (values["level"] == "commune")]
+    area = values[values["indicator_id"] == "area_km2"].set_index("code")["value"]
+    people = values[values["indicator_id"] == "population"].drop_duplicates("code").set_index("code")["value"]
+    units = pd.DataFrame(communes.drop(columns="geometry"))
+    for col in ("province_code", "province"):
+        if col not in units:
+            units[col] = ""
+    units["area_km2"] = units["code"].map(area)
+    units["population"] = units["code"].map(people)
+    return units, neighbours(communes)
+
+
+def flag_imported(edition: str, population: Mapping[str, float]) -> list[Flag]:
+    """The rules over imported populations (code → value), judged with the shipped figures of the other units.
+
+    Returns the population flags only (a density is computed from it). Nothing when the profile ships no areas.
+    """
+    from ktxh_geo.model.profile import active
+
+    if not population:
+        return []
+    units, adjacent = _context(active().id, edition)
+    if units["area_km2"].isna().all():
+        return []
+    units = units.assign(population=units["code"].map(population).fillna(units["population"]))
+    found = check_population(units, adjacent)
+    return [f for f in found if f.indicator_id == "population" and f.code in population]

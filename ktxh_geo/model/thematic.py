@@ -18,6 +18,7 @@ from ktxh_geo.model.aggregate import DERIVED_MARK, join_for_edition, mark_derive
 from ktxh_geo.model.classify import SCHEMES, Classification, classify
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, available_years
 from ktxh_geo.model.profile import Edition, Profile, active
+from ktxh_geo.vocab import FLAGGED, FLAGGED_MARK
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class ThematicMap:
         return bool((self.joined["status"] == "illustrative").any())
 
     @property
+    def flagged(self) -> bool:
+        """Any value shown is flagged by a plausibility rule (status nghi_van, drawn hatched)."""
+        return bool((self.joined["status"] == FLAGGED).any())
+
+    @property
     def aggregated(self) -> bool:
         """Any value shown was aggregated from former units along the crosswalk."""
         return bool(self.joined["derived_rule"].fillna("").ne("").any())
@@ -84,6 +90,8 @@ class ThematicMap:
             parts.append(DERIVED_MARK)
         if self.illustrative:
             parts.append(ILLUSTRATIVE_MARK)
+        if self.flagged:
+            parts.append(f"{FLAGGED_MARK}: gạch chéo đỏ, không phải số liệu chính thức")
         return " · ".join(parts)
 
 

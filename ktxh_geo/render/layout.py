@@ -28,6 +28,7 @@ from ktxh_geo.model.join import ILLUSTRATIVE_MARK
 from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import CATEGORIES, CATEGORY_COLORS, layer_objects
 from ktxh_geo.text import format_date_vn, format_number, printable
+from ktxh_geo.vocab import FLAGGED
 
 FONT = "DejaVu Sans"  # bundled with matplotlib; covers every Vietnamese letter
 PAPERS_MM = {"a4": (297.0, 210.0), "a3": (420.0, 297.0)}  # landscape (width, height)
@@ -54,6 +55,9 @@ OUTLINE_COLOR = "#111111"
 MAP_BACKGROUND = "#fafaf7"
 HATCH = "///"
 HATCH_COLOR = "#7a7a7a"  # lighter than the boundaries, so the lines read as "no data", not as edges
+FLAG_HATCH = "\\\\\\"  # a flagged figure (status nghi_van): its own hatch, the other way, in red
+FLAG_HATCH_COLOR = "#c0392b"
+HATCHES = {"no_data": (HATCH, HATCH_COLOR), "flagged": (FLAG_HATCH, FLAG_HATCH_COLOR)}  # legend kind → hatch
 _TEXT_TO_PATH = TextToPath()
 RC = {
     "font.family": "sans-serif",
@@ -312,14 +316,16 @@ def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s)
     kinds = {item.color: item.kind for item in classification.legend}
     for geom, color, status in zip(communes.geometry, classification.colors, communes["status"], strict=True):
         no_data = status == "missing" or (kinds.get(color) == "no_data" and color == NO_DATA_COLOR)
+        kind = "flagged" if status == FLAGGED else ("no_data" if no_data else "fill")
+        hatch, hatch_color = HATCHES.get(kind, (None, HATCH_COLOR))
         _add_polygon(
             ax,
             geom,
             facecolor=color,
             edgecolor=COMMUNE_EDGE,
             linewidth=0.6 * s,
-            hatch=HATCH if no_data else None,
-            hatchcolor=HATCH_COLOR,
+            hatch=hatch,
+            hatchcolor=hatch_color,
             zorder=1,
         )
     for geom in district.geometry:
@@ -482,7 +488,7 @@ def _draw_legend(lax, classification, objects, frame_mm, s, columns: int = 1) ->
     x, y = 0.0, 0.0
     y = heading(x, y, classification.title)
     for item in classification.legend:
-        hatch = HATCH if item.kind == "no_data" else None
+        hatch, hatch_color = HATCHES.get(item.kind, (None, HATCH_COLOR))
         lax.add_patch(
             Rectangle(
                 (x, y),
@@ -492,7 +498,7 @@ def _draw_legend(lax, classification, objects, frame_mm, s, columns: int = 1) ->
                 edgecolor="#555",
                 linewidth=0.5,
                 hatch=hatch,
-                hatchcolor=HATCH_COLOR,
+                hatchcolor=hatch_color,
             )
         )
         y = entry(x, y, item.label)

@@ -20,6 +20,7 @@ from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.projects import CATEGORIES, CATEGORY_COLORS, layer_objects, object_rows
 from ktxh_geo.render.escape import harden_jinja, html_text, script_json
 from ktxh_geo.render.geometry import simplify_coverage
+from ktxh_geo.vocab import FLAGGED
 
 LEAFLET_VERSION = "1.9.4"
 STATIC_URL = f"/app/static/vendor/leaflet-{LEAFLET_VERSION}"
@@ -30,6 +31,14 @@ DEFAULT_LAYERS = ("cluster", "village", "residential")
 BACKGROUND = "#f4f3ee"
 SELECTED_COLOR = "#0050ff"
 OVERLAY_STYLE = {"fill": False, "color": "#5b2c6f", "weight": 3, "dashArray": "8 5"}
+FLAG_HATCH = "#c0392b"  # lines over a flagged unit (status nghi_van), on screen as in print (layout.FLAG_HATCH)
+# An SVG pattern the map's fills can point at (fill="url(#ktxh-flag)"): a flagged unit's own hatch.
+FLAG_PATTERN = (
+    '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+    '<pattern id="ktxh-flag" width="7" height="7" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)">'
+    f'<rect width="7" height="7" fill="#fbe3d3"/><rect width="2.4" height="7" fill="{FLAG_HATCH}"/></pattern>'
+    "</defs></svg>"
+)
 harden_jinja()
 
 
@@ -392,6 +401,8 @@ CSS = f"""
 .ktxh-legend .row {{ display: flex; align-items: center; gap: 6px; margin: 2px 0; }}
 .ktxh-legend .sw {{ width: 18px; height: 13px; border: 1px solid #555; flex: none; }}
 .ktxh-legend .sw.no_data {{ background-image: repeating-linear-gradient(45deg, #888 0 1.5px, transparent 1.5px 5px); }}
+.ktxh-legend .sw.flagged {{
+  background-image: repeating-linear-gradient(-45deg, {FLAG_HATCH} 0 2px, transparent 2px 5px); }}
 .ktxh-legend .dot {{ width: 11px; height: 11px; border-radius: 50%; border: 2px solid; flex: none; }}
 .ktxh-legend .sw.overlay {{ background: transparent; border: 0; border-top: 3px dashed #5b2c6f; height: 0; }}
 .ktxh-legend .dot.approx {{ border-style: dashed; background: transparent !important; }}
@@ -650,29 +661,35 @@ def build_map(
         m.add_child(_TileErrorNotice(tiles.get_name()))
 
     status_labels = joined["status"].map(STATUS_LABELS).fillna("")
+    flagged = (joined["status"] == FLAGGED).to_numpy()
     properties = [
         {
             "code": code,
-            "_s": {"fillColor": fill},
+            "_s": {"fillColor": "url(#ktxh-flag)" if flag else fill},
             "_t": [
                 ["Đơn vị", name],
                 ["Giá trị", display],
                 ["Năm", str(year)],
                 ["Loại số liệu", status],
+                *([["Cần kiểm tra", note]] if flag else []),
                 ["Nguồn", src],
             ],
         }
-        for code, name, display, year, status, src, fill in zip(
+        for code, name, display, year, status, src, fill, flag, note in zip(
             joined["code"],
             joined["full_name"],
             joined["display"],
-            joined["year"],
+            joined["year_text"] if "year_text" in joined else joined["year"],
             status_labels,
             joined["source"],
             classification.colors,
+            flagged,
+            joined["value_note"] if "value_note" in joined else [""] * len(joined),
             strict=True,
         )
     ]
+    if flagged.any():
+        m.get_root().html.add_child(folium.Element(FLAG_PATTERN))
     m.add_child(
         geo_layer(
             joined,

@@ -21,8 +21,10 @@ from docx.shared import Cm, Emu, Pt, RGBColor
 from ktxh_geo.model.aggregate import DERIVED_MARK, RULE_LABELS
 from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
+from ktxh_geo.model.plausibility import flagged_rows
 from ktxh_geo.render.export import MapContext, credits, notice_text, render_png
 from ktxh_geo.text import format_date_vn, printable
+from ktxh_geo.vocab import FLAGGED_MARK
 
 FONT = "Times New Roman"  # the usual font of Vietnamese administrative documents; covers every Vietnamese letter
 PAGE_W, PAGE_H, MARGIN = Cm(21.0), Cm(29.7), Cm(2.0)  # A4 portrait
@@ -165,6 +167,8 @@ def notes(ctx: MapContext) -> list[str]:
             f"Số liệu năm {ctx.year} gắn với dự thảo kế hoạch (xem cột Nguồn): số năm {ctx.year} của dự thảo là "
             "số ước thực hiện tại thời điểm lập dự thảo, chưa phải số liệu chính thức cả năm."
         )
+    for row in flagged_rows(ctx.joined).itertuples(index=False):
+        out.append(f"{FLAGGED_MARK} — {row[1]} ({row[0]}), {row[2]}: {row[3]}.")
     shown = [s for s in STATUS_LABELS if s in set(ctx.joined["status"])]
     out.append("Loại số liệu: " + "; ".join(STATUS_LABELS[s] for s in shown) + ".")
     return out

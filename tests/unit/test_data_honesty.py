@@ -303,3 +303,38 @@ def test_province_sums_that_disagree_are_disclosed():
     assert (conflicts["measure"] == "population").sum() == 30
     ca_mau = conflicts[(conflicts["province_code"] == "96") & (conflicts["measure"] == "area_km2")].iloc[0]
     assert ca_mau["gap_pct"] == pytest.approx(-20.5, abs=0.1)
+
+
+def test_a_flagged_unit_is_drawn_hatched_with_its_rule_in_legend_tooltip_and_table():
+    from ktxh_geo.model import profile, thematic
+    from ktxh_geo.model.plausibility import flagged_rows
+    from ktxh_geo.render import maps
+
+    with profile.use("national-2025"):
+        communes = load.load_communes("2025", where={"province_code": "08"})
+        request = thematic.MapRequest("population", edition="2025", where=(("province_code", "08"),))
+        built = thematic.build(request, load.load_indicators(), load.load_values(include_entered=False), communes)
+        legend = {item.kind: item.label for item in built.classification.legend}
+        assert legend["flagged"] == "Cần kiểm tra (không phải số liệu chính thức)"
+        assert "Số liệu cần kiểm tra" in built.subtitle
+        minh_xuan = built.joined.index[built.joined["code"] == "02215"][0]
+        assert built.classification.class_labels[minh_xuan] == legend["flagged"]
+        assert 72 < min(built.classification.bins)  # a flagged figure takes no part in the class breaks
+        table = flagged_rows(built.joined)
+        assert "02215" in set(table["Mã"]) and table["Quy tắc kiểm tra và lý do"].str.contains("Quy tắc DS").all()
+        html = maps.build_map(built.joined, built.classification, load.load_outline()).get_root().render()
+        assert html.count("url(#ktxh-flag)") == len(table) and '<pattern id="ktxh-flag"' in html
+        assert "Cần kiểm tra" in html and "cần kiểm tra" in html  # tooltip row and status label
+
+
+def test_an_import_that_would_publish_an_implausible_value_says_so():
+    from ktxh_geo.model import datasets, imports, profile
+
+    with profile.use("national-2025"):
+        dataset = datasets.load_datasets()["population"]
+        csv = "Mã xã,Tên đơn vị,Dân số (người)\n02215,Phường Minh Xuân,72\n00004,Phường Ba Đình,65023\n"
+        report = imports.check(imports.read_table(csv.encode(), "dan_so.csv"), dataset, 2025, load.load_units())
+        warnings = [str(i) for i in report.issues if i.level == "warning"]
+        assert report.ok and len(warnings) == 2
+        assert all(w.startswith("dan_so.csv, dòng 2, cột Dân số (người): giá trị sẽ bị gắn cờ") for w in warnings)
+        assert "Quy tắc DS1" in warnings[0] and "Quy tắc DS2" in warnings[1]
