@@ -34,7 +34,7 @@ def _shot(page, name: str) -> None:
 @pytest.mark.parametrize("width,height", [(1280, 720), (1366, 768), (390, 844)])
 def test_a_flagged_ward_is_hatched_with_its_rule(server, width, height):
     with offline_page(width, height) as page:
-        page.goto(f"{server}/ban-do?profile=national-2025&province=08&indicator=population&commune=02215")
+        page.goto(f"{server}/ban-do?profile=national-2025&province=08&indicator=population&center=21.84,105.2&zoom=11")
         frame = _map(page, 124)
         flagged = frame.locator("path[fill='url(#ktxh-flag)']")
         assert flagged.count() == 6  # Tuyên Quang: Minh Xuân 72, Hà Giang 2 331, … (plausibility_flags.csv)
