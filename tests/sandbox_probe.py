@@ -9,7 +9,8 @@ from pathlib import Path
 
 
 def work(request: dict, folder: Path) -> tuple[dict, bytes]:
-    """``request["do"]``: "echo", "spin", "sleep", "allocate", "connect", "fork", "exec", "thread", "write"."""
+    """``request["do"]``: "echo", "spin", "sleep", "allocate", "connect", "fork", "exec", "thread", "write",
+    "abort"."""
     do = request["do"]
     if do == "echo":
         return {"pid": os.getpid(), "value": request.get("value")}, b"\x00\x01bytes"
@@ -59,4 +60,7 @@ def work(request: dict, folder: Path) -> tuple[dict, bytes]:
             return {"written": True}, b""
         except OSError as exc:
             return {"written": False, "errno": exc.errno}, b""
+    if do == "abort":
+        os.write(2, b"probe aborting\n")
+        os.abort()
     raise ValueError(do)

@@ -26,6 +26,7 @@ import logging
 import os
 import platform
 import resource
+import select
 import signal
 import struct
 import subprocess
@@ -122,48 +123,70 @@ def _run(task: str, request: dict, folder: Path, seconds: float, memory: int, en
     (folder / REQUEST_JSON).write_text(json.dumps({"request": request, "limits": limits}), encoding="utf-8")
     for name in (RESULT_JSON, RESULT_BIN):
         (folder / name).unlink(missing_ok=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", __name__, task, str(folder)],
-        cwd=folder,
-        env=_child_env(env, folder),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # its own process group: killed as a whole
-        close_fds=True,
-    )
-    started = time.monotonic()
-    try:
-        _, err = proc.communicate(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        raise SandboxError("time", f"killed after {time.monotonic() - started:.1f} s") from None
-    except BaseException:  # the app is stopping, or this thread was interrupted: never leave the child behind
-        _kill(proc)
-        raise
-    finally:
-        _kill(proc)  # the group (a child of the child) even when the child itself has ended
-    if proc.returncode != 0:
-        sig = -proc.returncode if proc.returncode < 0 else 0
-        kind = "time" if sig in (signal.SIGXCPU, signal.SIGKILL) else "crash"
-        tail = (err or b"")[-400:].decode("utf-8", "replace")
-        raise SandboxError(kind, f"exit {proc.returncode}; {tail}")
+    with open(folder / "stderr.txt", "w+b") as err:  # a file: what the child writes is capped by RLIMIT_FSIZE
+        proc = subprocess.Popen(
+            [sys.executable, "-m", __name__, task, str(folder)],
+            cwd=folder,
+            env=_child_env(env, folder),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,  # its own process group: killed as a whole
+            close_fds=True,
+        )
+        started = time.monotonic()
+        try:
+            exited = _exited_within(proc, seconds)
+        finally:
+            _kill(proc)  # the whole group (also after a normal exit, and on any exception), then reaped
+        if not exited:
+            raise SandboxError("time", f"killed after {time.monotonic() - started:.1f} s")
+        if proc.returncode != 0:
+            sig = -proc.returncode if proc.returncode < 0 else 0
+            kind = "time" if sig in (signal.SIGXCPU, signal.SIGKILL) else "crash"
+            err.seek(max(0, os.fstat(err.fileno()).st_size - 400))  # our own descriptor, never a path
+            raise SandboxError(kind, f"exit {proc.returncode}; {err.read().decode('utf-8', 'replace')}")
     return Outcome(*_result(folder), proc.pid)
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _exited_within(proc: subprocess.Popen, seconds: float) -> bool:
+    """Whether the child ended within ``seconds``, leaving it unreaped (so its pid, and the process group named
+    after it, cannot be reused before ``_kill``)."""
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()  # reaped: the pid is gone
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # no pidfd (not Linux ≥ 5.3): wait and reap
+        try:
+            proc.wait(timeout=seconds)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+    try:
+        return bool(select.select([fd], [], [], seconds)[0])  # readable when the child has ended
+    finally:
+        os.close(fd)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """SIGKILL the child's process group unless already reaped, then reap the child: its pid is gone."""
+    if proc.returncode is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    proc.wait()
+
+
+def _read_capped(path: Path, cap: int) -> bytes:
+    """At most ``cap + 1`` bytes of a file the child wrote (a symbolic link it planted is not followed)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(cap + 1)
 
 
 def _result(folder: Path) -> tuple[dict, bytes]:
     """Header and bytes written by the child, read with size caps and checked before use."""
     try:
-        with open(folder / RESULT_JSON, "rb") as fh:
-            raw = fh.read(1024 * 1024 + 1)
+        raw = _read_capped(folder / RESULT_JSON, 1024 * 1024)
         header = json.loads(raw) if len(raw) <= 1024 * 1024 else None
     except (OSError, ValueError):
         header = None
@@ -172,8 +195,7 @@ def _result(folder: Path) -> tuple[dict, bytes]:
     if header.get("error") == "memory":
         raise SandboxError("memory")
     try:
-        with open(folder / RESULT_BIN, "rb") as fh:
-            data = fh.read(OUTPUT_BYTES + 1)
+        data = _read_capped(folder / RESULT_BIN, OUTPUT_BYTES)
     except OSError:
         data = b""
     return header, data

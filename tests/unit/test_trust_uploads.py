@@ -253,6 +253,9 @@ def test_sandbox_refuses_network_processes_exec_and_bounds_memory_and_output(tmp
     with pytest.raises(sandbox.SandboxError) as err:
         run({"do": "allocate"})
     assert err.value.kind == "memory" and time.monotonic() - started < 5
+    with pytest.raises(sandbox.SandboxError) as err:
+        run({"do": "abort"})
+    assert err.value.kind == "crash" and "probe aborting" in err.value.detail  # the tail of stderr, for the log
 
 
 def test_the_worker_reads_only_with_the_driver_the_name_chose(tmp_path):
