@@ -36,3 +36,9 @@ def state_dir() -> Path:
     in profiles/ are never written at run time.
     """
     return Path(os.environ.get("KTXH_STATE_DIR", ROOT / "var"))
+
+
+def client_ip_header() -> str:
+    """Header holding the visitor's address when the app runs behind a reverse proxy (env
+    ``KTXH_CLIENT_IP_HEADER``, e.g. ``X-Real-IP``); empty: the connection's own address is used."""
+    return os.environ.get("KTXH_CLIENT_IP_HEADER", "").strip()

@@ -14,6 +14,15 @@ os.environ["KTXH_STATE_DIR"] = tempfile.mkdtemp(prefix="ktxh-test-state-")
 from ktxh_geo.io import shipped as load  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_limits(monkeypatch):
+    """Every test starts with empty sign-in rate limits and no unsaved failures (both kept in process memory)."""
+    from ktxh_geo.model import auth
+
+    monkeypatch.setattr(auth, "ATTEMPTS", auth.Attempts())
+    monkeypatch.setattr(auth, "_unsaved", {})
+
+
 @pytest.fixture(scope="session")
 def indicators():
     return load.load_indicators()

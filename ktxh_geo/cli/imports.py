@@ -45,9 +45,10 @@ def secrets_file() -> Path:
 
 
 def cli_editor(name: str):
-    """The Editor for ``--user NAME`` when NAME is in [editors] of the secrets file; ``Forbidden`` otherwise."""
+    """The Editor for ``--user NAME`` when NAME is in [editors] of the secrets file (compared as the sign-in
+    form compares names: ``auth.canonical_name``); ``Forbidden`` otherwise."""
     from ktxh_geo.errors import Forbidden
-    from ktxh_geo.model.auth import signed_in
+    from ktxh_geo.model.auth import configured_name, signed_in
 
     name = (name or "").strip()
     path = secrets_file()
@@ -63,9 +64,10 @@ def cli_editor(name: str):
         ) from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise Forbidden(f"không đọc được tệp secrets {path} ({exc}); không lưu gì.") from None
-    if not isinstance(editors, dict) or name not in editors:
+    configured = configured_name(name, editors) if isinstance(editors, dict) else None
+    if configured is None:
         raise Forbidden(f"“{name}” không phải người biên tập trong mục [editors] của {path}; không lưu gì.")
-    return signed_in(name, "cli")
+    return signed_in(configured, "cli")
 
 
 def run_import(args: argparse.Namespace) -> int:

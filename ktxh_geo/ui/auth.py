@@ -8,7 +8,15 @@ secrets.toml::
 
     [auth]                         # Streamlit OIDC (redirect_uri, cookie_secret, client_id, …)
     [auth_editors]
-    emails = ["a@yenthe.bacgiang.gov.vn"]   # signed-in users allowed to edit
+    emails = ["a@yenthe.bacgiang.gov.vn"]   # signed-in users allowed to edit (their email must be verified)
+
+A password session keeps a fingerprint of the editor's entry and ends on the first run after the entry changes
+(new password, editor removed or renamed). Failed passwords and the rate limits are counted per client: the
+connection's IP address (``st.context.ip_address``). Behind a reverse proxy every connection comes from the
+proxy, so set ``KTXH_CLIENT_IP_HEADER`` to the header the proxy sets to the visitor's address (nginx:
+``proxy_set_header X-Real-IP $remote_addr;`` and ``KTXH_CLIENT_IP_HEADER=X-Real-IP``); the proxy must overwrite
+that header, never pass on one a visitor sent. For ``X-Forwarded-For`` the last address (the one the proxy
+added) is used.
 """
 
 from __future__ import annotations
@@ -16,10 +24,23 @@ from __future__ import annotations
 import streamlit as st
 
 from ktxh_geo.errors import Forbidden, KtxhError
-from ktxh_geo.model.auth import Editor, require_editor, sign_in, signed_in
+from ktxh_geo.model.auth import (
+    MAX_NAME_CHARS,
+    MAX_PASSWORD_CHARS,
+    Editor,
+    entry_fingerprint,
+    require_editor,
+    sign_in,
+    signed_in,
+)
 from ktxh_geo.render.escape import md_text
+from ktxh_geo.settings import client_ip_header
 
 SESSION_KEY = "ktxh_editor"
+ENTRY_KEY = "ktxh_editor_entry"  # fingerprint of the editor's [editors] entry at sign-in
+ENDED_KEY = "ktxh_editor_ended"  # a session just ended because the entry changed (said once)
+ENDED = "Phiên đăng nhập đã kết thúc vì tài khoản biên tập vừa được thay đổi (mật khẩu hoặc tên); hãy đăng nhập lại."
+UNVERIFIED = "chưa được nhà cung cấp đăng nhập xác minh (email_verified), nên chưa được cấp quyền biên tập"
 DISABLED = (
     "Chức năng nhập và sửa số liệu đang tắt vì chưa có tài khoản biên tập. Để được cấp quyền nhập và sửa số liệu, "
     "hãy liên hệ quản trị hệ thống. Xem số liệu không cần đăng nhập."
@@ -42,24 +63,46 @@ def _allowed_emails(sec: dict) -> set[str]:
     return {str(e).strip().lower() for e in (sec.get("auth_editors") or {}).get("emails", [])}
 
 
+def client_id() -> str:
+    """Who is signing in, for throttling: the visitor's IP address ("" on the server itself)."""
+    header = client_ip_header()
+    if header:
+        value = str(st.context.headers.get(header) or "")
+        value = value.rsplit(",", 1)[-1].strip()  # X-Forwarded-For: the address the proxy added
+        if value:
+            return value[:64]
+    return str(st.context.ip_address or "")[:64]
+
+
+def _email_verified() -> bool:
+    verified = st.user.get("email_verified")
+    return verified is True or str(verified).lower() == "true"
+
+
 def _oidc_identity(sec: dict) -> Editor | None:
-    """The OIDC-signed-in user as an Editor when listed in [auth_editors] (no widgets)."""
+    """The OIDC-signed-in user as an Editor when listed in [auth_editors] with a verified email (no widgets)."""
     if not st.user.get("is_logged_in", False):
         return None
     email = str(st.user.get("email") or "").strip().lower()
-    if not email or email not in _allowed_emails(sec):
+    if not email or email not in _allowed_emails(sec) or not _email_verified():
         return None
     return signed_in(email, "oidc")
 
 
 def _session_editor(sec: dict) -> Editor | None:
-    """The Editor kept in the session after a password sign-in, if still a configured editor."""
+    """The Editor kept in the session after a password sign-in, while its [editors] entry is unchanged."""
     ed = st.session_state.get(SESSION_KEY)
     try:
         ed = require_editor(ed)
     except Forbidden:
         return None
-    if ed.method != "password" or ed.name not in (sec.get("editors") or {}):
+    if ed.method != "password":
+        return None
+    kept = st.session_state.get(ENTRY_KEY)
+    if kept is None or kept != entry_fingerprint(ed.name, sec.get("editors") or {}):
+        st.session_state.pop(SESSION_KEY, None)
+        st.session_state.pop(ENTRY_KEY, None)
+        st.session_state[ENDED_KEY] = True
         return None
     return ed
 
@@ -98,17 +141,21 @@ def editor() -> Editor | None:
             st.rerun()
         return ed
     st.session_state.pop(SESSION_KEY, None)
+    if st.session_state.pop(ENDED_KEY, False):
+        st.warning(ENDED)
     with st.form("editor_login"):
         st.markdown("**Đăng nhập để nhập hoặc sửa số liệu** (xem bản đồ không cần đăng nhập)")
-        user = st.text_input("Tên đăng nhập")
-        password = st.text_input("Mật khẩu", type="password")
+        user = st.text_input("Tên đăng nhập", max_chars=MAX_NAME_CHARS)
+        password = st.text_input("Mật khẩu", type="password", max_chars=MAX_PASSWORD_CHARS)
         submitted = st.form_submit_button("Đăng nhập")
     if submitted:
         try:
-            st.session_state[SESSION_KEY] = sign_in(user, password, editors)
-        except KtxhError as err:  # wrong password, locked name, or the state folder cannot be written
+            ed = sign_in(user, password, editors, client=client_id())
+        except KtxhError as err:  # wrong password, locked name, rate limit, or the store cannot be read
             st.error(str(err))
             return None
+        st.session_state[SESSION_KEY] = ed
+        st.session_state[ENTRY_KEY] = entry_fingerprint(ed.name, editors)
         st.rerun()
     return None
 
@@ -124,9 +171,11 @@ def _oidc_editor(sec: dict) -> Editor | None:
     ed = _oidc_identity(sec)
     if ed is None:
         st.session_state.pop(SESSION_KEY, None)
-        cols[0].warning(
-            f"Tài khoản {md_text(email) or '(không rõ email)'} chưa được cấp quyền biên tập ([auth_editors])."
-        )
+        who = md_text(email) or "(không rõ email)"
+        if email and email in _allowed_emails(sec) and not _email_verified():
+            cols[0].warning(f"Email {who} {UNVERIFIED}.")
+        else:
+            cols[0].warning(f"Tài khoản {who} chưa được cấp quyền biên tập ([auth_editors]).")
         return None
     st.session_state[SESSION_KEY] = ed
     cols[0].success(f"Đang đăng nhập với quyền biên tập: {md_text(ed.name)}")

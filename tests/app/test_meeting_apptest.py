@@ -8,9 +8,9 @@ import pytest
 from app_pages import app_pages
 from streamlit.testing.v1 import AppTest
 
-from ktxh_geo.model.auth import hash_password, signed_in
+from ktxh_geo.model.auth import entry_fingerprint, hash_password, signed_in
 from ktxh_geo.model.slides import load_deck
-from ktxh_geo.ui.auth import SESSION_KEY
+from ktxh_geo.ui.auth import ENTRY_KEY, SESSION_KEY
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -22,8 +22,10 @@ def _open(page: str | None, params: dict[str, str], editor: str | None = None) -
     """
     at = AppTest.from_file(APP, default_timeout=60)
     if editor:
-        at.secrets["editors"] = {editor: hash_password("mat-khau-dai-1", 1_000)}
+        editors = {editor: hash_password("mat-khau-dai-1", 1_000)}
+        at.secrets["editors"] = editors
         at.session_state[SESSION_KEY] = signed_in(editor, "password")
+        at.session_state[ENTRY_KEY] = entry_fingerprint(editor, editors)
     if page:
         at.run()
         at.switch_page(page)
