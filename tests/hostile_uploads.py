@@ -178,3 +178,100 @@ def local_cs_shapefile(folder: Path) -> bytes:
         for f in sub.iterdir():
             zf.write(f, f.name)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------- spreadsheets (the "Nhập số liệu" upload)
+
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def _repeated(head: bytes, unit: bytes, n: int, tail: bytes) -> bytes:
+    return head + unit * n + tail
+
+
+def xlsx_with_parts(parts: dict[str, tuple[str, str, bytes]], sheet: bytes | None = None) -> bytes:
+    """A small valid workbook (header + one row, shared strings used by the sheet) plus extra ``parts``:
+    ``{path: (content type, relationship type, bytes)}``, each declared in [Content_Types].xml and related from
+    the workbook — so openpyxl reads them whatever their names are."""
+    sheet = (
+        sheet
+        or (
+            f'<worksheet xmlns="{SHEET_NS}"><sheetData>'
+            '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+            '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>1.5</v></c></row>'
+            "</sheetData></worksheet>"
+        ).encode()
+    )
+    overrides = [
+        ("/xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"),
+        ("/xl/worksheets/sheet1.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"),
+    ] + [("/" + path, ctype) for path, (ctype, _rel, _data) in parts.items()]
+    rels = [("rId1", f"{REL_NS}/worksheet", "worksheets/sheet1.xml")] + [
+        (f"rId{i}", rel, "/" + path) for i, (path, (_ctype, rel, _data)) in enumerate(parts.items(), start=2)
+    ]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(
+            "[Content_Types].xml",
+            f'<Types xmlns="{CT_NS}">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            + "".join(f'<Override PartName="{p}" ContentType="{c}"/>' for p, c in overrides)
+            + "</Types>",
+        )
+        zf.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{PKG_REL_NS}">'
+            f'<Relationship Id="rId1" Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        zf.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{SHEET_NS}" xmlns:r="{REL_NS}"><sheets>'
+            '<sheet name="Số liệu" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{PKG_REL_NS}">'
+            + "".join(f'<Relationship Id="{i}" Type="{t}" Target="{p}"/>' for i, t, p in rels)
+            + "</Relationships>",
+        )
+        zf.writestr("xl/worksheets/sheet1.xml", sheet)
+        for path, (_ctype, _rel, data) in parts.items():
+            zf.writestr(path, data)
+    return buf.getvalue()
+
+
+def shared_strings(n_extra: int = 0, encoding: str = "utf-8") -> bytes:
+    """The three strings the sheet uses, then ``n_extra`` empty unused ones (in ``encoding``)."""
+    head = f'<?xml version="1.0" encoding="{encoding}"?><sst xmlns="{SHEET_NS}">'
+    used = "<si><t>Tên xã</t></si><si><t>Tỷ lệ hộ nghèo (%)</t></si><si><t>Bố Hạ</t></si>"
+    return (head + used + "<si/>" * n_extra + "</sst>").encode(encoding)
+
+
+def styles_bomb(n: int = 1_990_000, unit: bytes = b"<xf/>", container: str = "cellXfs") -> bytes:
+    """The issue's 20 KB styles.xml: ``n`` format entries — under 10 MB inflated and under the old 2 million
+    element cap, so inside every size limit."""
+    return _repeated(
+        f'<styleSheet xmlns="{SHEET_NS}"><{container} count="{n}">'.encode(),
+        unit,
+        n,
+        f"</{container}></styleSheet>".encode(),
+    )
+
+
+def xlsx_styles_bomb(styles: bytes | None = None, name: str = "xl/styles.xml") -> bytes:
+    """A workbook whose styles part (under ``name``) is ``styles`` (default: the issue's 1.99 million formats)."""
+    strings = (STRINGS_TYPE, f"{REL_NS}/sharedStrings", shared_strings())
+    styles = styles if styles is not None else styles_bomb()
+    return xlsx_with_parts({"xl/sharedStrings.xml": strings, name: (STYLES_TYPE, f"{REL_NS}/styles", styles)})
+
+
+def xlsx_strings_bomb(n: int = 1_990_000, name: str = "xl/chuoi.bin", encoding: str = "utf-8") -> bytes:
+    """The issue's bypass: shared strings under a part name not ending in .xml (``n`` unused strings, inside
+    every size limit)."""
+    return xlsx_with_parts({name: (STRINGS_TYPE, f"{REL_NS}/sharedStrings", shared_strings(n, encoding))})

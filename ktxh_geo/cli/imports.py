@@ -74,6 +74,7 @@ def run_import(args: argparse.Namespace) -> int:
     from ktxh_geo.errors import KtxhError
     from ktxh_geo.io.shipped import load_units
     from ktxh_geo.io.store import save, store_path
+    from ktxh_geo.io.uploads import FileProblem, read_file
     from ktxh_geo.model.datasets import load_datasets, years
     from ktxh_geo.model.imports import check_file
 
@@ -99,9 +100,9 @@ def run_import(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     path = Path(args.file)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"{path}: không đọc được tệp ({exc.strerror})", file=sys.stderr)
+        data = read_file(path)
+    except FileProblem as exc:
+        print(str(exc), file=sys.stderr)
         return EXIT_INVALID
     report = check_file(data, path.name, datasets[args.dataset], args.year, load_units())
     for line in report.lines():

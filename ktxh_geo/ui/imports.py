@@ -16,9 +16,10 @@ import streamlit as st
 from ktxh_geo.errors import KtxhError
 from ktxh_geo.io import store
 from ktxh_geo.io.shipped import load_indicators, load_values
+from ktxh_geo.io.uploads import MAX_BYTES
 from ktxh_geo.model.auth import Editor
 from ktxh_geo.model.datasets import Dataset, default_year, edition_for_year, units_in_year, years
-from ktxh_geo.model.imports import MAX_BYTES, Report, cells_from_edit, check_file
+from ktxh_geo.model.imports import Report, cells_from_edit, check_file
 from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.xlsx_template import build_template

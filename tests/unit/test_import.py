@@ -18,9 +18,10 @@ from import_corpus import (
 
 from ktxh_geo.__main__ import main
 from ktxh_geo.io import store
+from ktxh_geo.io.uploads import FileProblem, read_table
 from ktxh_geo.model.auth import hash_password, signed_in
 from ktxh_geo.model.datasets import load_datasets
-from ktxh_geo.model.imports import FileProblem, check_file, read_table
+from ktxh_geo.model.imports import check_file
 from ktxh_geo.render.xlsx_template import build_template
 
 ED = signed_in("an", "password")

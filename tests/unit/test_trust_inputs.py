@@ -14,10 +14,11 @@ from shapely.geometry import Point, box
 from ktxh_geo.errors import InputError, LimitExceeded
 from ktxh_geo.io import footprints as footprint
 from ktxh_geo.io import shipped as load
+from ktxh_geo.io import uploads
 from ktxh_geo.io.footprints import FootprintError, load_footprint
-from ktxh_geo.model import imports as importer
+from ktxh_geo.io.uploads import FileProblem, read_table
 from ktxh_geo.model.datasets import load_datasets
-from ktxh_geo.model.imports import FileProblem, Gazetteer, Issue, check_file, parse_number, read_table
+from ktxh_geo.model.imports import Gazetteer, Issue, check_file, parse_number
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.text import format_number, printable
 from ktxh_geo.ui import imports as ui_import
@@ -37,17 +38,17 @@ def outline():
 
 
 def test_error_classes_belong_to_the_hierarchy():
-    assert issubclass(FileProblem, InputError) and issubclass(importer.FileTooLarge, LimitExceeded)
+    assert issubclass(FileProblem, InputError) and issubclass(uploads.FileTooLarge, LimitExceeded)
     assert issubclass(FootprintError, InputError) and issubclass(footprint.FootprintTooLarge, LimitExceeded)
 
 
 def test_upload_over_10_mb_is_refused_naming_file_and_limit():
-    with pytest.raises(importer.FileTooLarge, match=r"qua_lon\.csv: tệp quá lớn .*giới hạn là 10 MB"):
+    with pytest.raises(uploads.FileTooLarge, match=r"qua_lon\.csv: tệp quá lớn .*giới hạn là 10 MB"):
         read_table(b"Ten xa,Ty le\n" + b"1,2\n" * (3 * 1024 * 1024), "qua_lon.csv")
 
 
 def test_csv_rows_are_counted_while_reading_and_refused_past_5000(units):
-    with pytest.raises(importer.FileTooLarge, match=r"nhieu\.csv: quá nhiều dòng số liệu .*giới hạn 5\.000 dòng"):
+    with pytest.raises(uploads.FileTooLarge, match=r"nhieu\.csv: quá nhiều dòng số liệu .*giới hạn 5\.000 dòng"):
         read_table(many_rows_csv(5_001), "nhieu.csv")
     table = read_table(many_rows_csv(5_000), "du.csv")  # exactly at the limit: read
     assert len(table.rows) == 5_000
@@ -60,7 +61,7 @@ def test_xlsx_is_scanned_before_openpyxl_and_a_lying_dimension_does_not_help(mon
         raise AssertionError("openpyxl must not parse a file past the limits")
 
     monkeypatch.setattr(openpyxl, "load_workbook", never)
-    with pytest.raises(importer.FileTooLarge, match=r"o\.xlsx: quá nhiều ô có giá trị .*200\.000"):
+    with pytest.raises(uploads.FileTooLarge, match=r"o\.xlsx: quá nhiều ô có giá trị .*200\.000"):
         read_table(many_cells_xlsx(), "o.xlsx")  # <dimension ref="A1:B2"/>, 240,000 cells
 
 
@@ -81,7 +82,7 @@ def test_xlsx_value_far_down_is_refused_without_reading_a_million_empty_rows():
     from import_corpus import inline_row
 
     body += inline_row(1_048_576, ["Đông Sơn", 2.5])
-    with pytest.raises(importer.FileTooLarge, match=r"xa\.xlsx: có giá trị ở dòng 1\.048\.576"):
+    with pytest.raises(uploads.FileTooLarge, match=r"xa\.xlsx: có giá trị ở dòng 1\.048\.576"):
         read_table(raw_xlsx(body), "xa.xlsx")
 
 
