@@ -74,9 +74,8 @@ def run_import(args: argparse.Namespace) -> int:
     from ktxh_geo.errors import KtxhError
     from ktxh_geo.io.shipped import load_units
     from ktxh_geo.io.store import save, store_path
-    from ktxh_geo.io.uploads import FileProblem, read_file
     from ktxh_geo.model.datasets import load_datasets, years
-    from ktxh_geo.model.imports import check_file
+    from ktxh_geo.model.imports import check_path
 
     datasets = load_datasets()
     if args.list:
@@ -99,12 +98,7 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"năm {args.year} ngoài phạm vi {span}", file=sys.stderr)
         return EXIT_INVALID
     path = Path(args.file)
-    try:
-        data = read_file(path)
-    except FileProblem as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_INVALID
-    report = check_file(data, path.name, datasets[args.dataset], args.year, load_units())
+    report = check_path(path, datasets[args.dataset], args.year, load_units())
     for line in report.lines():
         print(line)
     if not report.ok:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ktxh_geo.io.store import Cell
-from ktxh_geo.io.uploads import CODE_HEADERS, NAME_HEADERS, FileProblem, Table, header_key, read_table
+from ktxh_geo.io.uploads import CODE_HEADERS, NAME_HEADERS, FileProblem, Table, header_key, read_file, read_table
 from ktxh_geo.model import plausibility
 from ktxh_geo.model.datasets import Column, Dataset, edition_for_year, units_in_year, validity_text
 from ktxh_geo.model.profile import active
@@ -514,5 +514,19 @@ def check_file(
     try:
         table = read_table(data, filename)
     except FileProblem as exc:
-        return Report(Path(filename).name, dataset, year, [Issue("", None, None, str(exc))], [], pd.DataFrame(), [])
+        return _unread(filename, dataset, year, exc)
     return check(table, dataset, year, units, overrides, country)
+
+
+def check_path(path: str | Path, dataset: Dataset, year: int, units: pd.DataFrame) -> Report:
+    """``check_file`` of a file named on the command line, read bounded (``read_file``: a regular file only,
+    at most ``MAX_BYTES``)."""
+    try:
+        data = read_file(path)
+    except FileProblem as exc:
+        return _unread(str(path), dataset, year, exc)
+    return check_file(data, Path(path).name, dataset, year, units)
+
+
+def _unread(filename: str, dataset: Dataset, year: int, exc: FileProblem) -> Report:
+    return Report(Path(filename).name, dataset, year, [Issue("", None, None, str(exc))], [], pd.DataFrame(), [])

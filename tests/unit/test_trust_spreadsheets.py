@@ -142,4 +142,6 @@ def test_command_line_files_are_read_bounded(tmp_path):
         text=True,
         timeout=60,
     )
-    assert run.returncode == 2 and "không phải tệp thông thường" in run.stderr and "Traceback" not in run.stderr
+    out = run.stdout + run.stderr
+    assert run.returncode == 2 and "ong.csv: không phải tệp thông thường" in out and "KHÔNG HỢP LỆ" in out
+    assert "Traceback" not in out
