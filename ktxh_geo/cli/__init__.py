@@ -53,8 +53,14 @@ def _check_locations(args: argparse.Namespace) -> int:
     report = check_locations(register, load_communes(base_edition(), geo), load_outline(geo))
     text = format_csv(report) if args.format == "csv" else format_text(report)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}: {len(report)} đối tượng cần kiểm tra")
+        from ktxh_geo.io.outputs import OutputError, write_text
+
+        try:  # the guards of every --out: no device, FIFO or folder; temporary file, then rename
+            write_text(args.out, text)
+        except OutputError as exc:
+            print(f"lỗi: {exc}", file=sys.stderr)
+            return 2
+        print(f"đã ghi {args.out}: {len(report)} đối tượng cần kiểm tra")
     else:
         sys.stdout.write(text)
     return 0
@@ -116,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("check-locations", help='print the "Cần kiểm tra" list (id, name, reason)')
     p.add_argument("--format", choices=["text", "csv"], default="text")
-    p.add_argument("--out", help="write to this file instead of stdout")
+    p.add_argument("--out", help="write to this file instead of stdout (a new path or a regular file)")
     p.add_argument("--data", default=str(data_dir()))
     p.add_argument("--geo", default=str(geo_dir()))
     p.add_argument("--state", default=None, help="folder of saved edits (default: KTXH_STATE_DIR or var/)")

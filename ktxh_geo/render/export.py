@@ -13,7 +13,6 @@ import io
 import json
 import os
 import re
-import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ktxh_geo.errors import DataError, InputError
+from ktxh_geo.io import outputs
 from ktxh_geo.io import shipped as load
 from ktxh_geo.model import thematic
 from ktxh_geo.model.editions import EDITIONS, default_edition
@@ -274,7 +274,7 @@ def neutralise(value):
     return value
 
 
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what XML 1.0 cannot hold
 
 
 def neutralised(df: pd.DataFrame, xml: bool = False) -> pd.DataFrame:
@@ -465,26 +465,6 @@ def licence_path(out: str | os.PathLike) -> Path:
     return out.with_name(f"{out.stem}.LICENSE.txt")
 
 
-def _check_target(out: Path) -> None:
-    """Refuse anything at ``out`` that is not a regular file (device, FIFO, socket, folder, broken link)."""
-    try:
-        info = os.stat(out)  # follows a symbolic link to what it points at
-    except FileNotFoundError:
-        if os.path.lexists(out):
-            raise ExportError(f"không ghi được {out}: liên kết tượng trưng trỏ tới chỗ không tồn tại") from None
-        return  # a new path
-    except NotADirectoryError:
-        return  # a parent is a file: reported below as a missing folder
-    except OSError as exc:
-        raise ExportError(f"không ghi được {out}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ExportError(f"không ghi được {out}: đây là một thư mục")
-    if not stat.S_ISREG(info.st_mode):
-        raise ExportError(
-            f"không ghi được {out}: đây không phải tệp thông thường (thiết bị, FIFO hoặc socket); hãy chọn một tệp mới"
-        )
-
-
 def write_export(
     fmt: str,
     ctx: MapContext,
@@ -496,37 +476,22 @@ def write_export(
 ) -> Path:
     """Write one export to ``out`` atomically (temporary file in the same folder, then rename).
 
-    ``out`` must be a new path or a regular file. A CSV gets its licence notice beside it
-    (``licence_path(out)``), written the same way.
+    ``out`` must be a new path or a regular file (``ktxh_geo.io.outputs``: the guards of every ``--out``). A CSV
+    gets its licence notice beside it (``licence_path(out)``), written the same way.
     """
     if fmt not in FORMATS:
         raise ExportError(f"định dạng không hỗ trợ '{fmt}'; chọn một trong: {', '.join(FORMATS)}")
     out = Path(out)
     targets = [out, licence_path(out)] if fmt == "csv" else [out]
-    for target in targets:
-        _check_target(target)
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"không ghi được {out}: thư mục {folder} không tồn tại")
-    tmps: list[Path] = []
     try:
-        for target, suffix in zip(targets, (f".{FORMATS[fmt][0]}", ".txt"), strict=False):
-            fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=suffix)
-            os.close(fd)
-            tmps.append(Path(tmp_name))
-        if fmt == "gpkg":
-            tmps[0].unlink()  # GDAL wants to create the file itself
-        _write(fmt, ctx, tmps[0], paper, orientation, dpi, export_date)
-        if fmt == "csv":
-            tmps[1].write_text(notice_text(ctx, export_date), encoding="utf-8")
-        for tmp, target in reversed(list(zip(tmps, targets, strict=True))):  # the licence first, the data last
-            tmp.chmod(0o644)  # mkstemp makes 0600; an exported map is an ordinary document
-            os.replace(tmp, target)
-    except OSError as exc:
-        raise ExportError(f"không ghi được {out}: {exc.strerror or exc}") from None
-    finally:
-        for tmp in tmps:
-            tmp.unlink(missing_ok=True)
+        with outputs.atomic(targets, (f".{FORMATS[fmt][0]}", ".txt")) as tmps:
+            if fmt == "gpkg":
+                tmps[0].unlink()  # GDAL wants to create the file itself
+            _write(fmt, ctx, tmps[0], paper, orientation, dpi, export_date)
+            if fmt == "csv":
+                tmps[1].write_text(notice_text(ctx, export_date), encoding="utf-8")
+    except outputs.OutputError as exc:
+        raise ExportError(str(exc)) from None
     return out
 
 

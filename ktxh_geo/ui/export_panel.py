@@ -1,16 +1,24 @@
-"""The "Xuất bản đồ" panel of the map page: choose a format and download it.
+"""The "Xuất bản đồ" panel of the map page: choose a format, make the file, download it.
 
-Files are generated only when the user clicks the download button (``st.download_button`` with a
-callable ``data``, run by Streamlit on click), so reruns of the page stay fast.
+A file is made only when the user asks ("Tạo tệp …"), in the page's own run, so that a failure is said on the
+page in Vietnamese (Streamlit's deferred download would only show its own English error); the bytes are then
+kept in the session for this map and these options, so reruns stay fast and the download is one click.
 """
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
+from ktxh_geo.errors import KtxhError
 from ktxh_geo.model.thematic import ThematicMap
+from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.export import DPIS, FORMATS, MAP_FORMATS, MapContext, download_bytes, download_name
 from ktxh_geo.ui import data as ui
+
+log = logging.getLogger(__name__)
+READY = "export_ready"  # session key: {"key": what the file was made for, "data": bytes}
 
 PAPERS = {"a4": "A4", "a3": "A3"}
 ORIENTATIONS = {"landscape": "Ngang", "portrait": "Dọc"}
@@ -51,9 +59,30 @@ def export_panel(tm: ThematicMap, layers: list[str] | tuple[str, ...]) -> None:
             st.caption("Tệp xuất ghi rõ “Số liệu minh họa”, như trên bản đồ.")
 
         name = download_name(ctx, fmt, paper, orientation)
+        key = (
+            tm.profile.id,
+            tm.title,
+            fmt,
+            paper,
+            orientation,
+            dpi,
+            tuple(layers),
+            tm.classification.bins,
+            tm.classification.scheme,
+            tm.illustrative,
+            ui.store_version(),
+        )
+        ready = st.session_state.get(READY)
+        if ready is None or ready["key"] != key:
+            if not st.button(f"Tạo tệp {name}", type="primary", icon=":material/draft:", key="export_make"):
+                return
+            data = _make(fmt, ctx, paper, orientation, dpi, name)
+            if data is None:
+                return
+            ready = st.session_state[READY] = {"key": key, "data": data}
         st.download_button(
             f"Tải {name}" + (" (CSV kèm LICENSE.txt)" if fmt == "csv" else ""),
-            data=lambda: download_bytes(fmt, ctx, paper, orientation, dpi),
+            data=ready["data"],
             file_name=name,
             mime="application/zip" if fmt == "csv" else FORMATS[fmt][1],
             on_click="ignore",
@@ -61,3 +90,19 @@ def export_panel(tm: ThematicMap, layers: list[str] | tuple[str, ...]) -> None:
             icon=":material/download:",
             key="export_download",
         )
+
+
+def _make(fmt: str, ctx: MapContext, paper: str, orientation: str, dpi: int, name: str) -> bytes | None:
+    """The file's bytes, or None after saying in Vietnamese why it could not be made (the detail goes to the log)."""
+    try:
+        with st.spinner(f"Đang tạo tệp {name}…"):
+            return download_bytes(fmt, ctx, paper, orientation, dpi)
+    except KtxhError as err:
+        st.error(f"Không tạo được tệp {md_text(name)}: {md_text(err)}")
+    except Exception:  # a bug or a value an exporter cannot write: never a traceback on the page
+        log.exception("export %s failed", name)
+        st.error(
+            f"Không tạo được tệp {md_text(name)}: gặp lỗi ngoài dự kiến khi xuất (đã ghi vào nhật ký máy chủ). "
+            "Hãy thử định dạng khác hoặc báo cho quản trị hệ thống."
+        )
+    return None

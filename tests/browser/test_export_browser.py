@@ -42,7 +42,9 @@ def test_map_page_downloads_png_and_csv(server, tmp_path):
         page.goto(server + "/ban-do")
         page.get_by_text("Xuất bản đồ").click()
         page.get_by_text("Ảnh PNG (cho Word)").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Tạo tệp").click()  # the file is made in the page's run (errors said there)
         button = page.locator("[data-testid='stDownloadButton'] button")
+        button.wait_for(timeout=120_000)
         assert button.inner_text().strip().endswith("_a4-ngang.png")
         with page.expect_download(timeout=120_000) as info:
             button.click()
@@ -53,7 +55,8 @@ def test_map_page_downloads_png_and_csv(server, tmp_path):
         assert Image.open(io.BytesIO(png.read_bytes())).size == (3508, 2480)
 
         page.get_by_text("Bảng CSV (UTF-8, mở bằng Excel)").click()
-        page.locator("[data-testid='stDownloadButton'] button", has_text=".zip").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Tạo tệp").click()
+        page.locator("[data-testid='stDownloadButton'] button", has_text=".zip").wait_for(timeout=120_000)
         with page.expect_download(timeout=120_000) as info:
             button.click()
         bundle = tmp_path / "map.zip"

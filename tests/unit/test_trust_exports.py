@@ -332,3 +332,51 @@ def test_html_title_from_data_cannot_open_a_script(villages):
     page = export.render_html(_with(villages, indicator_name=f"Chỉ tiêu {attack}"), DAY)
     assert "<script>alert(1)" not in page and attack not in page
     assert "<title>Chỉ tiêu &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+# ---- issue 17: every --out with the same guards; XML noncharacters in xlsx ------------------------
+
+
+@pytest.mark.parametrize("where", ["/dev/full", "a_directory", "a_fifo", "missing/x.txt"])
+def test_check_locations_out_has_the_export_guards(tmp_path, capsys, where):
+    targets = {"a_directory": tmp_path, "a_fifo": tmp_path / "pipe.txt", "missing/x.txt": tmp_path / "no" / "x.txt"}
+    out = Path(targets.get(where, where))
+    if where == "a_fifo":
+        os.mkfifo(out)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["check-locations", "--out", str(out)]) == 2  # returns: a FIFO does not block, a device is refused
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"lỗi: không ghi được {out}") and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no temporary file left
+
+
+def test_check_locations_out_on_a_full_disk_leaves_the_old_file(tmp_path, capsys, monkeypatch):
+    from ktxh_geo.io import outputs
+
+    out = tmp_path / "kiem_tra.txt"
+    out.write_text("bản cũ", encoding="utf-8")
+    real = Path.write_text
+
+    def full(self, *args, **kwargs):
+        if self.name.startswith(".kiem_tra.txt."):
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    assert main(["check-locations", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"lỗi: không ghi được {out}: ổ đĩa đã đầy (No space left on device)\n"
+    assert out.read_text(encoding="utf-8") == "bản cũ" and [p.name for p in tmp_path.iterdir()] == ["kiem_tra.txt"]
+    monkeypatch.setattr(Path, "write_text", real)
+    assert outputs.write_text(out, "mới").read_text(encoding="utf-8") == "mới"
+    assert oct(out.stat().st_mode & 0o777) == "0o644"
+
+
+@pytest.mark.parametrize("char", ["\ufffe", "\uffff", "\x00", "\x1b"])
+def test_xlsx_export_escapes_xml_noncharacters(villages, tmp_path, char):
+    source = f"QĐ 12{char}/UBND"
+    out = export.write_export("xlsx", _with(villages, source=[source]), tmp_path / "t.xlsx", export_date=DAY)
+    data = openpyxl.load_workbook(out)["Số liệu"]
+    header = [c.value for c in data[1]]
+    escaped = {"\ufffe": "\\ufffe", "\uffff": "\\uffff", "\x00": "\\x00", "\x1b": "\\x1b"}[char]
+    assert data.cell(row=2, column=header.index("source") + 1).value == f"QĐ 12{escaped}/UBND"
