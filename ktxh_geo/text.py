@@ -116,3 +116,23 @@ def printable(text) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+# ---------------------------------------------------------------- lengths of what people type
+
+MAX_SOURCE_CHARS = 500  # a source: "Quyết định số …/QĐ-UBND ngày … của …" fits many times over
+MAX_NOTE_CHARS = 500  # a note on a location edit
+MAX_TITLE_CHARS = 120  # a slide title: one line on a projector
+
+
+def within(text: object, limit: int, field: str) -> str:
+    """``text`` stripped, or ``InputError`` naming ``field`` and the limit when it is longer than ``limit``
+    characters. Called where the text is written (the form says the limit too, with ``max_chars``)."""
+    from ktxh_geo.errors import InputError
+
+    value = str(text or "").strip()
+    if len(value) > limit:
+        raise InputError(
+            f"{field} dài {format_number(len(value))} ký tự; tối đa {format_number(limit)} ký tự. Không có gì được lưu."
+        )
+    return value

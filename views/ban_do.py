@@ -22,6 +22,7 @@ from ktxh_geo.model.thematic import MapRequest, years
 from ktxh_geo.model.viewstate import ViewState
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.maps import BASEMAPS, build_map
+from ktxh_geo.text import MAX_TITLE_CHARS
 from ktxh_geo.ui import auth as ui_auth
 from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import view as ui_view
@@ -162,7 +163,11 @@ with st.sidebar:
         for i, slide in enumerate(deck):
             st.button(f"{i + 1}. {md_text(slide.title)}", key=f"slide_go_{i}", on_click=_go_to_slide, args=(i,))
         slide_editor = ui_auth.current_editor()
-        new_title = st.text_input("Tên trang mới", placeholder="ví dụ: Hộ nghèo 2023 — xã Đồng Tâm")
+        new_title = st.text_input(
+            f"Tên trang mới (tối đa {MAX_TITLE_CHARS} ký tự)",
+            placeholder="ví dụ: Hộ nghèo 2023 — xã Đồng Tâm",
+            max_chars=MAX_TITLE_CHARS,
+        )
         add = st.button(
             "Thêm khung nhìn hiện tại vào bộ trình chiếu",
             disabled=not new_title.strip() or slide_editor is None,

@@ -37,6 +37,7 @@ from ktxh_geo.model.locations import LocationError
 from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import PRECISION_LABELS
 from ktxh_geo.settings import state_dir  # noqa: F401 — the state folder, for callers and tests
+from ktxh_geo.text import MAX_NOTE_CHARS, within
 
 EDITS_FILE = "projects_edits.geojson"
 HISTORY_FILE = "projects_history.csv"
@@ -230,6 +231,8 @@ def save_location(
     geometry or one outside the district; nothing is written then. Returns the history row written.
     """
     who = require_editor(editor).name
+    note = within(note, MAX_NOTE_CHARS, "Ghi chú")
+    input_text = within(input_text, MAX_NOTE_CHARS, "Dữ liệu nhập")
     if precision not in PRECISION_LABELS or precision == "unknown":
         raise LocationError(f"Độ chính xác vị trí “{precision}” không hợp lệ.")
     register = register if register is not None else load_register(state=state)

@@ -31,6 +31,7 @@ from ktxh_geo.errors import InputError
 from ktxh_geo.io import db
 from ktxh_geo.io.db import storage_cause, storage_error  # noqa: F401 — part of this module's API
 from ktxh_geo.model.auth import Editor, require_editor
+from ktxh_geo.text import MAX_SOURCE_CHARS, within
 
 STORE_FILE = db.STORE_FILE
 KEY = ("indicator_id", "code", "edition", "year")
@@ -245,7 +246,7 @@ def save(
     """
     editor = require_editor(editor)
     cells = list(cells)
-    source = source.strip()
+    source = within(source, MAX_SOURCE_CHARS, "Nguồn số liệu")
 
     def build(_con, old: dict) -> dict:
         new = {k: dict(v) for k, v in old.items()}

@@ -26,6 +26,7 @@ from ktxh_geo.errors import DataError
 from ktxh_geo.io import db
 from ktxh_geo.model.auth import Editor, require_editor
 from ktxh_geo.settings import data_dir, state_dir
+from ktxh_geo.text import MAX_TITLE_CHARS, within
 
 DECK_FILE = "slides.json"
 
@@ -154,7 +155,7 @@ def add_slide(slide: Slide, editor: Editor) -> str:
     written.
     """
     who = require_editor(editor).name
-    title = str(slide.title or "").strip()
+    title = within(slide.title, MAX_TITLE_CHARS, "Tên trang trình chiếu")
     if not title:
         raise DeckError("Tên trang trình chiếu không được để trống.")
     slide = Slide(title, {str(k): str(v) for k, v in slide.params.items()})

@@ -23,7 +23,7 @@ from ktxh_geo.model.imports import Report, cells_from_edit, check_file
 from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.xlsx_template import build_template
-from ktxh_geo.text import format_number, printable
+from ktxh_geo.text import MAX_SOURCE_CHARS, format_number, printable
 
 REPORT_CACHE = "import-reports"  # session-state key of the checked uploads
 REPORT_CACHE_SIZE = 4
@@ -196,9 +196,10 @@ def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: p
     if not report.ok:
         return
     source = st.text_input(
-        "Nguồn số liệu (bắt buộc): văn bản, cơ quan ban hành, ngày",
+        f"Nguồn số liệu (bắt buộc): văn bản, cơ quan ban hành, ngày — tối đa {MAX_SOURCE_CHARS} ký tự",
         key=f"source-{key}",
         placeholder="ví dụ: Quyết định số …/QĐ-UBND ngày …",
+        max_chars=MAX_SOURCE_CHARS,
     )
     if st.button("Xác nhận và lưu", type="primary", disabled=not source.strip(), key=f"confirm-{key}"):
         try:
@@ -253,7 +254,11 @@ def edit_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.
         st.caption("Sửa ô trong bảng rồi ghi nguồn và lưu. Ô để trống sẽ xóa giá trị đã nhập.")
         return
     st.write(f"{len(cells)} ô thay đổi.")
-    source = st.text_input("Nguồn số liệu (bắt buộc)", key=f"edit-source-{ds.id}-{year}")
+    source = st.text_input(
+        f"Nguồn số liệu (bắt buộc) — tối đa {MAX_SOURCE_CHARS} ký tự",
+        key=f"edit-source-{ds.id}-{year}",
+        max_chars=MAX_SOURCE_CHARS,
+    )
     if st.button("Lưu thay đổi", type="primary", disabled=bool(problems) or not source.strip(), key="edit-save"):
         try:
             vid = store.save(cells, editor=editor, source=source, action="edit", dataset=ds.id, year=year)

@@ -21,7 +21,7 @@ from ktxh_geo.model.measure import distances_to_projects, format_distance, neare
 from ktxh_geo.model.projects import CATEGORIES, PRECISION_LABELS, STATUS_LABELS, commune_codes
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.project_map import object_at
-from ktxh_geo.text import format_number
+from ktxh_geo.text import MAX_NOTE_CHARS, format_number
 
 TABLE_KEY = "du_an_table"
 SELECTED = "du_an_selected"
@@ -262,7 +262,9 @@ def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Poi
     precision = st.selectbox(
         "Độ chính xác", ["exact", "approximate"], format_func=PRECISION_LABELS.get, key="edit_prec"
     )
-    note = st.text_input("Ghi chú (nguồn của tọa độ)", key="edit_note")
+    note = st.text_input(
+        f"Ghi chú (nguồn của tọa độ) — tối đa {MAX_NOTE_CHARS} ký tự", key="edit_note", max_chars=MAX_NOTE_CHARS
+    )
     if editor is None:
         st.caption(NEED_SIGN_IN)
     if st.button("Lưu vị trí", type="primary", disabled=editor is None, key="edit_save"):

@@ -95,3 +95,12 @@ def test_oidc_with_a_verified_listed_email_may_edit():
     at = _page({"auth": OIDC, "auth_editors": {"emails": ["a@example.vn"]}}, user)
     assert any(f"Đang đăng nhập với quyền biên tập: {md_text('a@example.vn')}" == s.value for s in at.success)
     assert at.get("file_uploader")
+
+
+def test_the_slide_title_form_says_its_limit():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("views/ban_do.py")
+    at.run()
+    title = next(t for t in at.text_input if t.label.startswith("Tên trang mới"))
+    assert title.label == "Tên trang mới (tối đa 120 ký tự)" and title.max_chars == 120

@@ -14,7 +14,7 @@ from import_corpus import csv_bytes
 from shapely.geometry import Point
 
 from ktxh_geo.__main__ import main
-from ktxh_geo.errors import Forbidden, KtxhError, StorageError
+from ktxh_geo.errors import Forbidden, InputError, KtxhError, StorageError
 from ktxh_geo.io import register as register_store
 from ktxh_geo.io import store
 from ktxh_geo.model import auth, slides
@@ -342,3 +342,38 @@ def test_slide_titles_stay_plain_strings(state):
     slides.add_slide(slides.Slide(title, {}), AN)
     deck, error = slides.load_deck()
     assert error is None and deck[-1].title == title
+
+
+# ---------------------------------------------------------------- issue 17: lengths capped where they are written
+
+
+def test_a_long_source_is_refused_and_nothing_is_written(state):
+    assert _save(1.0) == 1
+    with pytest.raises(InputError, match=r"Nguồn số liệu dài 1\.048\.576 ký tự; tối đa 500 ký tự"):
+        store.save(_cells(2.0), editor=AN, source="x" * 1024 * 1024, action="import", dataset="poverty_rate")
+    assert store.latest_version() == 1 and set(store.snapshot()["value"]) == {1.0}
+    assert store.save(_cells(3.0), editor=AN, source="y" * 500, action="import", dataset="poverty_rate") == 2
+
+
+def test_a_long_note_or_slide_title_is_refused(state):
+    with pytest.raises(InputError, match=r"Ghi chú dài 501 ký tự; tối đa 500 ký tự"):
+        register_store.save_location(
+            "ban_ven", Point(106.20, 21.52), AN, action="set_point", input_text="t", note="n" * 501
+        )
+    assert register_store.read_history().empty
+    shipped, _ = slides.load_deck()
+    with pytest.raises(InputError, match=r"Tên trang trình chiếu dài 2\.000 ký tự; tối đa 120 ký tự"):
+        slides.add_slide(slides.Slide("T" * 2000, {}), AN)
+    assert [s.title for s in slides.load_deck()[0]] == [s.title for s in shipped]
+    slides.add_slide(slides.Slide("T" * 120, {}), AN)
+    assert slides.load_deck()[0][-1].title == "T" * 120
+
+
+def test_cli_source_past_the_limit_is_one_vietnamese_line(state, secrets, capsys):
+    path = state / "ho_ngheo.csv"
+    path.write_bytes(csv_bytes([["Tên xã", "Tỷ lệ hộ nghèo (%)"], ["Đông Sơn", "1,5"]]))
+    args = ["--dataset", "poverty_rate", "--year", "2023", "--source", "s" * 501, "--user", "an"]
+    rc = main(["import", str(path), *args])
+    err = capsys.readouterr().err
+    assert rc == 2 and "không lưu: Nguồn số liệu dài 501 ký tự; tối đa 500 ký tự" in err
+    assert store.latest_version() == 0
