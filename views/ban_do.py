@@ -164,9 +164,10 @@ with st.sidebar:
             st.button(f"{i + 1}. {md_text(slide.title)}", key=f"slide_go_{i}", on_click=_go_to_slide, args=(i,))
         slide_editor = ui_auth.current_editor()
         new_title = st.text_input(
-            f"Tên trang mới (tối đa {MAX_TITLE_CHARS} ký tự)",
+            "Tên trang mới",
             placeholder="ví dụ: Hộ nghèo 2023 — xã Đồng Tâm",
             max_chars=MAX_TITLE_CHARS,
+            help=f"Tối đa {MAX_TITLE_CHARS} ký tự (một dòng trên màn chiếu).",
         )
         add = st.button(
             "Thêm khung nhìn hiện tại vào bộ trình chiếu",

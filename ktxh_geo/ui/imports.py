@@ -196,10 +196,11 @@ def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: p
     if not report.ok:
         return
     source = st.text_input(
-        f"Nguồn số liệu (bắt buộc): văn bản, cơ quan ban hành, ngày — tối đa {MAX_SOURCE_CHARS} ký tự",
+        "Nguồn số liệu (bắt buộc): văn bản, cơ quan ban hành, ngày",
         key=f"source-{key}",
         placeholder="ví dụ: Quyết định số …/QĐ-UBND ngày …",
         max_chars=MAX_SOURCE_CHARS,
+        help=f"Tối đa {MAX_SOURCE_CHARS} ký tự.",
     )
     if st.button("Xác nhận và lưu", type="primary", disabled=not source.strip(), key=f"confirm-{key}"):
         try:
@@ -255,9 +256,10 @@ def edit_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.
         return
     st.write(f"{len(cells)} ô thay đổi.")
     source = st.text_input(
-        f"Nguồn số liệu (bắt buộc) — tối đa {MAX_SOURCE_CHARS} ký tự",
+        "Nguồn số liệu (bắt buộc)",
         key=f"edit-source-{ds.id}-{year}",
         max_chars=MAX_SOURCE_CHARS,
+        help=f"Tối đa {MAX_SOURCE_CHARS} ký tự.",
     )
     if st.button("Lưu thay đổi", type="primary", disabled=bool(problems) or not source.strip(), key="edit-save"):
         try:

@@ -263,7 +263,7 @@ def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Poi
         "Độ chính xác", ["exact", "approximate"], format_func=PRECISION_LABELS.get, key="edit_prec"
     )
     note = st.text_input(
-        f"Ghi chú (nguồn của tọa độ) — tối đa {MAX_NOTE_CHARS} ký tự", key="edit_note", max_chars=MAX_NOTE_CHARS
+        "Ghi chú (nguồn của tọa độ)", key="edit_note", max_chars=MAX_NOTE_CHARS, help=f"Tối đa {MAX_NOTE_CHARS} ký tự."
     )
     if editor is None:
         st.caption(NEED_SIGN_IN)

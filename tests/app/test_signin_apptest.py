@@ -102,5 +102,17 @@ def test_the_slide_title_form_says_its_limit():
     at.run()
     at.switch_page("views/ban_do.py")
     at.run()
-    title = next(t for t in at.text_input if t.label.startswith("Tên trang mới"))
-    assert title.label == "Tên trang mới (tối đa 120 ký tự)" and title.max_chars == 120
+    title = next(t for t in at.text_input if t.label == "Tên trang mới")
+    assert title.max_chars == 120 and title.help == "Tối đa 120 ký tự (một dòng trên màn chiếu)."
+
+
+def test_the_source_field_says_its_limit():
+    from import_corpus import csv_bytes
+
+    at = _sign_in(_page({"editors": {"an": hash_password(PASSWORD, 1_000)}}), "an")
+    at.selectbox(key="up-year").set_value(2023).run()
+    rows = [["Tên xã", "Tỷ lệ hộ nghèo (%)"], ["Đông Sơn", "1,75"]]
+    at.file_uploader(key="upload").set_value(("ho_ngheo.csv", csv_bytes(rows), "text/csv")).run()
+    assert not at.exception, at.exception
+    source = next(t for t in at.text_input if t.label.startswith("Nguồn số liệu"))
+    assert source.max_chars == 500 and source.help == "Tối đa 500 ký tự."
