@@ -167,7 +167,6 @@ with st.sidebar:
             "Tên trang mới",
             placeholder="ví dụ: Hộ nghèo 2023 — xã Đồng Tâm",
             max_chars=MAX_TITLE_CHARS,
-            help=f"Tối đa {MAX_TITLE_CHARS} ký tự (một dòng trên màn chiếu).",
         )
         add = st.button(
             "Thêm khung nhìn hiện tại vào bộ trình chiếu",

@@ -200,7 +200,6 @@ def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: p
         key=f"source-{key}",
         placeholder="ví dụ: Quyết định số …/QĐ-UBND ngày …",
         max_chars=MAX_SOURCE_CHARS,
-        help=f"Tối đa {MAX_SOURCE_CHARS} ký tự.",
     )
     if st.button("Xác nhận và lưu", type="primary", disabled=not source.strip(), key=f"confirm-{key}"):
         try:
@@ -259,7 +258,6 @@ def edit_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.
         "Nguồn số liệu (bắt buộc)",
         key=f"edit-source-{ds.id}-{year}",
         max_chars=MAX_SOURCE_CHARS,
-        help=f"Tối đa {MAX_SOURCE_CHARS} ký tự.",
     )
     if st.button("Lưu thay đổi", type="primary", disabled=bool(problems) or not source.strip(), key="edit-save"):
         try:

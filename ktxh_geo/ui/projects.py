@@ -262,9 +262,7 @@ def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Poi
     precision = st.selectbox(
         "Độ chính xác", ["exact", "approximate"], format_func=PRECISION_LABELS.get, key="edit_prec"
     )
-    note = st.text_input(
-        "Ghi chú (nguồn của tọa độ)", key="edit_note", max_chars=MAX_NOTE_CHARS, help=f"Tối đa {MAX_NOTE_CHARS} ký tự."
-    )
+    note = st.text_input("Ghi chú (nguồn của tọa độ)", key="edit_note", max_chars=MAX_NOTE_CHARS)
     if editor is None:
         st.caption(NEED_SIGN_IN)
     if st.button("Lưu vị trí", type="primary", disabled=editor is None, key="edit_save"):
