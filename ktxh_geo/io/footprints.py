@@ -200,7 +200,7 @@ _PARSED_KEPT = 16
 
 def _parse(suffix: str, data: bytes, members: dict[str, str]) -> _Parsed:
     """Read ``data`` with the one driver of ``suffix`` in the sandbox (every other GDAL driver skipped)."""
-    driver = DRIVERS[suffix]
+    driver = DRIVERS[suffix]  # the caller has checked the name (``_driver``)
     skip = ",".join(d for d in pyogrio.list_drivers() if d != driver)
     request = {"driver": driver, "file": "upload" + suffix, "max_features": MAX_FEATURES}
     if members:
@@ -276,9 +276,9 @@ def read_footprint_file(filename: str, data: bytes) -> gpd.GeoDataFrame:
             f"Tệp “{filename}”: tệp quá lớn ({_mb(len(data))} MB); giới hạn {_mb(MAX_UPLOAD_BYTES)} MB. "
             "Hãy chỉ giữ ranh giới của dự án này (hoặc đơn giản hóa ranh giới trong phần mềm GIS)."
         )
-    _driver(filename)
+    driver = _driver(filename)
     suffix = Path(filename).suffix.lower()
-    members = _check_zip(filename, data) if suffix == ".zip" else {}
+    members = _check_zip(filename, data) if driver == "ESRI Shapefile" else {}
     try:
         parsed = _parsed_once(suffix, data, members)
     except sandbox.SandboxError:
