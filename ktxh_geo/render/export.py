@@ -30,6 +30,7 @@ from ktxh_geo.io import shipped as load
 from ktxh_geo.model import thematic
 from ktxh_geo.model.editions import EDITIONS, default_edition
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
+from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import CATEGORIES
 from ktxh_geo.model.thematic import ThematicMap
 from ktxh_geo.render.layout import RC, boundary_credit, render_layout
@@ -303,11 +304,17 @@ def credits(columns) -> list[str]:
 
 
 def licence_text() -> str:
-    """The text of geo/LICENSES.md (the MIT notices that must travel with the boundary data)."""
-    for path in (geo_dir() / LICENSE_FILE,):
+    """The text of LICENSES.md (the MIT notices that must travel with the boundary data): the profile's own
+    geo/LICENSES.md, else the one beside the boundary layers it uses (a province profile reads the national
+    layers)."""
+    profile = active()
+    candidates = [geo_dir() / LICENSE_FILE] + [e.path.parent / LICENSE_FILE for e in profile.editions.values()]
+    for path in candidates:
         if path.is_file():
             return path.read_text(encoding="utf-8")
-    raise DataError(f"thiếu tệp giấy phép {geo_dir() / LICENSE_FILE}: không xuất dữ liệu khi thiếu giấy phép")
+    raise DataError(  # no server path in the message: the profile and the file it lacks
+        f"thiếu tệp giấy phép {LICENSE_FILE} của địa phương “{profile.id}”: không xuất dữ liệu khi thiếu giấy phép"
+    )
 
 
 def notice(ctx: MapContext, export_date=None) -> dict:

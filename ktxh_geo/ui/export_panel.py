@@ -74,11 +74,13 @@ def export_panel(tm: ThematicMap, layers: list[str] | tuple[str, ...]) -> None:
         )
         ready = st.session_state.get(READY)
         if ready is None or ready["key"] != key:
-            if not st.button(f"Tạo tệp {name}", type="primary", icon=":material/draft:", key="export_make"):
+            slot = st.empty()  # the "make" button gives way to the download button once the file is made
+            if not slot.button(f"Tạo tệp {name}", type="primary", icon=":material/draft:", key="export_make"):
                 return
             data = _make(fmt, ctx, paper, orientation, dpi, name)
             if data is None:
                 return
+            slot.empty()
             ready = st.session_state[READY] = {"key": key, "data": data}
         st.download_button(
             f"Tải {name}" + (" (CSV kèm LICENSE.txt)" if fmt == "csv" else ""),
