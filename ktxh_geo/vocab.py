@@ -1,9 +1,14 @@
-"""Shared vocabulary: names used across layers, with no dependency on any other module of the package.
+"""Shared vocabulary: names used across layers, with no dependency on any other module of the package but its
+error vocabulary (``ktxh_geo.errors``).
 
 Keep each group in its own section; every layer above (io, model, render, ui, views) imports from here.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ktxh_geo.errors import Forbidden
 
 # ---- value statuses (data/values.csv ``status``; what kind of figure a value is) ----
 # The one priority order, strongest first: when several rows give a value for one unit and year the first wins, and
@@ -33,3 +38,39 @@ STATUS_LABELS = {
 NOTE_REQUIRED = {"computed": "công thức tính", "inferred": "quy tắc suy ra", FLAGGED: "quy tắc kiểm tra đã gắn cờ"}
 FLAGGED_MARK = "Số liệu cần kiểm tra"
 FLAGGED_LEGEND = "Cần kiểm tra (không phải số liệu chính thức)"
+
+
+# ---- who writes: the signed-in editor ----
+# ``Editor`` is the identity recorded with every write. It lives here so the store (``io``) can check it without
+# importing ``model.auth`` (which uses the store for its sign-in counters): the password and OIDC checks stay in
+# ``model.auth`` and ``ui.auth``; this section only makes and checks the signed proof.
+
+_SIGNED = object()  # only ``signed_in`` sets it: a typed name can never pass as an editor
+
+
+@dataclass(frozen=True)
+class Editor:
+    """A signed-in editor: the identity recorded with every write (never a typed name).
+
+    Build one only with ``signed_in`` after the password or the OIDC provider has confirmed who it is;
+    every function that writes calls ``require_editor`` first.
+    """
+
+    name: str
+    method: str  # "password", "oidc" or "cli"
+    _proof: object = field(default=None, repr=False, compare=False)
+
+
+def signed_in(name: str, method: str) -> Editor:
+    """The identity of someone whose credentials were just checked (by ``model.auth`` or OIDC)."""
+    name = (name or "").strip()
+    if not name or method not in ("password", "oidc", "cli"):
+        raise Forbidden("Không xác định được người biên tập đã đăng nhập.")
+    return Editor(name, method, _SIGNED)
+
+
+def require_editor(editor: object) -> Editor:
+    """Refuse a write unless ``editor`` is a signed-in Editor (raises ``Forbidden``; nothing is written)."""
+    if not isinstance(editor, Editor) or editor._proof is not _SIGNED or not editor.name:
+        raise Forbidden("Cần đăng nhập với quyền biên tập để lưu thay đổi; không có gì được ghi.")
+    return editor

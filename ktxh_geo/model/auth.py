@@ -26,12 +26,12 @@ import time
 import unicodedata
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from ktxh_geo.errors import Forbidden, StorageError
 from ktxh_geo.text import format_number
+from ktxh_geo.vocab import Editor, require_editor, signed_in  # noqa: F401 — the identity lives in the vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -309,36 +309,3 @@ def sign_in(
         raise Forbidden(locked_message(until) if until else WRONG)
     clear(name, client=client, path=path)
     return signed_in(configured, "password")
-
-
-# ---------------------------------------------------------------- the signed-in identity
-
-_SIGNED = object()  # only this module's constructors set it: a typed name can never pass as an editor
-
-
-@dataclass(frozen=True)
-class Editor:
-    """A signed-in editor: the identity recorded with every write (never a typed name).
-
-    Build one only with ``signed_in`` after the password or the OIDC provider has confirmed who it is;
-    every function that writes calls ``require_editor`` first.
-    """
-
-    name: str
-    method: str  # "password", "oidc" or "cli"
-    _proof: object = field(default=None, repr=False, compare=False)
-
-
-def signed_in(name: str, method: str) -> Editor:
-    """The identity of someone whose credentials were just checked (by ``check_editor`` or OIDC)."""
-    name = (name or "").strip()
-    if not name or method not in ("password", "oidc", "cli"):
-        raise Forbidden("Không xác định được người biên tập đã đăng nhập.")
-    return Editor(name, method, _SIGNED)
-
-
-def require_editor(editor: object) -> Editor:
-    """Refuse a write unless ``editor`` is a signed-in Editor (raises ``Forbidden``; nothing is written)."""
-    if not isinstance(editor, Editor) or editor._proof is not _SIGNED or not editor.name:
-        raise Forbidden("Cần đăng nhập với quyền biên tập để lưu thay đổi; không có gì được ghi.")
-    return editor
