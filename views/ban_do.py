@@ -34,7 +34,7 @@ ui.page_style()
 opts = ui_view.view_options()
 url_state = ui_view.apply_url(opts)
 indicators = {k: v for k, v in ui.indicators().items() if v.map}
-deck, deck_error = slides.load_deck()
+deck, deck_error, deck_version = slides.load_deck()
 
 
 def _go_to_slide(index: int) -> None:

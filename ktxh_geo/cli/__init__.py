@@ -138,7 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     __import__("ktxh_geo.cli.db", fromlist=["add_parser"]).add_parser(sub)  # db upgrade | db copy
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    from ktxh_geo.errors import KtxhError
+
+    try:
+        return args.func(args)
+    except KtxhError as exc:  # e.g. the store is down or read-only: one Vietnamese line, never a traceback
+        print(f"lỗi: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,7 +9,10 @@ SQLite file of the state folder ``$KTXH_STATE_DIR``, else PostgreSQL/PostGIS), l
 Geometries are WGS84 (EPSG:4326): PostGIS ``geometry(Geometry,4326)`` with a GiST index, WKB in SQLite. A save
 is one transaction that first locks the ``register`` counter row (PostgreSQL; SQLite: ``BEGIN IMMEDIATE``), reads
 the previous value, appends the history row and replaces the edit, so two planners saving at once (even on two
-servers) never drop each other's edit, and a failed save leaves the register as it was. Every save needs a
+servers) never drop each other's edit, and a failed save leaves the register as it was. No silent overwrite: the
+form states the object's ``edit_version`` it showed (a column of ``load_register``: the history id of its current
+edit, 0 for the shipped location); a save after someone else moved the object raises ``Conflict`` (``db.guard``)
+unless the user chose to save over it, which the history row records (``overwrote``). Every save needs a
 signed-in ``Editor`` (``require_editor`` first) and records ``editor.name``.
 
 Files of the older layout (``projects_edits.geojson``, ``projects_history.csv`` in the state folder) are imported
@@ -29,15 +32,15 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, delete, insert, select
 
-from ktxh_geo.errors import DataError
-from ktxh_geo.io import db
+from ktxh_geo.errors import Change, DataError
+from ktxh_geo.io import db, schema
 from ktxh_geo.io.shipped import WGS84, load_outline, load_projects
-from ktxh_geo.model.auth import Editor, require_editor
 from ktxh_geo.model.locations import LocationError
 from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import PRECISION_LABELS
 from ktxh_geo.settings import state_dir  # noqa: F401 — the state folder, for callers and tests
 from ktxh_geo.text import MAX_NOTE_CHARS, within
+from ktxh_geo.vocab import Editor, require_editor
 
 EDITS_FILE = "projects_edits.geojson"
 HISTORY_FILE = "projects_history.csv"
@@ -52,7 +55,9 @@ HISTORY_COLUMNS = [
     "new_precision",
     "new_geometry_wkt",
     "note",
+    "overwrote",
 ]
+ACTIONS = {"set_point": "đặt điểm", "upload_footprint": "tải lên ranh giới"}
 
 
 # ---------------------------------------------------------------- store
@@ -128,11 +133,11 @@ def _import_legacy(conn: Connection, b: db.Backend) -> None:
         )
         last[r.get("id", "")] = i
     if rows:
-        conn.execute(insert(db.location_history), rows)
+        conn.execute(insert(schema.location_history), rows)
     if edits is not None and len(edits):
-        conn.execute(delete(db.location_edits).where(db.location_edits.c.project_id.in_(list(edits["id"]))))
+        conn.execute(delete(schema.location_edits).where(schema.location_edits.c.project_id.in_(list(edits["id"]))))
         conn.execute(
-            insert(db.location_edits),
+            insert(schema.location_edits),
             [
                 {
                     "project_id": e.id,
@@ -156,15 +161,19 @@ def _ensure_legacy(b: db.Backend) -> None:
 
 
 def read_edits(directory: Path | None = None) -> gpd.GeoDataFrame:
-    """The edited geometries (id, location_precision, geometry), empty when nothing was saved."""
+    """The edited geometries (id, location_precision, edit_version, geometry), empty when nothing was saved."""
     b = _backend(directory)
     _ensure_legacy(b)
-    t = db.location_edits
-    query = select(t.c.project_id, t.c.location_precision, t.c.geometry).order_by(t.c.history_id)
+    t = schema.location_edits
+    query = select(t.c.project_id, t.c.location_precision, t.c.history_id, t.c.geometry).order_by(t.c.history_id)
     rows = db.read(b, lambda conn: conn.execute(query).all(), [])
     return gpd.GeoDataFrame(
-        {"id": [r[0] for r in rows], "location_precision": [r[1] for r in rows]},
-        geometry=[_geom(r[2]) for r in rows],
+        {
+            "id": [r[0] for r in rows],
+            "location_precision": [r[1] for r in rows],
+            "edit_version": [int(r[2]) for r in rows],
+        },
+        geometry=[_geom(r[3]) for r in rows],
         crs=WGS84,
     )
 
@@ -173,7 +182,7 @@ def read_history(directory: Path | None = None) -> pd.DataFrame:
     """All saved changes, oldest first (geometries as WKT, 7 decimals), every column as text."""
     b = _backend(directory)
     _ensure_legacy(b)
-    t = db.location_history
+    t = schema.location_history
     query = select(t).order_by(t.c.id)
 
     def run(conn):
@@ -189,6 +198,7 @@ def read_history(directory: Path | None = None) -> pd.DataFrame:
                 "new_precision": r.new_precision,
                 "new_geometry_wkt": _wkt(r.new_geometry),
                 "note": r.note,
+                "overwrote": r.overwrote,
             }
             for r in conn.execute(query)
         ]
@@ -197,9 +207,11 @@ def read_history(directory: Path | None = None) -> pd.DataFrame:
 
 
 def load_register(data: Path | None = None, geo: Path | None = None, state: Path | None = None) -> gpd.GeoDataFrame:
-    """The shipped register with the planners' saved edits laid over it (column ``edited`` marks them)."""
+    """The shipped register with the planners' saved edits laid over it (column ``edited`` marks them, and
+    ``edit_version`` is the version a location form states when saving: the edit's history id, 0 when none)."""
     projects = load_projects(data, geo)
     projects["edited"] = False
+    projects["edit_version"] = 0
     edits = read_edits(state)
     for row in edits.itertuples():
         mask = projects["id"] == row.id
@@ -208,7 +220,28 @@ def load_register(data: Path | None = None, geo: Path | None = None, state: Path
         projects.loc[mask, "geometry"] = row.geometry
         projects.loc[mask, "location_precision"] = row.location_precision
         projects.loc[mask, "edited"] = True
+        projects.loc[mask, "edit_version"] = row.edit_version
     return projects
+
+
+SUBJECT = "Vị trí của đối tượng"
+
+
+def _moves_since(conn: Connection, project_id: str, since: int) -> list[Change]:
+    """The saved changes of one object after history id ``since``, oldest first: what a ``Conflict`` shows."""
+    t = schema.location_history
+    query = (
+        select(t.c.id, t.c.who, t.c.changed_at_utc, t.c.action, t.c.new_precision, t.c.new_geometry)
+        .where(t.c.project_id == project_id, t.c.id > since)
+        .order_by(t.c.id)
+    )
+    out = []
+    for r in conn.execute(query):
+        geom = _geom(r.new_geometry)
+        where = f"{geom.geom_type} quanh {shapely.to_wkt(geom.centroid, 5)}" if geom is not None else "—"
+        what = f"{ACTIONS.get(r.action, r.action)} cho “{project_id}” (lần sửa {r.id})"
+        out.append(Change(int(r.id), r.who, r.changed_at_utc, what, (f"vị trí mới: {where}",)))
+    return out
 
 
 def save_location(
@@ -224,11 +257,15 @@ def save_location(
     outline: gpd.GeoDataFrame | None = None,
     state: Path | None = None,
     now: datetime | None = None,
+    expected_version: int | None = None,
+    overwrite: int | None = None,
 ) -> dict:
     """Save a new WGS84 geometry for one object, with who (the signed-in editor)/when and the previous value.
 
     Refuses (``Forbidden``) anyone but a signed-in Editor, and (LocationError) an unknown id, an invalid
-    geometry or one outside the district; nothing is written then. Returns the history row written.
+    geometry or one outside the area; nothing is written then. ``expected_version``: the object's
+    ``edit_version`` the form showed; a later save of the same object by someone else raises ``Conflict`` unless
+    ``overwrite`` (the version shown in the conflict) covers it. Returns the history row written.
     """
     who = require_editor(editor).name
     note = within(note, MAX_NOTE_CHARS, "Ghi chú")
@@ -240,7 +277,7 @@ def save_location(
     if match.empty:
         raise LocationError(f"Không có đối tượng mã “{project_id}” trong danh mục dự án.")
     if geometry is None or geometry.is_empty or not geometry.is_valid:
-        reason = shapely.is_valid_reason(geometry) if geometry is not None else "trống"
+        reason = shapely.is_valid_reason(geometry).split("[")[0] if geometry is not None else "trống"  # no coordinates
         raise LocationError(f"Hình học không hợp lệ ({reason}).")
     outline = outline if outline is not None else load_outline()
     if not outline.to_crs(WGS84).union_all().covers(geometry):
@@ -248,11 +285,13 @@ def save_location(
 
     b = _backend(state)
     stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    edits, history = db.location_edits, db.location_history
+    edits, history = schema.location_edits, schema.location_history
 
     def run(conn: Connection) -> dict:
         _import_legacy(conn, b)
         hid = db.lock_counter(conn, "register") + 1  # the row lock serialises saves on every server
+        found = _moves_since(conn, project_id, expected_version) if expected_version is not None else []
+        overwrote = db.guard(SUBJECT, expected_version, hid - 1, found, overwrite)
         # the previous value is read under the lock: the latest saved edit, else the shipped geometry
         mine = conn.execute(
             select(edits.c.location_precision, edits.c.geometry).where(edits.c.project_id == project_id)
@@ -278,6 +317,7 @@ def save_location(
                 new_precision=precision,
                 new_geometry=_wkb(geometry),
                 note=note,
+                overwrote=overwrote,
             )
         )
         conn.execute(delete(edits).where(edits.c.project_id == project_id))
@@ -301,6 +341,7 @@ def save_location(
             "new_precision": precision,
             "new_geometry_wkt": shapely.to_wkt(geometry, 7),
             "note": note,
+            "overwrote": overwrote,
         }
 
     return db.write(b, run)

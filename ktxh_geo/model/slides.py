@@ -1,34 +1,46 @@
-"""Prepared views ("slides") for meetings: a deck of map states.
+"""Prepared views ("slides") for meetings: a deck of map states per locality.
 
 A slide is a title plus the map page's query parameters (see ``viewstate``), so a slide, a shared link
-and the page's widgets all describe a view the same way. The shipped deck is ``data/slides.json``;
-slides the user adds go to the configured database (``ktxh_geo.io.db``, table ``slides``: by default the SQLite
-store of ``$KTXH_STATE_DIR``, else PostgreSQL shared by every app server). The user deck starts as a copy of the
-shipped deck and replaces it once it exists. A ``slides.json`` of the older layout in the state folder is imported
-once into the SQLite store of that folder; a broken one is reported (shipped deck used) and left untouched on disk.
+and the page's widgets all describe a view the same way. The shipped deck of a locality is its
+``data/slides.json``; slides users add go to the configured database (``ktxh_geo.io.db``, table ``slides``, keyed
+by the locality's id: by default the SQLite store of ``$KTXH_STATE_DIR``, else PostgreSQL shared by every app
+server). A locality's user deck starts as a copy of its shipped deck and replaces it once it exists; a slide added
+on one locality never touches another's deck.
+
+The one shared deck of schema version 2 (and a ``slides.json`` of the older layout in the state folder) is kept as
+rows with no locality ("") until the next slide is added; each such row belongs to the locality its ``profile``
+parameter names, else to the locality whose shipped deck holds the same slide, else to the default locality (a link
+without ``profile`` is the default's) — ``_owner``, used alike when reading and when the rows are adopted.
 
 Adding a slide needs a signed-in ``Editor``; it runs in one transaction that locks the ``slides`` counter row
 (PostgreSQL; SQLite: ``BEGIN IMMEDIATE``), so concurrent adds from several processes or servers are all kept.
+The page states the deck version it showed (``Deck.version``); a slide added since by someone else raises
+``Conflict`` (``db.guard``) unless the user chose to add anyway, which the new row records (``overwrote``).
 Titles are plain data strings: pages must render them as text, never as Markdown/HTML.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
-from ktxh_geo.errors import DataError
-from ktxh_geo.io import db
-from ktxh_geo.model.auth import Editor, require_editor
+from ktxh_geo.errors import Change, DataError
+from ktxh_geo.io import db, schema
+from ktxh_geo.model.profile import DEFAULT_PROFILE, active, available, load
 from ktxh_geo.settings import data_dir, state_dir
 from ktxh_geo.text import MAX_TITLE_CHARS, within
+from ktxh_geo.vocab import Editor, require_editor
 
 DECK_FILE = "slides.json"
+LEGACY = ""  # the locality of rows of the shared deck of schema version 2, until adopted
+SUBJECT = "Bộ trang trình chiếu"
 
 
 class DeckError(DataError, ValueError):
@@ -41,8 +53,17 @@ class Slide:
     params: dict[str, str]
 
 
-def shipped_deck_path() -> Path:
-    return data_dir() / DECK_FILE
+class Deck(NamedTuple):
+    """The deck a page shows: its slides, a message when an old deck file could not be read, and its version
+    (0 for the shipped deck), which adding a slide states."""
+
+    slides: list[Slide]
+    error: str | None
+    version: int
+
+
+def shipped_deck_path(profile_id: str | None = None) -> Path:
+    return (load(profile_id).data_dir if profile_id else data_dir()) / DECK_FILE
 
 
 def user_deck_path() -> Path:
@@ -69,6 +90,11 @@ def parse_deck(text: str, path: Path) -> list[Slide]:
     return slides
 
 
+def _shipped(profile_id: str) -> list[Slide]:
+    path = shipped_deck_path(profile_id)
+    return parse_deck(path.read_text(encoding="utf-8"), path)
+
+
 def _legacy(b: db.Backend) -> Path | None:
     """The old user deck file next to the SQLite store, when it is there."""
     if b.folder is None:
@@ -77,8 +103,25 @@ def _legacy(b: db.Backend) -> Path | None:
     return path if path.exists() else None
 
 
-def _import_legacy(conn, b: db.Backend) -> None:
-    """Import the old ``slides.json`` once (inside a write); ``DeckError`` when it is broken."""
+def _rows(deck: list[Slide], profile_id: str, first: int, who: str, version: int, overwrote: str = "") -> list[dict]:
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    return [
+        {
+            "profile": profile_id,
+            "position": i,
+            "title": s.title,
+            "params": json.dumps(s.params, ensure_ascii=False),
+            "added_by": who,
+            "added_at": stamp,
+            "deck_version": version,
+            "overwrote": overwrote,
+        }
+        for i, s in enumerate(deck, start=first)
+    ]
+
+
+def _import_legacy(conn: Connection, b: db.Backend) -> None:
+    """Import the old ``slides.json`` once (inside a write) as rows with no locality; ``DeckError`` when broken."""
     path = _legacy(b)
     if path is None or db.legacy_done(conn, DECK_FILE):
         return
@@ -87,59 +130,84 @@ def _import_legacy(conn, b: db.Backend) -> None:
         deck = parse_deck(raw.decode("utf-8"), path)
     except (OSError, ValueError) as e:
         raise DeckError(str(e) + " — dùng bộ trang trình chiếu mặc định; tệp không bị xóa.") from None
-    _replace(conn, deck, "")
+    t = schema.slides
+    conn.execute(delete(t).where(t.c.profile == LEGACY))
+    if deck:
+        conn.execute(insert(t), _rows(deck, LEGACY, 1, "", 1))
+    db.bump_counter(conn, "slides")
     db.mark_legacy(conn, DECK_FILE, len(deck), hashlib.sha256(raw).hexdigest())
 
 
-def _replace(conn, deck: list[Slide], who: str) -> None:
-    conn.execute(delete(db.slides))
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    if deck:
+def _owner(title: str, params: dict[str, str], shipped: dict[str, list[Slide]]) -> str:
+    """The locality a row of the old shared deck belongs to (see the module docstring)."""
+    named = params.get("profile")
+    if named in shipped:
+        return str(named)
+    slide = Slide(title, params)
+    for profile_id, deck in shipped.items():
+        if slide in deck:
+            return profile_id
+    return DEFAULT_PROFILE
+
+
+def _shipped_decks() -> dict[str, list[Slide]]:
+    """Every locality's shipped deck, the default locality first (a broken one is skipped)."""
+    out: dict[str, list[Slide]] = {}
+    for profile_id in sorted(available(), key=lambda p: p != DEFAULT_PROFILE):
+        with contextlib.suppress(DataError, OSError):
+            out[profile_id] = _shipped(profile_id)
+    return out
+
+
+def _read_deck(conn: Connection, profile_id: str) -> tuple[list[Slide], int, list]:
+    """The locality's stored deck (with the old shared rows it owns, after its own), its version, and the rows."""
+    t = schema.slides
+    rows = conn.execute(
+        select(t).where(t.c.profile.in_([profile_id, LEGACY])).order_by(t.c.profile.desc(), t.c.position)
+    ).all()
+    if any(r.profile == LEGACY for r in rows):
+        shipped = _shipped_decks()
+        rows = [
+            r for r in rows if r.profile == profile_id or _owner(r.title, json.loads(r.params), shipped) == profile_id
+        ]
+    slides = [Slide(r.title, json.loads(r.params)) for r in rows]
+    return slides, max((int(r.deck_version) for r in rows), default=0), rows
+
+
+def _adopt_legacy(conn: Connection) -> None:
+    """Give every row of the old shared deck to its locality (inside a write, under the ``slides`` lock)."""
+    t = schema.slides
+    legacy = conn.execute(select(t).where(t.c.profile == LEGACY).order_by(t.c.position)).all()
+    if not legacy:
+        return
+    shipped = _shipped_decks()
+    for profile_id in dict.fromkeys(_owner(r.title, json.loads(r.params), shipped) for r in legacy):
+        last = conn.execute(select(func.coalesce(func.max(t.c.position), 0)).where(t.c.profile == profile_id)).scalar()
+        mine = [r for r in legacy if _owner(r.title, json.loads(r.params), shipped) == profile_id]
         conn.execute(
-            insert(db.slides),
+            insert(t),
             [
-                {
-                    "position": i,
-                    "title": s.title,
-                    "params": json.dumps(s.params, ensure_ascii=False),
-                    "added_by": who,
-                    "added_at": stamp,
-                }
-                for i, s in enumerate(deck, start=1)
+                {**r._asdict(), "profile": profile_id, "position": last + i, "deck_version": max(r.deck_version, 1)}
+                for i, r in enumerate(mine, start=1)
             ],
         )
-    db.bump_counter(conn, "slides", db.lock_counter(conn, "slides") + 1)
+    conn.execute(delete(t).where(t.c.profile == LEGACY))
 
 
-def _user_deck(b: db.Backend) -> list[Slide] | None:
-    """The user deck from the database, or None when there is none yet."""
-
-    def run(conn):
-        if not conn.execute(select(db.counters.c.value).where(db.counters.c.name == "slides")).scalar():
-            return None
-        rows = conn.execute(select(db.slides.c.title, db.slides.c.params).order_by(db.slides.c.position))
-        return [Slide(r.title, json.loads(r.params)) for r in rows]
-
-    return db.read(b, run, None)
-
-
-def _shipped() -> list[Slide]:
-    return parse_deck(shipped_deck_path().read_text(encoding="utf-8"), shipped_deck_path())
-
-
-def load_deck() -> tuple[list[Slide], str | None]:
-    """The deck in use (user deck if present, else the shipped one) and an error message, if any.
+def load_deck(profile_id: str | None = None) -> Deck:
+    """The deck of a locality (default: the active one): its user deck if present, else its shipped one.
 
     An old user deck file that cannot be read falls back to the shipped deck with a message; the file is kept.
     """
+    profile_id = profile_id or active().id
     b = db.backend()
     if _legacy(b) is not None and not db.read(b, lambda conn: db.legacy_done(conn, DECK_FILE), False):
         try:
             db.write(b, lambda conn: _import_legacy(conn, b))
         except DeckError as e:
-            return _shipped(), str(e)
-    deck = _user_deck(b)
-    return (deck, None) if deck is not None else (_shipped(), None)
+            return Deck(_shipped(profile_id), str(e), 0)
+    stored, version, _ = db.read(b, lambda conn: _read_deck(conn, profile_id), ([], 0, []))
+    return Deck(stored, None, version) if stored else Deck(_shipped(profile_id), None, 0)
 
 
 def dump_deck(slides: list[Slide]) -> str:
@@ -147,39 +215,58 @@ def dump_deck(slides: list[Slide]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-def add_slide(slide: Slide, editor: Editor) -> str:
-    """Append a slide to the user deck (created from the shipped deck) in one transaction; returns where it is.
+def _added_since(rows: list, since: int) -> list[Change]:
+    """Slides added to the deck by someone after deck version ``since``: what a ``Conflict`` shows."""
+    return [
+        Change(int(r.deck_version), r.added_by, r.added_at, f"trang “{r.title}” được thêm", (r.title,))
+        for r in rows
+        if r.deck_version > since and r.added_by
+    ]
 
-    ``Forbidden`` (nothing written) unless ``editor`` is a signed-in Editor; ``DeckError`` when an old user deck
-    file is broken (it is left as it is); ``StorageError`` naming the state folder or database when it cannot be
-    written.
+
+def add_slide(
+    slide: Slide,
+    editor: Editor,
+    *,
+    profile_id: str | None = None,
+    expected_version: int | None = None,
+    overwrite: int | None = None,
+) -> int:
+    """Append a slide to the locality's user deck (created from its shipped deck) in one transaction; returns the
+    deck's new version.
+
+    ``Forbidden`` (nothing written) unless ``editor`` is a signed-in Editor; ``Conflict`` when someone added a
+    slide after ``expected_version`` (the ``Deck.version`` the page showed) unless ``overwrite`` covers it;
+    ``DeckError`` when an old user deck file is broken (it is left as it is); ``StorageError`` when the store
+    cannot be written.
     """
     who = require_editor(editor).name
     title = within(slide.title, MAX_TITLE_CHARS, "Tên trang trình chiếu")
     if not title:
         raise DeckError("Tên trang trình chiếu không được để trống.")
     slide = Slide(title, {str(k): str(v) for k, v in slide.params.items()})
+    profile_id = profile_id or active().id
     b = db.backend()
 
     def run(conn):
         _import_legacy(conn, b)
-        count = db.lock_counter(conn, "slides")  # serialises adds on every server
-        if count == 0:
-            _replace(conn, _shipped(), "")
-        last = conn.execute(select(func.coalesce(func.max(db.slides.c.position), 0))).scalar()
-        conn.execute(
-            insert(db.slides).values(
-                position=last + 1,
-                title=slide.title,
-                params=json.dumps(slide.params, ensure_ascii=False),
-                added_by=who,
-                added_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            )
-        )
-        db.bump_counter(conn, "slides", db.lock_counter(conn, "slides") + 1)
+        counter = db.lock_counter(conn, "slides")  # serialises deck writes on every server
+        _adopt_legacy(conn)
+        current, version, rows = _read_deck(conn, profile_id)
+        found = _added_since(rows, expected_version) if expected_version is not None else []
+        overwrote = db.guard(SUBJECT, expected_version, version, found, overwrite)
+        new = version + 1
+        last = max((int(r.position) for r in rows if r.profile == profile_id), default=0)
+        if not current:  # the locality's first added slide: its deck starts as a copy of the shipped one
+            shipped = _shipped(profile_id)
+            if shipped:
+                conn.execute(insert(schema.slides), _rows(shipped, profile_id, 1, "", new))
+            last = len(shipped)
+        conn.execute(insert(schema.slides), _rows([slide], profile_id, last + 1, who, new, overwrote))
+        db.bump_counter(conn, "slides", counter + 1)
+        return new
 
-    db.write(b, run)
-    return b.describe()
+    return db.write(b, run)
 
 
 def slide_params(slide: Slide, index: int, present: bool) -> dict[str, str]:

@@ -124,7 +124,7 @@ def test_presentation_param_sets_toggle_and_enlarged_map():
 
 
 def test_next_slide_button_shows_the_next_prepared_view():
-    deck, error = load_deck()
+    deck, error, _ = load_deck()
     assert error is None and len(deck) >= 4
     at = _open("views/ban_do.py", {"present": "1", **deck[0].params, "slide": "0"})
     at.button(key="slide_next").click().run()
@@ -148,7 +148,7 @@ def test_add_current_view_to_deck(tmp_path, monkeypatch):
     title_input = [t for t in at.sidebar.text_input if t.label == "Tên trang mới"][0]
     title_input.set_value("Tiêu chí NTM").run()
     [b for b in at.sidebar.button if "Thêm khung nhìn" in b.label][0].click().run()
-    saved, error = load_deck()  # the deck in use is now the user deck, stored with everything users write
+    saved, error, _ = load_deck()  # the deck in use is now the user deck, stored with everything users write
     assert error is None
     assert saved[-1].title == "Tiêu chí NTM" and saved[-1].params["indicator"] == "ntm_criteria"
     assert any("Đã thêm" in s.value for s in at.sidebar.success)

@@ -44,10 +44,10 @@ def test_bad_deck_messages_name_file_slide_and_field(tmp_path, text, message):
 
 def test_add_slide_copies_the_shipped_deck_then_appends(tmp_path, monkeypatch):
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path / "state"))
-    shipped, _ = slides.load_deck()
+    shipped, _, _ = slides.load_deck()
     slides.add_slide(slides.Slide("Hộ nghèo Tam Hiệp", {"indicator": "poverty_rate", "commune": "07261"}), AN)
     slides.add_slide(slides.Slide("Thứ hai", {"indicator": "ntm_status"}), AN)
-    deck, error = slides.load_deck()
+    deck, error, _ = slides.load_deck()
     assert error is None
     assert deck[: len(shipped)] == shipped
     assert [s.title for s in deck[len(shipped) :]] == ["Hộ nghèo Tam Hiệp", "Thứ hai"]
@@ -59,7 +59,7 @@ def test_an_old_slides_file_is_imported_once(tmp_path, monkeypatch):
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     old = {"slides": [{"title": "Cũ", "params": {"indicator": "ntm_status"}}]}
     (tmp_path / "slides.json").write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
-    deck, error = slides.load_deck()
+    deck, error, _ = slides.load_deck()
     assert error is None and [s.title for s in deck] == ["Cũ"]
     slides.add_slide(slides.Slide("Mới", {}), AN)
     (tmp_path / "slides.json").write_text('{"slides": []}', encoding="utf-8")  # never imported again
@@ -69,7 +69,7 @@ def test_an_old_slides_file_is_imported_once(tmp_path, monkeypatch):
 def test_broken_user_deck_falls_back_and_is_not_overwritten(tmp_path, monkeypatch):
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     (tmp_path / "slides.json").write_text("[1, 2", encoding="utf-8")
-    deck, error = slides.load_deck()
+    deck, error, _ = slides.load_deck()
     assert deck and "slides.json" in error and "không bị xóa" in error
     with pytest.raises(DataError, match="slides.json"):
         slides.add_slide(slides.Slide("X", {}), AN)

@@ -234,7 +234,7 @@ HOT_JOURNAL_WRITER = textwrap.dedent(
         "VALUES ('x', 'w', 'import', 'x', 'x')"
     )
     con.executemany(
-        "INSERT INTO snapshot VALUES (2, 'poverty_rate', ?, '2020-2024', ?, 9.0, '', 'x', 2)",
+        "INSERT INTO snapshot VALUES (2, 'poverty_rate', ?, '2020-2024', ?, 9.0, '', 2)",
         [(f"{i:05d}", y) for i in range(3000) for y in range(2000, 2004)],
     )
     marker.write_text("1")

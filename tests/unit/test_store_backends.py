@@ -114,10 +114,10 @@ def test_locations_history_slides_and_the_cache_key(target):
     assert hist["new_geometry_wkt"].tolist()[-1] == "POINT (106.191 21.441)"
     reg = register.load_register().set_index("id")
     assert reg.at["cho_bo_ha", "edited"] and reg.at["cho_bo_ha", "geometry"].equals(Point(106.191, 21.441))
-    shipped, _ = slides.load_deck()
+    shipped, _, _ = slides.load_deck()
     slides.add_slide(slides.Slide("Trang mới", {"indicator": "poverty_rate"}), AN)
     keys.add(db.state_version())
-    deck, error = slides.load_deck()
+    deck, error, _ = slides.load_deck()
     assert error is None and [s.title for s in deck] == [*[s.title for s in shipped], "Trang mới"]
     assert len(keys) == 4  # every kind of write changes the key the app caches on
     if target.kind == "postgresql":
@@ -221,7 +221,7 @@ def test_db_upgrade_command(pg_url, capsys):
     engine, name, url = _pg_schema(pg_url)
     try:
         assert main(["db", "upgrade", "--url", url]) == 0
-        assert "lược đồ phiên bản 0 → 2" in capsys.readouterr().out
+        assert "lược đồ phiên bản 0 → 3" in capsys.readouterr().out
         assert main(["db", "upgrade", "--url", url]) == 0
         assert "không cần nâng cấp" in capsys.readouterr().out
         assert store.latest_version(url) == 0
