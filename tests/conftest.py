@@ -44,3 +44,4 @@ def units():
 
 
 from pg_server import pg_url  # noqa: E402, F401 — a real PostgreSQL/PostGIS server for store tests
+from store_helpers import target  # noqa: E402, F401 — a fresh store on SQLite and on PostgreSQL

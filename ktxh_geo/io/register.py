@@ -265,7 +265,8 @@ def save_location(
     Refuses (``Forbidden``) anyone but a signed-in Editor, and (LocationError) an unknown id, an invalid
     geometry or one outside the area; nothing is written then. ``expected_version``: the object's
     ``edit_version`` the form showed; a later save of the same object by someone else raises ``Conflict`` unless
-    ``overwrite`` (the version shown in the conflict) covers it. Returns the history row written.
+    ``overwrite`` (the version shown in the conflict) covers it. Returns the history row written, with the
+    object's new ``edit_version``.
     """
     who = require_editor(editor).name
     note = within(note, MAX_NOTE_CHARS, "Ghi chú")
@@ -342,6 +343,7 @@ def save_location(
             "new_geometry_wkt": shapely.to_wkt(geometry, 7),
             "note": note,
             "overwrote": overwrote,
+            "edit_version": hid,
         }
 
     return db.write(b, run)

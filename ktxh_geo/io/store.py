@@ -233,7 +233,15 @@ def _versions_since(con: Connection, since: int, keys: set[tuple] | None = None)
     cells they changed: what a ``Conflict`` shows."""
     c, v = schema.changes, schema.versions
     query = (
-        select(v.c.id, v.c.user, v.c.created_at, v.c.action, v.c.dataset, v.c.year, *[c.c[n] for n in CHANGE_COLUMNS])
+        select(
+            v.c.id,
+            v.c.user,
+            v.c.created_at,
+            v.c.action,
+            v.c.dataset,
+            v.c.year.label("version_year"),
+            *[c.c[n] for n in CHANGE_COLUMNS],
+        )
         .join_from(v, c, c.c.version_id == v.c.id)
         .where(v.c.id > since)
         .order_by(v.c.id, c.c.indicator_id, c.c.code)
@@ -251,7 +259,7 @@ def _versions_since(con: Connection, since: int, keys: set[tuple] | None = None)
     out = []
     for vid, entry in found.items():
         r, details = entry["row"], entry["details"]
-        year = f" năm {r.year}" if r.year else ""
+        year = f" năm {r.version_year}" if r.version_year else ""
         what = f"phiên bản {vid} ({ACTIONS.get(r.action, r.action)} {r.dataset}{year}: {len(details)} ô)"
         out.append(Change(vid, r.user, r.created_at, what, tuple(details)))
     return out

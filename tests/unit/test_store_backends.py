@@ -1,19 +1,20 @@
 """The store on both backends (SQLite file, real PostgreSQL/PostGIS): same API, same guarantees.
 
-Every test gets a fresh store: a new SQLite file, or a new PostgreSQL schema (``search_path`` in the URL), dropped
-afterwards. Writers in separate processes check that concurrent saves never lose an update or reuse a number.
+Every test gets a fresh store (fixture ``target`` of ``store_helpers``): a new SQLite file, or a new PostgreSQL
+schema (``search_path`` in the URL), dropped afterwards. Writers in separate processes check that concurrent saves
+never lose an update or reuse a number.
 """
 
 import os
 import subprocess
 import sys
 import textwrap
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from shapely.geometry import Point
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
+from store_helpers import pg_schema
 
 from ktxh_geo.cli.db import copy_store
 from ktxh_geo.errors import Forbidden, StorageError
@@ -23,37 +24,6 @@ from ktxh_geo.model.auth import signed_in
 
 AN = signed_in("an", "password")
 CODES = ["07243", "07246", "07249"]
-
-
-def _pg_schema(pg_url):
-    name = "t_" + uuid.uuid4().hex[:12]
-    engine = create_engine(pg_url)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{name}"'))  # a generated name, not user text
-    url = f"{pg_url}?options=-csearch_path%3D{name},public"
-    return engine, name, url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def target(request, tmp_path, monkeypatch):
-    """Configure the store like the app does (env); yield the backend."""
-    if request.param == "sqlite":
-        monkeypatch.delenv(db.ENV_URL, raising=False)
-        monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-        yield db.backend()
-        return
-    engine, name, url = _pg_schema(request.getfixturevalue("pg_url"))
-    monkeypatch.setenv(db.ENV_URL, url)
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-    b = db.backend()
-    db.upgrade(b)
-    try:
-        yield b
-    finally:
-        db.dispose(b)
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        engine.dispose()
 
 
 def _cells(value, codes=CODES, year=2023):
@@ -136,16 +106,11 @@ def test_sign_in_throttle(target):
 
 
 def test_postgresql_without_schema_is_refused_with_a_message(pg_url):
-    engine, name, url = _pg_schema(pg_url)
-    try:
+    with pg_schema(pg_url, upgrade=False) as url:
         with pytest.raises(StorageError, match="db upgrade"):
             store.latest_version(url)
         with pytest.raises(StorageError, match="db upgrade"):
             store.save(_cells(1.0), editor=AN, source="x", action="import", dataset="d", path=url)
-    finally:
-        db.dispose(db.from_url(url))
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
 
 
 WRITER = textwrap.dedent(
@@ -197,8 +162,7 @@ def test_db_copy_moves_an_old_sqlite_store_to_postgresql(tmp_path, monkeypatch, 
     auth.record_failure("x")
     register.save_location("cho_bo_ha", Point(106.19, 21.44), AN, action="set_point", input_text="")
     slides.add_slide(slides.Slide("Trang", {"indicator": "poverty_rate"}), AN)
-    engine, name, url = _pg_schema(pg_url)
-    try:
+    with pg_schema(pg_url, upgrade=False) as url:
         got = copy_store(f"sqlite:///{tmp_path / 'ktxh_store.sqlite'}", url)
         out = capsys.readouterr().out
         assert got["versions"][0] == 2 and got["snapshot"][0] == 6 and got["location_history"][0] == 1
@@ -209,23 +173,14 @@ def test_db_copy_moves_an_old_sqlite_store_to_postgresql(tmp_path, monkeypatch, 
         assert slides.load_deck()[0][-1].title == "Trang"
         with pytest.raises(StorageError, match="đã có dữ liệu"):
             copy_store(f"sqlite:///{tmp_path / 'ktxh_store.sqlite'}", url)
-    finally:
-        db.dispose(db.from_url(url))
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
 
 
 def test_db_upgrade_command(pg_url, capsys):
     from ktxh_geo.__main__ import main
 
-    engine, name, url = _pg_schema(pg_url)
-    try:
+    with pg_schema(pg_url, upgrade=False) as url:
         assert main(["db", "upgrade", "--url", url]) == 0
         assert "lược đồ phiên bản 0 → 3" in capsys.readouterr().out
         assert main(["db", "upgrade", "--url", url]) == 0
         assert "không cần nâng cấp" in capsys.readouterr().out
         assert store.latest_version(url) == 0
-    finally:
-        db.dispose(db.from_url(url))
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
