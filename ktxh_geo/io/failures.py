@@ -4,7 +4,8 @@
 ``StorageError`` classes of ``ktxh_geo.errors`` — read-only, missing grant, full, busy (lock or statement timeout),
 unreachable or lost connection, unknown commit outcome, schema mismatch — with a message that holds no SQL, no
 parameter, no path and no part of the connection URL. The detail (error class, SQLSTATE, the driver's first line,
-with every secret of the URL replaced by ``***``) goes to the log ``ktxh_geo.store`` for the administrator.
+with every secret of the URL replaced by ``***``) goes to the log ``ktxh_geo.store`` (level INFO) for the
+administrator.
 
 ``mask_url`` is the only way a URL is ever shown (the command line's "where"): the password, and the value of every
 query parameter whose name says it is a secret (``password``, ``sslpassword``, ``sslkey``, ``*token*``, …), become
@@ -101,7 +102,7 @@ _PG_STATES: dict[str, tuple[type[StorageError], str]] = {
     "25006": (StoreReadOnly, "cơ sở dữ liệu đang ở chế độ chỉ đọc (bản sao, đang chuyển máy dự phòng hoặc bảo trì)"),
     "42501": (
         StoreDenied,
-        "tài khoản của ứng dụng thiếu quyền trên bảng dữ liệu (cần SELECT, INSERT, UPDATE, DELETE; xem README)",
+        "tài khoản của ứng dụng thiếu quyền trên bảng dữ liệu (cần quyền đọc, thêm, sửa và xóa dòng; xem README)",
     ),
     "55P03": (StoreBusy, "một người khác đang lưu và giữ khóa quá thời gian chờ"),
     "57014": (StoreBusy, "thao tác chạy quá thời gian cho phép"),
@@ -207,7 +208,7 @@ def storage_error(
     """
     orig = exc.orig if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None else exc
     detail = redact(str(orig).strip().splitlines()[0] if str(orig).strip() else "", secrets)
-    log.warning("kho dữ liệu: %s %s: %s", type(orig).__name__, _sqlstate(exc) or "", detail)
+    log.info("kho dữ liệu: %s %s: %s", type(orig).__name__, _sqlstate(exc) or "", detail)
     if isinstance(orig, sqlite3.DatabaseError) and "not a database" in str(orig):
         return DataError(
             f"Tệp kho dữ liệu SQLite {STORE_NAME} trong thư mục trạng thái bị hỏng (không phải cơ sở dữ liệu); "

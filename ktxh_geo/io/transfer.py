@@ -84,6 +84,14 @@ def readable(src: db.Backend, legacy: LegacyHook | None = None) -> Iterator[db.B
             db.dispose(copy)
 
 
+def _no_statement_limit(conn: Connection) -> None:
+    """An operator's copy may run longer than a page's statement (the app's limits stay on every other session);
+    the lock timeout still applies, so a copy never waits forever for a writer."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        conn.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = 0")
+
+
 def _is_empty(conn: Connection) -> list[str]:
     """The names of the target's tables that hold rows ("bộ đếm" for non-zero counters)."""
     filled = [t.name for t in schema.COPY_TABLES if conn.execute(select(func.count()).select_from(t)).scalar()]
@@ -106,6 +114,7 @@ def copy_store(
         db.upgrade(target)  # creates the schema when missing; a current one is left as it is (no DDL)
 
         def run(conn: Connection) -> Checksums:
+            _no_statement_limit(conn)
             for name in schema.COUNTERS:
                 db.lock_counter(conn, name)
             filled = _is_empty(conn)
@@ -118,6 +127,7 @@ def copy_store(
                 conn.execute(delete(table))
 
             def move(src_conn: Connection) -> Checksums:
+                _no_statement_limit(src_conn)
                 expected = checksums(src_conn)
                 for table in schema.COPY_TABLES:
                     result = src_conn.execution_options(yield_per=2000).execute(
