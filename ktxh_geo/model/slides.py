@@ -7,10 +7,12 @@ by the locality's id: by default the SQLite store of ``$KTXH_STATE_DIR``, else P
 server). A locality's user deck starts as a copy of its shipped deck and replaces it once it exists; a slide added
 on one locality never touches another's deck.
 
-The one shared deck of schema version 2 (and a ``slides.json`` of the older layout in the state folder) is kept as
-rows with no locality ("") until the next slide is added; each such row belongs to the locality its ``profile``
+The one shared deck of schema version 2 is kept as rows with no locality ("") until the next slide is added (a
+``slides.json`` of the older layout in the state folder is imported once, straight into its localities); each such
+row belongs to the locality its ``profile``
 parameter names, else to the locality whose shipped deck holds the same slide, else to the default locality (a link
-without ``profile`` is the default's) — ``_owner``, used alike when reading and when the rows are adopted.
+without ``profile`` is the default's) — ``_owner`` — and a locality whose share does not start from its own shipped
+slides keeps them in front (``_legacy_deck``), alike when reading and when the rows are adopted.
 
 Adding a slide needs a signed-in ``Editor``; it runs in one transaction that locks the ``slides`` counter row
 (PostgreSQL; SQLite: ``BEGIN IMMEDIATE``), so concurrent adds from several processes or servers are all kept.
@@ -29,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from ktxh_geo.errors import Change, DataError
 from ktxh_geo.io import db, schema
@@ -121,7 +123,8 @@ def _rows(deck: list[Slide], profile_id: str, first: int, who: str, version: int
 
 
 def _import_legacy(conn: Connection, b: db.Backend) -> None:
-    """Import the old ``slides.json`` once (inside a write) as rows with no locality; ``DeckError`` when broken."""
+    """Import the old ``slides.json`` once (inside a write): a whole user deck, each slide given to its locality
+    (``_owner``) unless that locality has a deck already; ``DeckError`` when the file is broken."""
     path = _legacy(b)
     if path is None or db.legacy_done(conn, DECK_FILE):
         return
@@ -130,10 +133,11 @@ def _import_legacy(conn: Connection, b: db.Backend) -> None:
         deck = parse_deck(raw.decode("utf-8"), path)
     except (OSError, ValueError) as e:
         raise DeckError(str(e) + " — dùng bộ trang trình chiếu mặc định; tệp không bị xóa.") from None
-    t = schema.slides
-    conn.execute(delete(t).where(t.c.profile == LEGACY))
-    if deck:
-        conn.execute(insert(t), _rows(deck, LEGACY, 1, "", 1))
+    t, shipped = schema.slides, _shipped_decks()
+    for profile_id in dict.fromkeys(_owner(s.title, s.params, shipped) for s in deck):
+        if not conn.execute(select(t.c.position).where(t.c.profile == profile_id).limit(1)).first():
+            mine = [s for s in deck if _owner(s.title, s.params, shipped) == profile_id]
+            conn.execute(insert(t), _rows(mine, profile_id, 1, "", 1))
     db.bump_counter(conn, "slides")
     db.mark_legacy(conn, DECK_FILE, len(deck), hashlib.sha256(raw).hexdigest())
 
@@ -159,19 +163,28 @@ def _shipped_decks() -> dict[str, list[Slide]]:
     return out
 
 
-def _read_deck(conn: Connection, profile_id: str) -> tuple[list[Slide], int, list]:
-    """The locality's stored deck (with the old shared rows it owns, after its own), its version, and the rows."""
+def _legacy_deck(profile_id: str, legacy: list, shipped: dict[str, list[Slide]]) -> list[dict]:
+    """The rows of the old shared deck that belong to ``profile_id``, as rows of its own deck: after its shipped
+    slides when the shared deck did not start from them (its users never chose to drop them)."""
+    owned = [r._asdict() for r in legacy if _owner(r.title, json.loads(r.params), shipped) == profile_id]
+    own_shipped = shipped.get(profile_id, [])
+    if owned and not any(Slide(r["title"], json.loads(r["params"])) in own_shipped for r in owned):
+        owned = _rows(own_shipped, profile_id, 1, "", 1) + owned
+    return [
+        {**r, "profile": profile_id, "position": i, "deck_version": max(int(r["deck_version"]), 1)}
+        for i, r in enumerate(owned, start=1)
+    ]
+
+
+def _read_deck(conn: Connection, profile_id: str) -> tuple[list[Slide], int, list[dict]]:
+    """The locality's stored deck (or its share of the old shared deck), its version, and its rows."""
     t = schema.slides
-    rows = conn.execute(
-        select(t).where(t.c.profile.in_([profile_id, LEGACY])).order_by(t.c.profile.desc(), t.c.position)
-    ).all()
-    if any(r.profile == LEGACY for r in rows):
-        shipped = _shipped_decks()
-        rows = [
-            r for r in rows if r.profile == profile_id or _owner(r.title, json.loads(r.params), shipped) == profile_id
-        ]
-    slides = [Slide(r.title, json.loads(r.params)) for r in rows]
-    return slides, max((int(r.deck_version) for r in rows), default=0), rows
+    rows = [r._asdict() for r in conn.execute(select(t).where(t.c.profile == profile_id).order_by(t.c.position))]
+    if not rows:
+        legacy = conn.execute(select(t).where(t.c.profile == LEGACY).order_by(t.c.position)).all()
+        rows = _legacy_deck(profile_id, legacy, _shipped_decks()) if legacy else []
+    slides = [Slide(r["title"], json.loads(r["params"])) for r in rows]
+    return slides, max((int(r["deck_version"]) for r in rows), default=0), rows
 
 
 def _adopt_legacy(conn: Connection) -> None:
@@ -182,15 +195,8 @@ def _adopt_legacy(conn: Connection) -> None:
         return
     shipped = _shipped_decks()
     for profile_id in dict.fromkeys(_owner(r.title, json.loads(r.params), shipped) for r in legacy):
-        last = conn.execute(select(func.coalesce(func.max(t.c.position), 0)).where(t.c.profile == profile_id)).scalar()
-        mine = [r for r in legacy if _owner(r.title, json.loads(r.params), shipped) == profile_id]
-        conn.execute(
-            insert(t),
-            [
-                {**r._asdict(), "profile": profile_id, "position": last + i, "deck_version": max(r.deck_version, 1)}
-                for i, r in enumerate(mine, start=1)
-            ],
-        )
+        if not conn.execute(select(t.c.position).where(t.c.profile == profile_id).limit(1)).first():
+            conn.execute(insert(t), _legacy_deck(profile_id, legacy, shipped))
     conn.execute(delete(t).where(t.c.profile == LEGACY))
 
 
@@ -215,12 +221,12 @@ def dump_deck(slides: list[Slide]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-def _added_since(rows: list, since: int) -> list[Change]:
+def _added_since(rows: list[dict], since: int) -> list[Change]:
     """Slides added to the deck by someone after deck version ``since``: what a ``Conflict`` shows."""
     return [
-        Change(int(r.deck_version), r.added_by, r.added_at, f"trang “{r.title}” được thêm", (r.title,))
+        Change(int(r["deck_version"]), r["added_by"], r["added_at"], f"trang “{r['title']}” được thêm", (r["title"],))
         for r in rows
-        if r.deck_version > since and r.added_by
+        if r["deck_version"] > since and r["added_by"]
     ]
 
 
@@ -256,7 +262,7 @@ def add_slide(
         found = _added_since(rows, expected_version) if expected_version is not None else []
         overwrote = db.guard(SUBJECT, expected_version, version, found, overwrite)
         new = version + 1
-        last = max((int(r.position) for r in rows if r.profile == profile_id), default=0)
+        last = max((int(r["position"]) for r in rows), default=0)
         if not current:  # the locality's first added slide: its deck starts as a copy of the shipped one
             shipped = _shipped(profile_id)
             if shipped:
