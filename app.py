@@ -34,6 +34,7 @@ pages = [
 try:
     if notice := ui.choose_profile():  # the locality (profile) of this session, from ?profile= or its last choice
         st.warning(md_text(notice))
+    ui.store_notice()  # the store down (pages show the data they have, saving unavailable) or back (retry)
     st.navigation(pages).run()
 except KtxhError as err:  # expected: a Vietnamese message for the user, already free of internals
     st.error(md_text(err))

@@ -9,7 +9,6 @@ from dataclasses import replace
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ktxh_geo.errors import KtxhError
 from ktxh_geo.model import slides
 from ktxh_geo.model.classify import SCHEMES
 from ktxh_geo.model.editions import EDITIONS
@@ -22,9 +21,9 @@ from ktxh_geo.model.thematic import MapRequest, years
 from ktxh_geo.model.viewstate import ViewState
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.maps import BASEMAPS, build_map
-from ktxh_geo.text import MAX_TITLE_CHARS
 from ktxh_geo.ui import auth as ui_auth
 from ktxh_geo.ui import data as ui
+from ktxh_geo.ui import slides as ui_slides
 from ktxh_geo.ui import view as ui_view
 from ktxh_geo.ui.export_panel import export_panel
 from ktxh_geo.vocab import FLAGGED_MARK
@@ -34,7 +33,8 @@ ui.page_style()
 opts = ui_view.view_options()
 url_state = ui_view.apply_url(opts)
 indicators = {k: v for k, v in ui.indicators().items() if v.map}
-deck, deck_error, deck_version = slides.load_deck()
+shown_deck = ui_slides.deck()
+deck, deck_error = shown_deck.slides, shown_deck.error
 
 
 def _go_to_slide(index: int) -> None:
@@ -163,16 +163,7 @@ with st.sidebar:
         for i, slide in enumerate(deck):
             st.button(f"{i + 1}. {md_text(slide.title)}", key=f"slide_go_{i}", on_click=_go_to_slide, args=(i,))
         slide_editor = ui_auth.current_editor()
-        new_title = st.text_input(
-            "Tên trang mới",
-            placeholder="ví dụ: Hộ nghèo 2023 — xã Đồng Tâm",
-            max_chars=MAX_TITLE_CHARS,
-        )
-        add = st.button(
-            "Thêm khung nhìn hiện tại vào bộ trình chiếu",
-            disabled=not new_title.strip() or slide_editor is None,
-            help=None if slide_editor else "Cần đăng nhập với quyền biên tập (trang “Nhập số liệu”).",
-        )
+        new_slide = ui_slides.add_form(shown_deck, slide_editor)
     if ui_view.current_view()[0] is not None:
         st.button("Xem toàn huyện", on_click=_reset_view, help="Bỏ tâm và mức thu phóng đã lưu trong liên kết.")
 
@@ -290,12 +281,7 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
 
 map_panel(state, map_title, joined, classification)
 
-if add:
-    try:
-        slides.add_slide(slides.Slide(new_title.strip(), st.query_params.to_dict()), ui_auth.current_editor())
-        st.sidebar.success(f"Đã thêm “{md_text(new_title.strip())}” vào bộ trình chiếu.")
-    except KtxhError as e:
-        st.sidebar.error(f"Không lưu được trang trình chiếu: {md_text(e)}")
+ui_slides.save(new_slide, slide_editor)
 
 if not present:
     with st.expander("Bảng số liệu và nguồn"):

@@ -4,7 +4,6 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from ktxh_geo.errors import KtxhError
-from ktxh_geo.io.register import load_register
 from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import CATEGORIES, STATUS_LABELS, filter_projects
 from ktxh_geo.render.escape import md_text
@@ -22,7 +21,7 @@ st.caption(
 up.flash()
 
 try:
-    projects = load_register()
+    projects = ui.projects()  # with the saved edits; the shipped register while the store is down
 except KtxhError as err:  # a damaged edits file in KTXH_STATE_DIR: say which, never guess
     st.error(md_text(err))
     st.stop()

@@ -206,12 +206,17 @@ def read_history(directory: Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(db.read(b, run, []), columns=HISTORY_COLUMNS, dtype=str)
 
 
-def load_register(data: Path | None = None, geo: Path | None = None, state: Path | None = None) -> gpd.GeoDataFrame:
+def load_register(
+    data: Path | None = None, geo: Path | None = None, state: Path | None = None, *, include_edits: bool = True
+) -> gpd.GeoDataFrame:
     """The shipped register with the planners' saved edits laid over it (column ``edited`` marks them, and
-    ``edit_version`` is the version a location form states when saving: the edit's history id, 0 when none)."""
+    ``edit_version`` is the version a location form states when saving: the edit's history id, 0 when none).
+    ``include_edits=False``: the shipped register alone (the store cannot be read)."""
     projects = load_projects(data, geo)
     projects["edited"] = False
     projects["edit_version"] = 0
+    if not include_edits:
+        return projects
     edits = read_edits(state)
     for row in edits.itertuples():
         mask = projects["id"] == row.id

@@ -92,7 +92,8 @@ def parse_deck(text: str, path: Path) -> list[Slide]:
     return slides
 
 
-def _shipped(profile_id: str) -> list[Slide]:
+def shipped_deck(profile_id: str) -> list[Slide]:
+    """The deck shipped with a locality (its data/slides.json)."""
     path = shipped_deck_path(profile_id)
     return parse_deck(path.read_text(encoding="utf-8"), path)
 
@@ -159,7 +160,7 @@ def _shipped_decks() -> dict[str, list[Slide]]:
     out: dict[str, list[Slide]] = {}
     for profile_id in sorted(available(), key=lambda p: p != DEFAULT_PROFILE):
         with contextlib.suppress(DataError, OSError):
-            out[profile_id] = _shipped(profile_id)
+            out[profile_id] = shipped_deck(profile_id)
     return out
 
 
@@ -211,9 +212,9 @@ def load_deck(profile_id: str | None = None) -> Deck:
         try:
             db.write(b, lambda conn: _import_legacy(conn, b))
         except DeckError as e:
-            return Deck(_shipped(profile_id), str(e), 0)
+            return Deck(shipped_deck(profile_id), str(e), 0)
     stored, version, _ = db.read(b, lambda conn: _read_deck(conn, profile_id), ([], 0, []))
-    return Deck(stored, None, version) if stored else Deck(_shipped(profile_id), None, 0)
+    return Deck(stored, None, version) if stored else Deck(shipped_deck(profile_id), None, 0)
 
 
 def dump_deck(slides: list[Slide]) -> str:
@@ -264,7 +265,7 @@ def add_slide(
         new = version + 1
         last = max((int(r["position"]) for r in rows), default=0)
         if not current:  # the locality's first added slide: its deck starts as a copy of the shipped one
-            shipped = _shipped(profile_id)
+            shipped = shipped_deck(profile_id)
             if shipped:
                 conn.execute(insert(schema.slides), _rows(shipped, profile_id, 1, "", new))
             last = len(shipped)

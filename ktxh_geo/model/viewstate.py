@@ -11,7 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Parameter names in the URL (short, stable; change them and old links go stale).
 KEYS = (
@@ -332,8 +336,9 @@ def build_options(indicators: Mapping, values, communes: Mapping[str, frozenset[
     return Options(indicators=inds, communes=communes, **defaults)
 
 
-def shipped_options() -> Options:
-    """Options for the shipped data (the map page's indicators, editions, layers, schemes, base maps)."""
+def shipped_options(values: pd.DataFrame | None = None) -> Options:
+    """Options for the shipped data (the map page's indicators, editions, layers, schemes, base maps); ``values``:
+    the values to take years from (default: shipped and entered ones, read here)."""
     from ktxh_geo.io import shipped as load
     from ktxh_geo.model.classify import SCHEMES
     from ktxh_geo.model.editions import EDITIONS, default_edition
@@ -345,7 +350,7 @@ def shipped_options() -> Options:
     has_objects = len(load.load_projects()) > 0
     return build_options(
         load.load_indicators(),
-        load.load_values(True),
+        load.load_values(True) if values is None else values,
         {e: frozenset(load.load_communes(e)["code"]) for e in EDITIONS},
         editions=tuple(EDITIONS),
         layers=tuple(CATEGORIES) if has_objects else (),

@@ -11,17 +11,50 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from ktxh_geo.errors import StorageError
 from ktxh_geo.io import shipped as load
 from ktxh_geo.model.profile import active
 from ktxh_geo.model.thematic import MapRequest, ThematicMap, build
+from ktxh_geo.render.escape import md_text
+
+UNAVAILABLE = "kho-khong-truy-cap-duoc"  # the cache key of the shipped data alone, while the store is down
+STORE_DOWN = "_ktxh_store_down"  # session: the message of the last failed store read
+_last_good: dict[str, str] = {}  # per process: the last store version read, so its cached data keeps being shown
 
 
 def store_version() -> str:
     """A cheap key of what users have saved (figures, locations, slides): it changes on any write, here, in
-    another session, on another app server or by the CLI, so the next rerun reads fresh data."""
+    another session, on another app server or by the CLI, so the next rerun reads fresh data.
+
+    While the store cannot be read, the key of the last data this process had (shown from the cache), else
+    ``UNAVAILABLE`` (the shipped data alone); ``store_notice`` says so on the page. One failed read per run is
+    enough: later calls in the same run do not wait for the database again (``store_notice`` starts each run).
+    """
     from ktxh_geo.io.store import state_version
 
-    return state_version()
+    if STORE_DOWN in st.session_state:
+        return _last_good.get("version", UNAVAILABLE)
+    try:
+        version = state_version()
+    except StorageError as err:
+        st.session_state[STORE_DOWN] = str(err)
+        return _last_good.get("version", UNAVAILABLE)
+    _last_good["version"] = version
+    return version
+
+
+def store_notice() -> None:
+    """Once per run, at the top of every page: while the store is down, that the map shows the data it had and
+    saving is unavailable; on the first run after it is back, that a failed save can be tried again."""
+    was_down = st.session_state.pop(STORE_DOWN, None)
+    store_version()
+    if STORE_DOWN in st.session_state:
+        st.warning(
+            f"{md_text(st.session_state[STORE_DOWN])} Bản đồ và các trang vẫn hiển thị số liệu đã có; tạm thời "
+            "chưa lưu được thay đổi nào."
+        )
+    elif was_down:
+        st.info("Kho dữ liệu đã hoạt động trở lại. Nếu vừa lưu không được, hãy thử lưu lại.")
 
 
 def indicators() -> dict[str, load.Indicator]:
@@ -34,13 +67,18 @@ def _indicators(profile_id: str) -> dict[str, load.Indicator]:
 
 
 def values(include_illustrative: bool) -> pd.DataFrame:
-    """Shipped values plus the figures entered in the app (``io.store``)."""
-    return _values(active().id, include_illustrative, store_version())
+    """Shipped values plus the figures entered in the app (``io.store``); the shipped ones alone while the store
+    cannot be read."""
+    try:
+        return _values(active().id, include_illustrative, store_version())
+    except StorageError as err:
+        st.session_state[STORE_DOWN] = str(err)
+        return _values(active().id, include_illustrative, UNAVAILABLE)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _values(profile_id: str, include_illustrative: bool, version: str) -> pd.DataFrame:
-    return load.load_values(include_illustrative)
+    return load.load_values(include_illustrative, include_entered=version != UNAVAILABLE)
 
 
 def communes(edition: str | None = None, where: tuple[tuple[str, str], ...] = ()) -> gpd.GeoDataFrame:
@@ -114,15 +152,19 @@ def _units(profile_id: str) -> pd.DataFrame:
 
 
 def projects() -> gpd.GeoDataFrame:
-    """The project register with the planners' saved location edits."""
-    return _projects(active().id, store_version())
+    """The project register with the planners' saved location edits (the shipped one while the store is down)."""
+    try:
+        return _projects(active().id, store_version())
+    except StorageError as err:
+        st.session_state[STORE_DOWN] = str(err)
+        return _projects(active().id, UNAVAILABLE)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _projects(profile_id: str, version: str) -> gpd.GeoDataFrame:
     from ktxh_geo.io.register import load_register
 
-    return load_register()
+    return load_register(include_edits=version != UNAVAILABLE)
 
 
 def thematic(request: MapRequest) -> ThematicMap:

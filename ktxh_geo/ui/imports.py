@@ -2,7 +2,8 @@
 
 All checks are in ktxh_geo.model.imports and all writes in ktxh_geo.store; user text is shown only in tables
 or Markdown-escaped (``md_text``), never as HTML. Writes need a signed-in ``Editor`` (``None`` when nobody
-is signed in).
+is signed in). Every save states the version its form was read at (``ui.conflicts``): a save over figures someone
+changed meanwhile is refused with who changed which cells, and the editor reloads or saves over them.
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from collections.abc import MutableMapping
 import pandas as pd
 import streamlit as st
 
-from ktxh_geo.errors import KtxhError
+from ktxh_geo.errors import Conflict, KtxhError, StorageError, vn_time
 from ktxh_geo.io import store
 from ktxh_geo.io.shipped import load_indicators, load_values
 from ktxh_geo.io.uploads import MAX_BYTES
-from ktxh_geo.model.auth import Editor
 from ktxh_geo.model.datasets import Dataset, default_year, edition_for_year, units_in_year, years
 from ktxh_geo.model.imports import Report, cells_from_edit, check_file
 from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.xlsx_template import build_template
 from ktxh_geo.text import MAX_SOURCE_CHARS, format_number, printable
+from ktxh_geo.ui import conflicts
+from ktxh_geo.vocab import Editor
 
 REPORT_CACHE = "import-reports"  # session-state key of the checked uploads
 REPORT_CACHE_SIZE = 4
@@ -163,6 +165,8 @@ def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: p
         return
     data = upload.getvalue()
     key = hashlib.sha256(data).hexdigest()[:12] + f"-{ds.id}-{year}"
+    form = f"up-{key}"
+    basis = conflicts.basis(form, store.latest_version, fresh=False)  # the version when this file was uploaded
     prefix = f"fix-{key}-"
     overrides = {int(k[len(prefix) :]): v for k, v in st.session_state.items() if str(k).startswith(prefix) and v}
     report = cached_report(st.session_state, data, upload.name, ds, year, units, overrides, country)
@@ -201,16 +205,30 @@ def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: p
         placeholder="ví dụ: Quyết định số …/QĐ-UBND ngày …",
         max_chars=MAX_SOURCE_CHARS,
     )
-    if st.button("Xác nhận và lưu", type="primary", disabled=not source.strip(), key=f"confirm-{key}"):
+    overwrite = conflicts.choice(form, table=lambda c: figures_table(c, units, report.cells))
+    if st.button("Xác nhận và lưu", type="primary", disabled=not source.strip(), key=f"confirm-{key}") or overwrite:
         try:
             vid = store.save(
-                report.cells, editor=editor, source=source, action="import", dataset=ds.id, year=year, file=upload.name
+                report.cells,
+                editor=editor,
+                source=source,
+                action="import",
+                dataset=ds.id,
+                year=year,
+                file=upload.name,
+                expected_version=basis,
+                overwrite=overwrite,
             )
+        except Conflict as exc:
+            conflicts.refused(form, exc)
+            st.rerun()
         except KtxhError as exc:
             st.error(md_text(str(exc)))
             return
+        conflicts.saved(form)
         st.cache_data.clear()
-        st.success(f"Đã lưu phiên bản {vid}: {len(report.cells)} giá trị. Bản đồ đã dùng số liệu mới.")
+        over = " (lưu đè lên thay đổi của người khác, đã ghi vào lịch sử)" if overwrite else ""
+        st.success(f"Đã lưu phiên bản {vid}: {len(report.cells)} giá trị{over}. Bản đồ đã dùng số liệu mới.")
 
 
 def _printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -246,10 +264,13 @@ def edit_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.
             config[c.label] = st.column_config.NumberColumn(
                 min_value=c.min, max_value=c.max, step=1 if c.integer else 0.01
             )
-    edited = st.data_editor(table, column_config=config, hide_index=True, key=f"editor-{ds.id}-{year}")
+    form, editor_key = f"edit-{ds.id}-{year}", f"editor-{ds.id}-{year}"
+    edited = st.data_editor(table, column_config=config, hide_index=True, key=editor_key)
     cells, problems = cells_from_edit(table, edited, ds, edition, year)
+    basis = conflicts.basis(form, store.latest_version, fresh=not cells)  # kept from the first changed cell on
     for p in problems:
         st.error(md_text(p))
+    overwrite = conflicts.choice(form, table=lambda c: figures_table(c, units, cells), clear=[editor_key])
     if not cells:
         st.caption("Sửa ô trong bảng rồi ghi nguồn và lưu. Ô để trống sẽ xóa giá trị đã nhập.")
         return
@@ -259,14 +280,28 @@ def edit_section(editor: Editor | None, datasets: dict[str, Dataset], units: pd.
         key=f"edit-source-{ds.id}-{year}",
         max_chars=MAX_SOURCE_CHARS,
     )
-    if st.button("Lưu thay đổi", type="primary", disabled=bool(problems) or not source.strip(), key="edit-save"):
+    clicked = st.button("Lưu thay đổi", type="primary", disabled=bool(problems) or not source.strip(), key="edit-save")
+    if clicked or overwrite:
         try:
-            vid = store.save(cells, editor=editor, source=source, action="edit", dataset=ds.id, year=year)
+            vid = store.save(
+                cells,
+                editor=editor,
+                source=source,
+                action="edit",
+                dataset=ds.id,
+                year=year,
+                expected_version=basis,
+                overwrite=overwrite,
+            )
+        except Conflict as exc:
+            conflicts.refused(form, exc)
+            st.rerun()
         except KtxhError as exc:
             st.error(md_text(str(exc)))
             return
+        conflicts.saved(form)
         st.cache_data.clear()
-        st.success(f"Đã lưu phiên bản {vid}.")
+        st.success(f"Đã lưu phiên bản {vid}" + (" (lưu đè, đã ghi vào lịch sử)." if overwrite else "."))
 
 
 def _show_value(value, text) -> str:
@@ -275,18 +310,52 @@ def _show_value(value, text) -> str:
     return "" if value is None or pd.isna(value) else format_number(value)
 
 
+def _diff_frame(diff: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Changed cells with the indicator's and the unit's names: before and after."""
+    names = dict(zip(units["gso_code"], units["name_full"], strict=True))
+    indicators = load_indicators()
+    return pd.DataFrame(
+        {
+            "Chỉ tiêu": diff["indicator_id"].map(lambda i: indicators[i].name if i in indicators else i),
+            "Đơn vị": diff["code"].map(lambda c: names.get(c, c)),
+            "Năm": diff["year"],
+            "Trước": [_show_value(v, t) for v, t in zip(diff["old_value"], diff["old_text"], strict=True)],
+            "Sau": [_show_value(v, t) for v, t in zip(diff["new_value"], diff["new_text"], strict=True)],
+        }
+    )
+
+
+def figures_table(conflict: Conflict, units: pd.DataFrame, cells=None) -> pd.DataFrame:
+    """The cells others changed meanwhile (only those this save writes, when ``cells`` are given), with who
+    and when: the table under a conflict on /nhap-lieu."""
+    keys = None if cells is None else {c.key for c in cells}
+    frames = []
+    for change in conflict.changes:
+        diff = store.changes(change.token)
+        if keys is not None and len(diff):
+            mask = [(r.indicator_id, r.code, r.edition, int(r.year)) in keys for r in diff.itertuples()]
+            diff = diff[mask]
+        if len(diff):
+            who = {"Phiên bản": change.token, "Người lưu": printable(change.who), "Lúc (giờ VN)": vn_time(change.when)}
+            frames.append(_diff_frame(diff, units).assign(**who))
+    columns = ["Phiên bản", "Người lưu", "Lúc (giờ VN)", "Chỉ tiêu", "Đơn vị", "Năm", "Trước", "Sau"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
 def history_section(editor: Editor | None, units: pd.DataFrame) -> None:
-    history = store.versions()
+    try:
+        history = store.versions()
+    except StorageError as err:  # the store is down: say so here, the other tabs keep working
+        st.error(md_text(err))
+        return
     if history.empty:
         st.info("Chưa có phiên bản nào: chưa nhập số liệu nào.")
         return
     names = dict(zip(units["gso_code"], units["name_full"], strict=True))
-    indicators = load_indicators()
-    actions = {"import": "nhập tệp", "edit": "sửa trực tiếp", "restore": "khôi phục"}
     st.dataframe(
         _printable_frame(
-            history.assign(action=history["action"].map(actions))[
-                ["id", "created_at", "user", "action", "dataset", "year", "source", "file", "n_changes"]
+            history.assign(action=history["action"].map(store.ACTIONS))[
+                ["id", "created_at", "user", "action", "dataset", "year", "source", "file", "n_changes", "overwrote"]
             ]
         ).rename(
             columns={
@@ -299,28 +368,20 @@ def history_section(editor: Editor | None, units: pd.DataFrame) -> None:
                 "source": "Nguồn",
                 "file": "Tệp",
                 "n_changes": "Số ô thay đổi",
+                "overwrote": "Lưu đè lên phiên bản",
             }
         ),
         hide_index=True,
         width="stretch",
     )
     vid = st.selectbox("Xem phiên bản", history["id"].tolist(), key="history-version")
+    fresh = st.session_state.get("history-viewing") != vid  # a restore states the history as first shown
+    st.session_state["history-viewing"] = vid
+    basis = conflicts.basis("restore", store.latest_version, fresh=fresh)
     diff = store.changes(vid)
     if len(diff):
         st.markdown(f"**Các thay đổi của phiên bản {vid}**")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Chỉ tiêu": diff["indicator_id"].map(lambda i: indicators[i].name if i in indicators else i),
-                    "Đơn vị": diff["code"].map(names),
-                    "Năm": diff["year"],
-                    "Trước": [_show_value(v, t) for v, t in zip(diff["old_value"], diff["old_text"], strict=True)],
-                    "Sau": [_show_value(v, t) for v, t in zip(diff["new_value"], diff["new_text"], strict=True)],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(_diff_frame(diff, units), hide_index=True, width="stretch")
     with st.expander(f"Toàn bộ số liệu đã nhập tại phiên bản {vid}"):
         snap = store.snapshot(vid)
         st.dataframe(
@@ -333,11 +394,16 @@ def history_section(editor: Editor | None, units: pd.DataFrame) -> None:
             width="stretch",
         )
     if editor is not None and vid != history["id"].max():
-        if st.button(f"Khôi phục phiên bản {vid} (tạo phiên bản mới)", key="restore"):
+        overwrite = conflicts.choice("restore", table=lambda c: figures_table(c, units), verb="Vẫn khôi phục")
+        if st.button(f"Khôi phục phiên bản {vid} (tạo phiên bản mới)", key="restore") or overwrite:
             try:
-                new = store.restore(int(vid), editor=editor)
+                new = store.restore(int(vid), editor=editor, expected_version=basis, overwrite=overwrite)
+            except Conflict as exc:
+                conflicts.refused("restore", exc)
+                st.rerun()
             except KtxhError as exc:
                 st.error(md_text(str(exc)))
                 return
+            conflicts.saved("restore")
             st.cache_data.clear()
             st.success(f"Đã khôi phục: phiên bản {new} có nội dung của phiên bản {vid}.")

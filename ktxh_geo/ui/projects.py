@@ -11,10 +11,9 @@ import pandas as pd
 import streamlit as st
 from shapely.geometry import Point
 
-from ktxh_geo.errors import KtxhError
+from ktxh_geo.errors import Conflict, KtxhError
 from ktxh_geo.io.footprints import CRS_CHOICES, FootprintError, kml_supported, load_footprint
 from ktxh_geo.io.register import read_history, save_location
-from ktxh_geo.model.auth import Editor
 from ktxh_geo.model.location_check import check_locations, format_csv
 from ktxh_geo.model.locations import LocationError, preview_point, vn2000_label, vn2000_to_wgs84, wgs84_to_vn2000
 from ktxh_geo.model.measure import distances_to_projects, format_distance, nearest_boundary
@@ -22,6 +21,8 @@ from ktxh_geo.model.projects import CATEGORIES, PRECISION_LABELS, STATUS_LABELS,
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.project_map import object_at
 from ktxh_geo.text import MAX_NOTE_CHARS, format_number
+from ktxh_geo.ui import conflicts
+from ktxh_geo.vocab import Editor
 
 TABLE_KEY = "du_an_table"
 SELECTED = "du_an_selected"
@@ -263,19 +264,36 @@ def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Poi
         "Độ chính xác", ["exact", "approximate"], format_func=PRECISION_LABELS.get, key="edit_prec"
     )
     note = st.text_input("Ghi chú (nguồn của tọa độ)", key="edit_note", max_chars=MAX_NOTE_CHARS)
+    moved = geom is None or start.distance(pv.point) > 1e-6
+    form = f"loc-{pid}"  # the object's edit version as shown, kept from the first move of the point on
+    basis = conflicts.basis(form, lambda: int(row["edit_version"]), fresh=not moved)
     if editor is None:
         st.caption(NEED_SIGN_IN)
-    if st.button("Lưu vị trí", type="primary", disabled=editor is None, key="edit_save"):
+    overwrite = conflicts.choice(form, clear=[f"{k}_{pid}" for k in ("lon", "lat", "x", "y")])
+    if st.button("Lưu vị trí", type="primary", disabled=editor is None, key="edit_save") or overwrite:
         try:
             save_location(
-                pid, pv.point, editor, action="set_point", input_text=input_text, precision=precision, note=note
+                pid,
+                pv.point,
+                editor,
+                action="set_point",
+                input_text=input_text,
+                precision=precision,
+                note=note,
+                expected_version=basis,
+                overwrite=overwrite,
             )
+        except Conflict as err:
+            conflicts.refused(form, err)
+            st.rerun()
         except KtxhError as err:
             st.error(f"Không lưu được vị trí của “{md_text(row['name'])}”: {md_text(err)}")
             return None
-        st.session_state[FLASH] = f"Đã lưu vị trí mới của “{md_text(row['name'])}” (người sửa: {md_text(editor.name)})."
+        conflicts.saved(form)
+        over = " Đã lưu đè lên thay đổi của người khác (ghi trong lịch sử)." if overwrite else ""
+        who = md_text(editor.name)
+        st.session_state[FLASH] = f"Đã lưu vị trí mới của “{md_text(row['name'])}” (người sửa: {who}).{over}"
         st.rerun()
-    moved = geom is None or start.distance(pv.point) > 1e-6
     return pv.point if moved else None
 
 
@@ -306,9 +324,13 @@ def upload_panel(projects, communes, outline, editor: Editor | None = None) -> N
     types = ["geojson", "json", "zip", "gpkg"] + (["kml"] if kml_supported() else [])
     up = st.file_uploader("Tệp ranh giới (GeoJSON, Shapefile nén .zip, GeoPackage, KML)", type=types, key="up_file")
     crs = st.radio("Hệ tọa độ của tệp", list(CRS_CHOICES), format_func=CRS_CHOICES.get, horizontal=True, key="up_crs")
-    if not (pid and up):
+    if not pid:
         return
     row = projects[projects["id"] == pid].iloc[0]
+    form = f"fp-{pid}"  # the object's edit version when the file was chosen
+    basis = conflicts.basis(form, lambda: int(row["edit_version"]), fresh=up is None)
+    if up is None:
+        return
     try:
         fp = load_footprint(up.name, up.getvalue(), outline, row["area_ha"], crs)
     except (FootprintError, KtxhError) as err:
@@ -322,17 +344,30 @@ def upload_panel(projects, communes, outline, editor: Editor | None = None) -> N
         st.warning(md_text(w))
     if editor is None:
         st.caption(NEED_SIGN_IN)
-    if st.button("Lưu ranh giới", type="primary", disabled=editor is None, key="up_save"):
+    overwrite = conflicts.choice(form)
+    if st.button("Lưu ranh giới", type="primary", disabled=editor is None, key="up_save") or overwrite:
         try:
             save_location(
-                pid, fp.geometry, editor, action="upload_footprint", input_text=up.name, note="; ".join(fp.warnings)
+                pid,
+                fp.geometry,
+                editor,
+                action="upload_footprint",
+                input_text=up.name,
+                note="; ".join(fp.warnings),
+                expected_version=basis,
+                overwrite=overwrite,
             )
+        except Conflict as err:
+            conflicts.refused(form, err)
+            st.rerun()
         except KtxhError as err:
             st.error(f"Không lưu được ranh giới từ tệp {md_text(up.name)}: {md_text(err)}")
             return
+        conflicts.saved(form)
+        over = " Đã lưu đè lên thay đổi của người khác (ghi trong lịch sử)." if overwrite else ""
         st.session_state[FLASH] = (
             f"Đã lưu ranh giới của “{md_text(row['name'])}” từ tệp {md_text(up.name)} "
-            f"(người sửa: {md_text(editor.name)})."
+            f"(người sửa: {md_text(editor.name)}).{over}"
         )
         st.rerun()
 
@@ -374,6 +409,7 @@ def history_panel() -> None:
         "new_precision": "Độ chính xác mới",
         "new_geometry_wkt": "Vị trí mới (WKT)",
         "note": "Ghi chú",
+        "overwrote": "Lưu đè lên lần sửa",
     }
     actions = {"set_point": "Đặt điểm", "upload_footprint": "Tải lên ranh giới"}
     shown = hist.iloc[::-1].assign(action=hist["action"].map(actions).fillna(hist["action"]))

@@ -40,13 +40,18 @@ COMMUNE = "_vs_commune"  # the selected commune (kept while the search widgets a
 def view_options() -> Options:
     """What the active profile's data allows in a view (cached per profile)."""
     from ktxh_geo.model.profile import active
+    from ktxh_geo.ui import data
 
-    return _view_options(active().id)
+    data.store_version()  # notes whether the store can be read in this run
+    return _view_options(active().id, data.STORE_DOWN not in st.session_state)
 
 
 @st.cache_data(show_spinner=False)
-def _view_options(profile_id: str) -> Options:
-    return shipped_options()
+def _view_options(profile_id: str, store_readable: bool) -> Options:
+    """Cached per profile, and apart while the store is down (then from the shipped values only)."""
+    from ktxh_geo.ui import data
+
+    return shipped_options(values=data.values(True))
 
 
 def breaks_text(breaks: tuple[float, ...] | None) -> str:
