@@ -61,7 +61,7 @@ def mask_url(url: str) -> str:
     if parsed.password is not None:
         parsed = parsed.set(password=MASK)
     query = {k: (MASK if is_secret_name(k) else v if isinstance(v, str) else tuple(v)) for k, v in parsed.query.items()}
-    return parsed.set(query=query).render_as_string(hide_password=False)
+    return parsed.set(query=query).render_as_string(hide_password=False).replace(quote(MASK, safe=""), MASK)
 
 
 def url_secrets(url: str) -> tuple[str, ...]:

@@ -412,9 +412,11 @@ def failures(name: str, *, since: datetime, path: Path | str | None = None) -> l
 
 
 def clear(name: str, *, path: Path | str | None = None) -> None:
-    """Forget the failed passwords of ``name`` (after a successful sign-in)."""
+    """Forget the failed passwords of ``name`` (after a successful sign-in). Writes only when there is something
+    to forget, so a sign-in with no failures needs no write (it works on a read-only database)."""
     b = _backend(path)
-    if not b.exists():
-        return
     la = schema.login_attempts
-    db.write(b, lambda con: con.execute(delete(la).where(la.c.name == _login_key(name))))
+    key = _login_key(name)
+    if not db.read(b, lambda con: con.execute(select(la.c.name).where(la.c.name == key).limit(1)).first(), None):
+        return
+    db.write(b, lambda con: con.execute(delete(la).where(la.c.name == key)))

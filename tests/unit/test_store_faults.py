@@ -143,6 +143,8 @@ def test_read_only_database_reads_and_refuses_every_write_with_one_message(pg_st
         with pytest.raises(StoreReadOnly):
             write()
     assert store.failures("an", since=datetime(2000, 1, 1, tzinfo=UTC)) == []  # read-only: still readable
+    editors = {"an": auth.hash_password("mat-khau-1", 1000)}
+    assert auth.sign_in("an", "mat-khau-1", editors).name == "an"  # a sign-in with no failures writes nothing
     _assert_cli_refused(_cli_import(tmp_path, read_only), read_only, "chế độ chỉ đọc")
     assert store.latest_version(pg_store) == 1
 
