@@ -66,7 +66,7 @@ class Limits:
 
     lock_timeout: float = 5.0
     statement_timeout: float = 30.0
-    idle_in_transaction_timeout: float = 30.0
+    idle_in_transaction_timeout: float = 10.0
     connect_timeout: float = 5.0
     pool_size: int = 5
     max_overflow: int = 5
