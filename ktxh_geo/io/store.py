@@ -260,7 +260,7 @@ def _versions_since(con: Connection, since: int, keys: set[tuple] | None = None)
     for vid, entry in found.items():
         r, details = entry["row"], entry["details"]
         year = f" năm {r.version_year}" if r.version_year else ""
-        what = f"phiên bản {vid} ({ACTIONS.get(r.action, r.action)} {r.dataset}{year}: {len(details)} ô)"
+        what = f"phiên bản {vid} ({ACTIONS.get(r.action, r.action)}{year}: {len(details)} ô)"
         out.append(Change(vid, r.user, r.created_at, what, tuple(details)))
     return out
 

@@ -113,7 +113,7 @@ def test_the_second_save_of_a_figure_is_refused_nothing_is_lost(editors):
     assert a("save", code="07243", value=5.0) == {"saved": 1}
     refused = b("save", code="07243", value=7.0)  # today: "Đã lưu phiên bản 2" and An's 5 silently replaced
     assert refused["who"] == ["An"] and refused["current"] == 1
-    assert "phiên bản 1 (sửa trực tiếp poverty_rate: 1 ô) — An" in refused["conflict"]
+    assert "phiên bản 1 (sửa trực tiếp: 1 ô) — An" in refused["conflict"]
     assert "Chưa lưu gì của bạn" in refused["conflict"]
     assert _value("07243") == 5.0 and store.latest_version() == 1
     # Bình chooses to save over An's change (the version shown in the message): saved and recorded as such
