@@ -1,4 +1,5 @@
-"""Two app servers sharing one PostgreSQL: a save through one shows on the other at its next rerun.
+"""Two app servers sharing one PostgreSQL: a save through one shows on the other at its next rerun, and a save over
+a figure changed on the other server meanwhile is refused.
 
 Two real ``streamlit run app.py`` servers start on two ports with ``KTXH_DATABASE_URL`` set (each with its own
 state folder, so nothing is shared through files). A session of "server B" is an AppTest in a separate process
@@ -100,3 +101,65 @@ def test_a_save_on_one_server_shows_on_the_other(shared_db, tmp_path, monkeypatc
         assert after.startswith("after") and "1,25" in after, after
         assert history == "history Cán bộ A"
         assert not (tmp_path / "a" / "ktxh_store.sqlite").exists() and not (tmp_path / "b").exists()
+
+
+SESSION_B_EDITOR = textwrap.dedent(
+    """
+    import sys
+    from import_corpus import csv_bytes
+    from streamlit.testing.v1 import AppTest
+    from ktxh_geo.model.auth import hash_password
+
+    at = AppTest.from_file(sys.argv[1], default_timeout=90)
+    at.secrets["editors"] = {"Bình": hash_password("mat-khau-dai-1", 1_000)}
+    at.run()
+    at.switch_page("views/nhap_lieu.py").run()
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Tên đăng nhập"].input("Bình")
+    inputs["Mật khẩu"].input("mat-khau-dai-1")
+    next(b for b in at.button if b.label == "Đăng nhập").click().run()
+    at.selectbox(key="up-year").set_value(2023).run()
+    rows = [["Tên xã", "Tỷ lệ hộ nghèo (%)"], ["xa dong son", "1,75"]]
+    at.file_uploader(key="upload").set_value(("ra_soat.csv", csv_bytes(rows), "text/csv")).run()
+    next(t for t in at.text_input if t.label.startswith("Nguồn số liệu")).input("Báo cáo của Bình").run()
+    print("ready", flush=True)
+    sys.stdin.readline()  # server A saves the same figure now
+    next(b for b in at.button if b.label == "Xác nhận và lưu").click().run()
+    assert not at.exception, at.exception
+    print("refused" if any("người khác thay đổi" in w.value for w in at.warning) else "saved", flush=True)
+    next(b for b in at.button if b.label.startswith("Lưu đè")).click().run()
+    print("after", " ".join(s.value for s in at.success if "Đã lưu phiên bản" in s.value), flush=True)
+    """
+)
+
+
+def test_two_editors_on_two_servers_the_second_save_is_refused(shared_db, tmp_path, monkeypatch):
+    """Bình's session on server B has checked a file; An saves the same figure on server A; Bình's confirm is
+    refused with who changed it (An's figure kept), then saved over it on purpose and recorded as such."""
+    app = os.path.join(os.path.dirname(__file__), "..", "..", "app.py")
+    env_b = {db.ENV_URL: shared_db, "KTXH_STATE_DIR": str(tmp_path / "b")}
+    tests = os.path.join(os.path.dirname(__file__), "..")
+    session_b = subprocess.Popen(
+        [sys.executable, "-c", SESSION_B_EDITOR, os.path.abspath(app)],
+        env={**os.environ, **env_b, "PYTHONPATH": os.path.abspath(tests)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert session_b.stdout.readline().strip() == "ready"
+        monkeypatch.setenv(db.ENV_URL, shared_db)
+        cell = store.Cell("poverty_rate", "07273", "2020-2024", 2023, 5.0)
+        store.save([cell], editor=signed_in("An", "password"), source="Báo cáo của An", action="edit", dataset="p")
+        session_b.stdin.write("go\n")
+        session_b.stdin.flush()
+        refused = session_b.stdout.readline().strip()
+        assert refused == "refused" and store.snapshot()["value"].tolist() == [5.0]  # nothing of An's was lost
+        after = session_b.stdout.readline().strip()
+        assert session_b.wait(120) == 0
+    finally:
+        if session_b.poll() is None:
+            session_b.kill()
+    assert "Đã lưu phiên bản 2" in after
+    history = store.versions().set_index("id")
+    assert history.at[2, "user"] == "Bình" and history.at[2, "overwrote"] == "1"
