@@ -1,30 +1,21 @@
-"""Where the store is and how it is used: the backend, its engine and limits, transactions, counters, the
-optimistic check of every write. The tables and their migrations are in ``io.schema``; failures become one
-Vietnamese error in ``io.failures``.
+"""Where the store is and how it is used: backend and URL, engine and limits, transactions, counters, and the
+optimistic check of every write. Tables and migrations: ``io.schema``; failures → one Vietnamese error: ``io.failures``.
 
-Which database:
+Which database: an explicit URL or SQLite file (tests, ``db`` command line); else env ``KTXH_DATABASE_URL``; else
+``[connections.ktxh]`` of the Streamlit secrets (``url``, or ``dialect``/``host``/``port``/``database``/``username``/
+``password``, as ``st.connection``; files of ``STREAMLIT_SECRETS_FILES``, else ``~/.streamlit`` and the project's
+``.streamlit/secrets.toml``); else the SQLite file ``$KTXH_STATE_DIR/ktxh_store.sqlite`` (default ``var/``).
 
-1. an explicit URL or SQLite file given by the caller (tests, ``db`` command line);
-2. env ``KTXH_DATABASE_URL`` (e.g. ``postgresql+psycopg://ktxh:…@db.example/ktxh``);
-3. Streamlit secrets, following ``st.connection`` conventions: ``[connections.ktxh] url = "…"`` (or ``dialect``,
-   ``host``, ``port``, ``database``, ``username``, ``password``) in the files of ``STREAMLIT_SECRETS_FILES``
-   (comma-separated), else ``~/.streamlit/secrets.toml`` and ``.streamlit/secrets.toml`` of the project;
-4. otherwise the SQLite file ``$KTXH_STATE_DIR/ktxh_store.sqlite`` (default ``var/``).
+Engines: one per URL and limits per process. PostgreSQL: SQLAlchemy's ``QueuePool`` with pre-ping, and on every new
+connection ``lock_timeout``, ``statement_timeout`` and ``idle_in_transaction_session_timeout`` from ``Limits`` (env
+``KTXH_DB_*``): a writer that hangs holding a lock is cut off by the server, the others stop waiting in seconds.
+SQLite: a connection per use (``NullPool``), WAL, ``synchronous=FULL``, busy timeout = the lock timeout.
 
-Engines: one per URL and limits per process (``engine_for``). PostgreSQL: SQLAlchemy's ``QueuePool`` with pre-ping
-(``KTXH_DB_POOL_SIZE`` + ``KTXH_DB_MAX_OVERFLOW`` connections, a free one awaited ``KTXH_DB_POOL_TIMEOUT`` s), and on
-every new connection ``lock_timeout``, ``statement_timeout`` and ``idle_in_transaction_session_timeout`` from
-``Limits`` (env ``KTXH_DB_LOCK_TIMEOUT``, ``KTXH_DB_STATEMENT_TIMEOUT``, ``KTXH_DB_IDLE_TIMEOUT``, seconds): a writer
-that hangs while holding a lock is cut off by the server, and the others give up waiting in seconds. SQLite opens a
-connection per use (``NullPool``), WAL, ``synchronous=FULL``, busy timeout = the lock timeout.
-
-Transactions (``write``/``read``/``read_snapshot``): a write is one transaction. On SQLite it starts with ``BEGIN
-IMMEDIATE`` (one writer at a time, across processes); on PostgreSQL writers serialise on a row lock (``SELECT … FOR
-UPDATE``) of the counter row they change (table ``counters``), and a serialization failure or deadlock is retried.
-A write that changes what a form showed states the version the form was read at; ``guard`` refuses it inside the
-same transaction when someone else changed that since (``Conflict``), unless the user chose to save over it.
-Readers see the last committed state; ``read_snapshot`` reads several tables from one snapshot (REPEATABLE READ
-READ ONLY on PostgreSQL, one read transaction on SQLite).
+Transactions: a write is one transaction (SQLite ``BEGIN IMMEDIATE``; PostgreSQL writers serialise on a row lock,
+``SELECT … FOR UPDATE``, of the ``counters`` row they change; serialization failures and deadlocks are retried).
+A write that changes what a form showed states the version the form was read at; ``guard`` refuses it inside the same
+transaction when someone else changed that since (``Conflict``), unless the user chose to save over it. Readers see
+the last commit; ``read_snapshot`` reads every table from one snapshot (REPEATABLE READ READ ONLY on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -38,11 +29,10 @@ import time
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import NullPool
@@ -496,19 +486,3 @@ def state_version(b: Backend | None = None) -> str:
     b = b or backend()
     values = counter_values(b)
     return f"{b.describe()}#v{values.get('versions', 0)}#r{values.get('register', 0)}#s{values.get('slides', 0)}"
-
-
-def legacy_done(conn: Connection, name: str) -> bool:
-    t = schema.legacy_imports
-    return conn.execute(select(t.c.name).where(t.c.name == name)).first() is not None
-
-
-def mark_legacy(conn: Connection, name: str, rows: int, digest: str) -> None:
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    conn.execute(insert(schema.legacy_imports).values(name=name, imported_at=stamp, rows=rows, sha256=digest))
-
-
-def ping(b: Backend) -> str:
-    """The server's version string (the command line prints it)."""
-    query = text("SELECT sqlite_version()" if b.file else "SELECT version()")
-    return read(b, lambda conn: str(conn.execute(query).scalar()), "")

@@ -106,7 +106,7 @@ def _read_legacy_history(path: Path) -> pd.DataFrame:
 
 def _import_legacy(conn: Connection, b: db.Backend) -> None:
     """Import the old edits GeoJSON and history CSV of the SQLite store's folder, once (inside a write)."""
-    if not _legacy_files(b) or db.legacy_done(conn, HISTORY_FILE):
+    if not _legacy_files(b) or schema.legacy_done(conn, HISTORY_FILE):
         return
     history_path, edits_path = b.folder / HISTORY_FILE, b.folder / EDITS_FILE
     hist = _read_legacy_history(history_path) if history_path.exists() else pd.DataFrame(columns=HISTORY_COLUMNS)
@@ -151,12 +151,12 @@ def _import_legacy(conn: Connection, b: db.Backend) -> None:
     db.bump_counter(conn, "register", start + len(rows) + 1)
     for path, n in ((history_path, len(rows)), (edits_path, 0 if edits is None else len(edits))):
         digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
-        db.mark_legacy(conn, path.name, n, digest)
+        schema.mark_legacy(conn, path.name, n, digest)
 
 
 def _ensure_legacy(b: db.Backend) -> None:
     """Before reading: import the old files of the folder if they are there and not imported yet."""
-    if _legacy_files(b) and not db.read(b, lambda conn: db.legacy_done(conn, HISTORY_FILE), False):
+    if _legacy_files(b) and not db.read(b, lambda conn: schema.legacy_done(conn, HISTORY_FILE), False):
         db.write(b, lambda conn: _import_legacy(conn, b))
 
 

@@ -354,3 +354,13 @@ def upgrade_conn(conn: Connection) -> tuple[int, int]:
             conn.execute(insert(counters).values(name=name, value=int(start[name])))
     conn.execute(insert(schema_version).values(version=SCHEMA_VERSION, applied_at=_now()))
     return before, SCHEMA_VERSION
+
+
+def legacy_done(conn: Connection, name: str) -> bool:
+    """Whether the old state-folder file ``name`` was imported already (table ``legacy_imports``)."""
+    return conn.execute(select(legacy_imports.c.name).where(legacy_imports.c.name == name)).first() is not None
+
+
+def mark_legacy(conn: Connection, name: str, rows: int, digest: str) -> None:
+    """Record that the old file ``name`` was imported (``rows`` rows, its sha256), inside the importing write."""
+    conn.execute(insert(legacy_imports).values(name=name, imported_at=_now(), rows=rows, sha256=digest))

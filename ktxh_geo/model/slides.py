@@ -127,7 +127,7 @@ def _import_legacy(conn: Connection, b: db.Backend) -> None:
     """Import the old ``slides.json`` once (inside a write): a whole user deck, each slide given to its locality
     (``_owner``) unless that locality has a deck already; ``DeckError`` when the file is broken."""
     path = _legacy(b)
-    if path is None or db.legacy_done(conn, DECK_FILE):
+    if path is None or schema.legacy_done(conn, DECK_FILE):
         return
     try:
         raw = path.read_bytes()
@@ -140,7 +140,7 @@ def _import_legacy(conn: Connection, b: db.Backend) -> None:
             mine = [s for s in deck if _owner(s.title, s.params, shipped) == profile_id]
             conn.execute(insert(t), _rows(mine, profile_id, 1, "", 1))
     db.bump_counter(conn, "slides")
-    db.mark_legacy(conn, DECK_FILE, len(deck), hashlib.sha256(raw).hexdigest())
+    schema.mark_legacy(conn, DECK_FILE, len(deck), hashlib.sha256(raw).hexdigest())
 
 
 def _owner(title: str, params: dict[str, str], shipped: dict[str, list[Slide]]) -> str:
@@ -208,7 +208,7 @@ def load_deck(profile_id: str | None = None) -> Deck:
     """
     profile_id = profile_id or active().id
     b = db.backend()
-    if _legacy(b) is not None and not db.read(b, lambda conn: db.legacy_done(conn, DECK_FILE), False):
+    if _legacy(b) is not None and not db.read(b, lambda conn: schema.legacy_done(conn, DECK_FILE), False):
         try:
             db.write(b, lambda conn: _import_legacy(conn, b))
         except DeckError as e:

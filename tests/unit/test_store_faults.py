@@ -302,6 +302,15 @@ def test_a_frozen_writer_on_sqlite_costs_others_only_the_busy_timeout(tmp_path, 
     assert _save(3.0) == 2  # the killed writer's lock went with it
 
 
+def test_a_statement_over_its_time_limit_is_cut_with_a_message(pg_store, monkeypatch):
+    monkeypatch.setenv("KTXH_DB_STATEMENT_TIMEOUT", "0.5")
+    started = time.monotonic()
+    with pytest.raises(StoreBusy) as err:
+        db.read(db.backend(), lambda conn: conn.execute(text("SELECT pg_sleep(5)")).all(), None)
+    assert time.monotonic() - started < 3 and "thao tác chạy quá thời gian cho phép" in str(err.value)
+    assert not SQL_WORDS.search(str(err.value))
+
+
 # ---------------------------------------------------------------- connections cut, servers gone
 
 
