@@ -54,7 +54,7 @@ RETRIES = 8
 class Limits:
     """Bounded waits and pool size of the store (seconds; see the module docstring and the README)."""
 
-    lock_timeout: float = 5.0
+    lock_timeout: float = 15.0
     statement_timeout: float = 30.0
     idle_in_transaction_timeout: float = 10.0
     connect_timeout: float = 5.0
