@@ -31,7 +31,7 @@ def deck() -> slides.Deck:
 
 def add_form(shown: slides.Deck, editor: Editor | None) -> str | None:
     """The title box and the add button (inside the deck's expander); the title when the button was pressed."""
-    title = st.text_input("Tên trang mới", placeholder="ví dụ: Hộ nghèo 2023 — xã Đồng Tâm", key=TITLE).strip()
+    title = st.text_input("Tên trang mới", placeholder="ví dụ: Tỷ lệ hộ nghèo năm 2023", key=TITLE).strip()
     conflicts.basis(FORM, lambda: shown.version, fresh=not title)
     clicked = st.button(
         "Thêm khung nhìn hiện tại vào bộ trình chiếu",
