@@ -12,6 +12,7 @@ from ktxh_geo.errors import Conflict, KtxhError, StorageError
 from ktxh_geo.model import slides
 from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
+from ktxh_geo.text import MAX_TITLE_CHARS
 from ktxh_geo.ui import conflicts
 from ktxh_geo.ui import data as ui
 from ktxh_geo.vocab import Editor
@@ -31,7 +32,9 @@ def deck() -> slides.Deck:
 
 def add_form(shown: slides.Deck, editor: Editor | None) -> str | None:
     """The title box and the add button (inside the deck's expander); the title when the button was pressed."""
-    title = st.text_input("Tên trang mới", placeholder="ví dụ: Tỷ lệ hộ nghèo năm 2023", key=TITLE).strip()
+    title = st.text_input(
+        "Tên trang mới", placeholder="ví dụ: Tỷ lệ hộ nghèo năm 2023", key=TITLE, max_chars=MAX_TITLE_CHARS
+    ).strip()
     conflicts.basis(FORM, lambda: shown.version, fresh=not title)
     clicked = st.button(
         "Thêm khung nhìn hiện tại vào bộ trình chiếu",
