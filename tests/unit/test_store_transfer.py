@@ -298,7 +298,7 @@ def test_a_slide_added_on_one_locality_never_touches_another(sqlite_store):
 def test_a_source_is_stored_once_per_version_not_once_per_value(sqlite_store):
     """19 cells with one long source, then 20 one-cell edits: the long text is stored once (it was 20 × 19 times)."""
     codes = [f"{7243 + 3 * i:05d}" for i in range(19)]
-    long_source = "Báo cáo số 12/BC-UBND " + "x" * 4000
+    long_source = ("Báo cáo số 12/BC-UBND " + "x" * 500)[:500]  # the longest source a form accepts
     store.save(
         [store.Cell("poverty_rate", c, "2020-2024", 2023, 1.0) for c in codes],
         editor=AN,
@@ -314,9 +314,9 @@ def test_a_source_is_stored_once_per_version_not_once_per_value(sqlite_store):
     with sqlite3.connect(sqlite_store) as conn:
         stored = conn.execute("SELECT sum(length(source)) FROM versions").fetchone()[0]
         columns = {r[1] for r in conn.execute("PRAGMA table_info(snapshot)")}
+        rows = conn.execute("SELECT count(*) FROM snapshot").fetchone()[0]
     assert "source" not in columns and stored < len(long_source) + 21 * 20
-    assert sqlite_store.stat().st_size < 1_000_000
-    print(f"\nstore after 21 versions × 19 cells with a 4 KB source: {sqlite_store.stat().st_size} bytes")
+    print(f"\n{rows} snapshot rows hold no source; all sources take {stored} characters (one copy per version)")
 
 
 def test_copying_into_a_store_with_data_is_refused(sqlite_store, tmp_path):
