@@ -6,8 +6,6 @@ import math
 import re
 import unicodedata
 
-_PREFIXES = ("thi tran", "tt.", "tt", "xa", "x.", "huyen", "phuong")
-
 
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ → d) and collapse spaces: for search, never for joins."""
@@ -15,15 +13,6 @@ def fold(text: str) -> str:
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     text = text.replace("đ", "d").replace("Đ", "D").lower()
     return re.sub(r"\s+", " ", text).strip()
-
-
-def fold_name(text: str) -> str:
-    """Fold a place name and drop a leading unit prefix ("TT", "xã", "thị trấn")."""
-    folded = fold(text)
-    for prefix in _PREFIXES:
-        if folded.startswith(prefix + " "):
-            return folded[len(prefix) + 1 :].strip()
-    return folded
 
 
 # Vietnamese tone marks as combining characters (NFD): huyền, sắc, hỏi, ngã, nặng.

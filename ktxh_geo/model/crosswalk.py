@@ -24,9 +24,9 @@ import pandas as pd
 
 from ktxh_geo.io.shipped import load_crosswalk, load_units
 from ktxh_geo.model.editions import EDITIONS, base_edition
+from ktxh_geo.model.gazetteer import area_key, match_key, unit_aliases
 from ktxh_geo.model.profile import active
-from ktxh_geo.model.search import variants
-from ktxh_geo.text import fold, fold_name
+from ktxh_geo.text import fold
 
 # Former module constants, now the active profile's legal texts (read as ``crosswalk.<name>``).
 _LEGAL_ALIASES = {"NQ_1191": "interim", "NQ_1658": "reform"}
@@ -45,8 +45,7 @@ def legal_text(key: str) -> str:
 
 def _own_area_words() -> tuple[str, ...]:
     """Folded words placing a name query inside the area: the profile's ``own_area_words`` and its name."""
-    profile = active()
-    return tuple(w for w in (*profile.own_area_words, fold_name(profile.area_name)) if w)
+    return tuple(w for w in (*active().own_area_words, area_key()) if w)
 
 
 @dataclass(frozen=True)
@@ -224,10 +223,8 @@ def _split_qualifier(query: str) -> tuple[str, str]:
 
 
 def _aliases(v: UnitVersion) -> set[str]:
-    names = {fold_name(v.name), fold_name(v.full_name)}
-    if v.members == (v.code,):
-        names |= {fold_name(a) for a in variants(v.code)}
-    return names
+    """Keys of a unit version's names; the variants of a code only on the unit that code named unchanged."""
+    return {match_key(a) for _, a in unit_aliases(v.code, v.name, v.full_name, with_variants=v.members == (v.code,))}
 
 
 def lookup(
@@ -249,7 +246,7 @@ def lookup(
         name, qualifier = _split_qualifier(text)
         if qualifier and not any(area in fold(qualifier) for area in _own_area_words()):
             return []
-        q = fold_name(name)
+        q = match_key(name)
         found = [v for v in all_versions if q and q in _aliases(v)]
     if on is not None:
         found = [v for v in found if v.valid_on(on)]

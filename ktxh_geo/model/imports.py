@@ -7,12 +7,10 @@ a ``Report``; only a report without errors yields store cells. Nothing here writ
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -20,12 +18,11 @@ import pandas as pd
 from ktxh_geo.io.store import Cell
 from ktxh_geo.io.uploads import CODE_HEADERS, NAME_HEADERS, FileProblem, Table, header_key, read_file, read_table
 from ktxh_geo.model import plausibility
-from ktxh_geo.model.datasets import Column, Dataset, edition_for_year, units_in_year, validity_text
+from ktxh_geo.model.datasets import Column, Dataset, edition_for_year
+from ktxh_geo.model.gazetteer import Gazetteer, NameMatch
 from ktxh_geo.model.profile import active
-from ktxh_geo.model.search import variants
 from ktxh_geo.text import fold, format_number, printable
 
-_UNIT_PREFIX = re.compile(r"^(?:thi tran|xa|x|tt|phuong|p)\s+")
 _HTML = re.compile(r"[<>]|&#|javascript:", re.IGNORECASE)
 
 
@@ -45,17 +42,6 @@ class Issue:
         if self.column:
             where.append(f"cột {self.column}")
         return printable(", ".join(where) + f": {self.message}" if where else self.message)
-
-
-@dataclass
-class NameMatch:
-    """How one row's commune cell was resolved."""
-
-    row: int
-    text: str
-    code: str | None
-    status: str  # "code", "name", "manual", "unmatched", "ambiguous", "not_in_year", "skipped"
-    suggestions: list[tuple[str, str]] = field(default_factory=list)  # (code, full name)
 
 
 @dataclass
@@ -90,111 +76,6 @@ class Report:
             f"bộ số liệu {self.dataset.id}, năm {self.year}"
         )
         return [printable(line) for line in out]
-
-
-# ---------------------------------------------------------------- name matching
-
-
-def name_key(text: str) -> str:
-    """Matching key of a commune name: folded, punctuation and unit prefix removed ("TT. Đồng Kỳ" → "dong ky")."""
-    t = fold(re.sub(r"[.,;:_\-–/()]+", " ", fold(text)))
-    return _UNIT_PREFIX.sub("", t).strip()
-
-
-@dataclass(frozen=True)
-class Gazetteer:
-    """Commune names of one year → codes, plus every other name the unit list knows (for clear messages)."""
-
-    year: int
-    valid: pd.DataFrame  # units of the year (gso_code, name_full, name, type, valid_from, valid_to)
-    all_units: pd.DataFrame
-
-    @classmethod
-    def build(cls, units: pd.DataFrame, year: int, country: pd.DataFrame | None = None) -> Gazetteer:
-        """Names of ``units`` (the scope: a district, or one province of the country) in ``year``; ``country``
-        (all units) lets a name or code from outside the scope be reported as such, never matched silently."""
-        return cls(year, units_in_year(units, year), units if country is None else country)
-
-    @cached_property
-    def _in_year_elsewhere(self) -> frozenset[str]:
-        """Codes in force in the year outside the scope (empty when the scope is the whole unit list)."""
-        anywhere = set(units_in_year(self.all_units, self.year)["gso_code"])
-        return frozenset(anywhere - self._valid_codes) if len(self.all_units) > len(self.valid) else frozenset()
-
-    def _where(self, r) -> str:
-        province = getattr(r, "province", "") or ""
-        return f"{r.name_full}, {province}" if province else r.name_full
-
-    def full_name(self, code: str) -> str:
-        return self._full_names.get(code, code)
-
-    @cached_property
-    def _full_names(self) -> dict[str, str]:
-        return dict(zip(self.valid["gso_code"], self.valid["name_full"], strict=True))
-
-    @cached_property
-    def _valid_codes(self) -> frozenset[str]:
-        return frozenset(self.valid["gso_code"])
-
-    def _build_aliases(self) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
-        for r in self.valid.itertuples():
-            for alias in [r.name, r.name_full, *variants(r.gso_code)]:
-                out.setdefault(name_key(alias), set()).add(r.gso_code)
-        return out
-
-    @cached_property
-    def _aliases(self) -> dict[str, set[str]]:
-        return self._build_aliases()  # once per Gazetteer, not once per row
-
-    @cached_property
-    def _other_years(self) -> list[tuple[str, object]]:
-        """(name key, row) of every unit of the unit list, valid in the year or not."""
-        return [(name_key(r.name), r) for r in self.all_units.itertuples()]
-
-    def aliases(self) -> dict[str, set[str]]:
-        """Name key → codes of the year's units (names, full names and known variants); built once."""
-        return self._aliases
-
-    def match(self, text: str) -> NameMatch:
-        key = name_key(text)
-        aliases = self._aliases
-        codes = aliases.get(key, set())
-        if len(codes) == 1:
-            return NameMatch(0, text, next(iter(codes)), "name")
-        if len(codes) > 1:
-            return NameMatch(0, text, None, "ambiguous", [(c, self.full_name(c)) for c in sorted(codes)])
-        # a whole-word prefix of several names ("Đồng") is ambiguous rather than unknown
-        starts = sorted({c for k, cs in aliases.items() if key and k.startswith(key + " ") for c in cs})
-        if len(starts) > 1:
-            return NameMatch(0, text, None, "ambiguous", [(c, self.full_name(c)) for c in starts])
-        # a unit that existed in another year (one merged away before the chosen year)
-        elsewhere = [r for unit_key, r in self._other_years if key and unit_key == key]
-        outside = [(r.gso_code, self._where(r)) for r in elsewhere if r.gso_code in self._in_year_elsewhere]
-        if outside:  # a homonym in another province: matched within the chosen one first, and said so
-            return NameMatch(0, text, None, "other_scope", outside[:5])
-        for r in elsewhere:
-            if r.gso_code not in self._codes_named(key):
-                return NameMatch(0, text, None, "not_in_year", [(r.gso_code, f"{r.name_full} ({validity_text(r)})")])
-        close = difflib.get_close_matches(key, list(aliases), n=3, cutoff=0.6) if len(key) <= 100 else []
-        suggestions = [(c, self.full_name(c)) for k in close for c in sorted(aliases[k])]
-        suggestions += [(c, self.full_name(c)) for c in starts if (c, self.full_name(c)) not in suggestions]
-        return NameMatch(0, text, None, "unmatched", suggestions)
-
-    def _codes_named(self, key: str) -> set[str]:
-        return self._aliases.get(key, set())
-
-    def code_status(self, code: str) -> tuple[bool, str]:
-        """(valid in the year, message if not)."""
-        if code in self._valid_codes:
-            return True, ""
-        known = self.all_units[self.all_units["gso_code"] == code]
-        if len(known) and code in self._in_year_elsewhere:
-            return False, f"mã {code} là của {self._where(known.iloc[0])}, không thuộc phạm vi đã chọn"
-        if len(known):
-            r = known.iloc[0]
-            return False, f"mã {code} ({r['name_full']}, hiệu lực {validity_text(r)}) không tồn tại năm {self.year}"
-        return False, f"mã {code} không phải đơn vị hành chính của {active().area_name}"
 
 
 # ---------------------------------------------------------------- cell validation

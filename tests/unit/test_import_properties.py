@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from ktxh_geo.io import shipped as load
 from ktxh_geo.model.datasets import load_datasets
-from ktxh_geo.model.imports import Gazetteer, name_key, parse_category, parse_number
+from ktxh_geo.model.gazetteer import Gazetteer, match_key
+from ktxh_geo.model.imports import parse_category, parse_number
 from ktxh_geo.text import fold, format_number
 
 UNITS = load.load_units()
@@ -79,7 +80,7 @@ def test_matcher_never_crashes_and_only_returns_units_of_the_year(text):
     assert match.code is None or match.code in valid
     assert all(code in valid for code, _ in match.suggestions if match.status != "not_in_year")
     if match.code:
-        assert name_key(text) in GAZ[2024].aliases()
+        assert match_key(text) in GAZ[2024].aliases()
 
 
 @SETTINGS

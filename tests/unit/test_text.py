@@ -1,4 +1,5 @@
-from ktxh_geo.text import fold, fold_name, format_number, format_value
+from ktxh_geo.model.gazetteer import match_key
+from ktxh_geo.text import fold, format_number, format_value
 
 
 def test_vietnamese_number_format():
@@ -13,9 +14,11 @@ def test_vietnamese_number_format():
 
 def test_fold_removes_diacritics_and_prefixes():
     assert fold("Đông Sơn") == fold("dong son") == "dong son"
-    assert fold_name("TT Phồn Xương") == "phon xuong"
-    assert fold_name("Thị trấn Bố Hạ") == "bo ha"
-    assert fold_name("xa  Dong   Son") == "dong son"
+    assert match_key("TT Phồn Xương") == "phon xuong"
+    assert match_key("Thị trấn Bố Hạ") == "bo ha"
+    assert match_key("xa  Dong   Son") == "dong son"
+    assert match_key("P. Vũ Ninh") == match_key("phường Vũ Ninh") == "vu ninh"
+    assert match_key("TT. Đồng Kỳ") == match_key("đặc khu Đồng Kỳ") == "dong ky"
 
 
 def test_fold_handles_nfd_input():
