@@ -4,11 +4,8 @@ The pages live in views/, not pages/: with a pages/ folder Streamlit (1.67) show
 "Page not found" on every deep link such as /ban-do before running the right page.
 """
 
-import logging
-
 import streamlit as st
 
-from ktxh_geo.errors import KtxhError
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.ui import data as ui
 
@@ -35,9 +32,10 @@ try:
     if notice := ui.choose_profile():  # the locality (profile) of this session, from ?profile= or its last choice
         st.warning(md_text(notice))
     ui.store_notice()  # the store down (pages show the data they have, saving unavailable) or back (retry)
-    st.navigation(pages).run()
-except KtxhError as err:  # expected: a Vietnamese message for the user, already free of internals
-    st.error(md_text(err))
-except Exception:  # a bug: never show a traceback or a server path; the log keeps the details
-    logging.getLogger("ktxh_geo").exception("Lỗi không mong muốn khi chạy trang")
-    st.error("Đã có lỗi không mong muốn khi hiển thị trang này. Hãy tải lại trang; nếu lỗi còn, báo cho quản trị viên.")
+    page = st.navigation(pages)
+    ui.profile_selector()  # one locality selector for every page, under the navigation
+    if page.url_path != "ban-do":  # the map page writes the whole view, the locality included, itself
+        ui.keep_profile_in_url()
+    page.run()
+except Exception as err:  # never a traceback or a server path: a Vietnamese message; the log keeps the details
+    ui.show_error(err)

@@ -14,9 +14,8 @@ from ktxh_geo.model.classify import SCHEMES
 from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.plausibility import conflict_caption, flagged_rows, sum_conflicts
-from ktxh_geo.model.profile import DEFAULT_PROFILE, active, available
+from ktxh_geo.model.profile import DEFAULT_PROFILE, active
 from ktxh_geo.model.projects import CATEGORIES
-from ktxh_geo.model.search import search_communes
 from ktxh_geo.model.thematic import MapRequest, years
 from ktxh_geo.model.viewstate import ViewState
 from ktxh_geo.render.escape import md_text
@@ -26,6 +25,7 @@ from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import slides as ui_slides
 from ktxh_geo.ui import view as ui_view
 from ktxh_geo.ui.export_panel import export_panel
+from ktxh_geo.ui.search import unit_search
 from ktxh_geo.vocab import FLAGGED_MARK
 
 W = ui_view.W
@@ -54,13 +54,6 @@ def _reset_view() -> None:
     ui_view.clear_view()
 
 
-def _switch_profile() -> None:
-    """Another locality: its own defaults (the URL holds only the profile until widgets write the rest)."""
-    chosen = st.session_state["v_profile"]
-    st.session_state[ui.PROFILE_KEY] = chosen
-    st.query_params.from_dict({"profile": chosen} if chosen != DEFAULT_PROFILE else {})
-
-
 def _indicator_defaults() -> None:
     """Switching indicator applies that indicator's own classification (never the previous one's thresholds)."""
     chosen = indicators[st.session_state[W["indicator"]]]
@@ -70,17 +63,8 @@ def _indicator_defaults() -> None:
 
 
 profile = active()
-profiles = available()
 with st.sidebar:
     st.header("Bản đồ chuyên đề")
-    st.selectbox(
-        "Địa phương",
-        list(profiles),
-        index=list(profiles).index(profile.id),
-        format_func=profiles.get,
-        key="v_profile",
-        on_change=_switch_profile,
-    )
     ind_id = st.selectbox(
         "Chỉ tiêu",
         list(indicators),
@@ -165,7 +149,7 @@ with st.sidebar:
         slide_editor = ui_auth.current_editor()
         new_slide = ui_slides.add_form(shown_deck, slide_editor)
     if ui_view.current_view()[0] is not None:
-        st.button("Xem toàn huyện", on_click=_reset_view, help="Bỏ tâm và mức thu phóng đã lưu trong liên kết.")
+        st.button("Xem toàn bản đồ", on_click=_reset_view, help="Bỏ tâm và mức thu phóng đã lưu trong liên kết.")
 
 if present:
     ui_view.presentation_chrome()
@@ -222,26 +206,14 @@ if tm.aggregated:
     st.info("ℹ️ Số liệu gộp theo đơn vị mới: giá trị của các xã cũ được gộp theo quy tắc của chỉ tiêu (xem bảng).")
 
 
-@st.fragment
+@ui.fragment
 def map_panel(state: ViewState, title: str | None, joined, classification) -> None:
     """Search, map and the selected commune's value: choosing a commune reruns only this part."""
     where = ((profile.drill_down["key"], state.province),) if state.province else ()
     communes = ui.communes(state.edition, where)
     selected = None
     if not state.present:
-        query = st.text_input("Tìm xã, thị trấn", key=W["query"], placeholder=profile.unit_search_hint)
-        if query:
-            matches = search_communes(query, communes, ui.units())
-            if not matches:
-                st.warning(f"Không tìm thấy đơn vị nào khớp với “{md_text(query)}”.")
-            else:
-                labels = {
-                    m.code: m.full_name + ("" if m.via in (m.name, m.full_name) else f" (từ “{m.via}”)")
-                    for m in matches
-                }
-                if st.session_state.get(W["commune"]) not in labels:
-                    st.session_state[W["commune"]] = matches[0].code
-                selected = st.selectbox("Kết quả", list(labels), key=W["commune"], format_func=labels.get)
+        selected = unit_search(state, communes)
     else:
         selected = st.session_state.get(ui_view.COMMUNE)
     if selected != st.session_state.get(ui_view.COMMUNE):

@@ -39,6 +39,7 @@ class Edition:
     valid_to: date | None
     where: Mapping[str, str] = field(default_factory=dict)  # attribute filter on the layer (e.g. a province)
     official_list: Path | None = None  # the statistics office's list for valid_from (validate checks the layer)
+    unit_words: str = "đơn vị hành chính"  # what its units are called: "xã, thị trấn", "xã, phường", "tỉnh, thành phố"
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ def read_profile(folder: Path) -> Profile:
                 valid_to=_date(e.get("valid_to")),
                 where=dict(e.get("where", {})),
                 official_list=(folder / e["official_list"]).resolve() if e.get("official_list") else None,
+                unit_words=e.get("unit_words", "đơn vị hành chính"),
             )
             for e in doc["editions"]
         }

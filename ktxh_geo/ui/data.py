@@ -187,11 +187,23 @@ def page_style() -> None:
 
 
 PROFILE_KEY = "_ktxh_profile"
+PROFILE_WIDGET = "v_profile"
+
+
+def _kept_on_switch(key: str) -> bool:
+    """Session keys that outlive a locality switch: the locality itself and the signed-in editor."""
+    from ktxh_geo.ui.auth import SESSION_KEY
+
+    return key in (PROFILE_KEY, PROFILE_WIDGET) or key.startswith(SESSION_KEY)
 
 
 def choose_profile() -> str | None:
     """Make the session's locality profile active for this run: ``?profile=`` in the URL wins, then the
-    session's last choice, then the default. Returns a notice for an unknown id (the default is used)."""
+    session's last choice, then the default. Returns a notice for an unknown id (the default is used).
+
+    Switching locality forgets everything the pages kept for the last one (widgets, views, uploads), except
+    the signed-in editor: nothing of one locality shows on another.
+    """
     from ktxh_geo.errors import DataError
     from ktxh_geo.model.profile import DEFAULT_PROFILE, available, set_active
 
@@ -205,9 +217,79 @@ def choose_profile() -> str | None:
     except DataError as err:
         notice, wanted = str(err), DEFAULT_PROFILE
         set_active(wanted)
-    if st.session_state.get(PROFILE_KEY) not in (None, wanted):  # another locality: forget the last one's view
-        for key in [k for k in st.session_state if str(k).startswith(("v_", "_vs_", "cmp_"))]:
-            if key != "v_profile":
-                del st.session_state[key]
+    if st.session_state.get(PROFILE_KEY) not in (None, wanted):  # another locality: forget the last one's state
+        for key in [k for k in st.session_state if not _kept_on_switch(str(k))]:
+            del st.session_state[key]
     st.session_state[PROFILE_KEY] = wanted
+    st.session_state[PROFILE_WIDGET] = wanted
     return notice
+
+
+def keep_profile_in_url() -> None:
+    """Put ``?profile=`` in the address bar of a page that does not write its own parameters (the default
+    locality stays out of links), so a copied link opens the same locality."""
+    from ktxh_geo.model.profile import DEFAULT_PROFILE, active
+
+    chosen = active().id
+    if chosen != DEFAULT_PROFILE and st.query_params.get("profile") != chosen:
+        st.query_params["profile"] = chosen
+
+
+def _switch_profile() -> None:
+    """The locality selector's callback: the chosen locality with its own defaults (the URL keeps only it)."""
+    from ktxh_geo.model.profile import DEFAULT_PROFILE
+
+    chosen = st.session_state[PROFILE_WIDGET]
+    st.session_state[PROFILE_KEY] = chosen
+    st.query_params.from_dict({"profile": chosen} if chosen != DEFAULT_PROFILE else {})
+
+
+def profile_selector() -> None:
+    """The one locality selector of the app ("Địa phương"), in the sidebar of every page."""
+    from ktxh_geo.model.profile import active, available
+
+    profiles = available()
+    st.sidebar.selectbox(
+        "Địa phương",
+        list(profiles),
+        index=list(profiles).index(active().id),
+        format_func=profiles.get,
+        key=PROFILE_WIDGET,
+        on_change=_switch_profile,
+        help="Huyện, tỉnh hoặc toàn quốc: mọi trang, bản đồ và tệp xuất theo địa phương đã chọn.",
+    )
+
+
+UNEXPECTED = "Đã có lỗi không mong muốn khi hiển thị trang này. Hãy tải lại trang; nếu lỗi còn, báo cho quản trị viên."
+
+
+def show_error(err: Exception) -> None:
+    """A Vietnamese message for an error of a page or a fragment; a bug's traceback goes to the log only."""
+    import logging
+
+    from ktxh_geo.errors import KtxhError
+    from ktxh_geo.render.escape import md_text
+
+    if isinstance(err, KtxhError):  # expected: its message is for the user, already free of internals
+        st.error(md_text(err))
+    else:
+        logging.getLogger("ktxh_geo").error("Lỗi không mong muốn khi chạy trang", exc_info=err)
+        st.error(UNEXPECTED)
+
+
+def fragment(func):
+    """``st.fragment`` that runs with the session's locality and shows errors in Vietnamese: a fragment's
+    rerun skips app.py, where both are set up."""
+    import functools
+
+    from ktxh_geo.model.profile import set_active
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        set_active(st.session_state.get(PROFILE_KEY))
+        try:
+            return func(*args, **kwargs)
+        except Exception as err:  # st.stop() and st.rerun() raise BaseExceptions: they pass through
+            show_error(err)
+
+    return st.fragment(run)
