@@ -283,4 +283,4 @@ if not present:
     conflicts = sum_conflicts(one[0] if len(one) == 1 else None)
     if len(conflicts):
         st.caption(md_text(conflict_caption(conflicts)))
-    export_panel(tm, layers)
+    export_panel(tm, layers, province)

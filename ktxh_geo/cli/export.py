@@ -61,6 +61,7 @@ def add_parser(sub) -> None:
     p.add_argument("--indicator", help="indicator id (see --list)")
     p.add_argument("--year", type=int, help="year (default: newest year with commune values)")
     p.add_argument("--edition", default=None, help="edition id (default: the profile's; see the profile)")
+    p.add_argument("--province", default=None, help="national profile: one province's communes (GSO code, e.g. 24)")
     p.add_argument(
         "--layers",
         default=",".join(DEFAULT_LAYERS),
@@ -114,7 +115,16 @@ def run(args: argparse.Namespace) -> int:
         with stop_on_signals():
             fmt = _check(args)
             layers = [] if args.layers.strip().lower() in ("", "none") else [x.strip() for x in args.layers.split(",")]
-            ctx = prepare(args.indicator, args.year, args.edition, args.illustrative, layers, args.scheme, args.classes)
+            ctx = prepare(
+                args.indicator,
+                args.year,
+                args.edition,
+                args.illustrative,
+                layers,
+                args.scheme,
+                args.classes,
+                province=args.province,
+            )
             out = write_export(fmt, ctx, args.out, args.paper, args.orientation, args.dpi)
     except (KtxhError, ValueError) as exc:
         print(f"lỗi: {' '.join(str(exc).split())}", file=sys.stderr)

@@ -204,10 +204,25 @@ def load_overlays() -> list[tuple[str, gpd.GeoDataFrame]]:
     return [(label, _read_layer(path, {})) for label, path in active().overlays]
 
 
-def load_outline(directory: Path | None = None) -> gpd.GeoDataFrame:
-    """The area's outline (the district, the province, the country), EPSG:4326."""
+def load_outline(directory: Path | None = None, province: str | None = None) -> gpd.GeoDataFrame:
+    """The area's outline (the district, the province, the country), EPSG:4326; with ``province`` (a national
+    profile's drill-down) that province's own outline from the base edition."""
     profile = active()
+    if province:
+        return _read_layer(profile.edition(profile.base_edition).path, {"code": province})
     return _read_layer(directory / profile.outline.name if directory else profile.outline, profile.outline_where)
+
+
+def load_map_labels() -> list[tuple[str, float, float]]:
+    """The profile's fixed map labels (``[[map_labels]]``) as (text, lon, lat): each at the centre of its unit's
+    extent (an archipelago's islands), read from the unit's own polygons in the named edition."""
+    out = []
+    for text, edition, code in active().map_labels:
+        unit = _read_layer(active().edition(edition).path, {"code": code})
+        if len(unit):
+            minx, miny, maxx, maxy = unit.total_bounds
+            out.append((text, (minx + maxx) / 2, (miny + maxy) / 2))
+    return out
 
 
 UNIT_COLUMNS = ["gso_code", "name_full", "name", "type", "valid_from", "valid_to", "successor_2025_code", "nq1658_item"]

@@ -27,13 +27,13 @@ _UNIT_PREFIX = re.compile(r"^(?:thi tran|dac khu|phuong|xa|tt|x|p)\s+")
 
 
 def match_key(text: object) -> str:
-    """Matching key of a unit name: "TT. Đồng Kỳ" → "dong ky", "P. Vũ Ninh" → "vu ninh", "xã  Đông Sơn" → "dong son"."""
+    """Matching key of a unit name: "TT. Đồng Kỳ" → "dong ky", "P. Vũ Ninh" → "vu ninh", "xã  Tân Lập" → "tan lap"."""
     folded = fold(_PUNCTUATION.sub(" ", fold(text)))
     return _UNIT_PREFIX.sub("", folded).strip()
 
 
 def area_key(profile=None) -> str:
-    """The locality's own name as a key, without its area word: "huyện Yên Thế" → "yen the"."""
+    """The locality's own name as a key, without its area word: "huyện Tân Lập" → "tan lap"."""
     profile = profile or active()
     name, word = fold(profile.area_name), fold(profile.area_word)
     return name.removeprefix(word + " ").strip() if word else name

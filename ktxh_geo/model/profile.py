@@ -111,6 +111,8 @@ class Profile:
     # "strict": units must not overlap nor leave gaps against the outline (validate fails on > 1 m²);
     # "report": measured and reported only (a third-party display layer with known source defects)
     coverage: str = "strict"
+    map_labels: tuple[tuple[str, str, str], ...] = ()  # (text, edition, unit code): named on every map showing it
+    licence_file: Path | None = None  # the licences its data carries (default geo/LICENSES.md)
     area_word: str = ""  # the kind of area in messages: "huyện", "tỉnh", "quốc gia" ("ngoài huyện", "ranh giới tỉnh")
 
     @property
@@ -223,6 +225,8 @@ def read_profile(folder: Path) -> Profile:
                 for r in doc.get("datasets_editions", {}).get("edition_by_year", [])
             ),
             default_import_year=doc.get("datasets_editions", {}).get("default_year"),
+            map_labels=tuple((m["text"], m["edition"], str(m["code"])) for m in doc.get("map_labels", [])),
+            licence_file=(folder / doc.get("licence_file", "geo/LICENSES.md")).resolve(),
             area_word=doc.get("area_word", _AREA_WORDS.get(doc.get("kind", "district"), "")),
             coverage=doc.get("coverage", "strict" if doc.get("kind", "district") == "district" else "report"),
         )

@@ -81,11 +81,22 @@ class ThematicMap:
         return title
 
     @property
+    def units_text(self) -> str:
+        """The units shown, counted: "99 xã, phường (từ 01/7/2025)", "19 xã, thị trấn (01/01/2020 – 31/12/2024)"."""
+        ed = self.edition
+        start = ed.valid_from.strftime("%d/%m/%Y")
+        period = f"{start} – {ed.valid_to.strftime('%d/%m/%Y')}" if ed.valid_to else f"từ {start}"
+        return f"{len(self.joined)} {ed.unit_words} ({period})"
+
+    @property
     def subtitle(self) -> str:
         parts = [self.profile.plan_title] if self.profile.plan_title else []
         if not self.shown.is_categorical and self.classification.scheme:
             n = sum(1 for item in self.classification.legend if item.kind == "fill")
-            parts.append(f"Phân loại: {SCHEMES.get(self.classification.scheme, self.classification.scheme)}, {n} lớp")
+            if n:  # no class without values: say nothing of a classification rather than "0 lớp"
+                parts.append(
+                    f"Phân loại: {SCHEMES.get(self.classification.scheme, self.classification.scheme)}, {n} lớp"
+                )
         if self.aggregated:
             parts.append(DERIVED_MARK)
         if self.illustrative:

@@ -458,4 +458,18 @@ def validate(data: Path, geo: Path) -> Report:
     p, n = check_projects(data, geo, communes)
     problems += p
     summary.append(f"data/{PROJECTS_FILE}: {n} đối tượng")
+    problems += check_licences()
     return Report(problems, summary)
+
+
+def check_licences() -> list[Problem]:
+    """Exports carry the profile's licences (``licence_file``): refuse a profile whose file cannot give them."""
+    from ktxh_geo.errors import DataError
+    from ktxh_geo.io.licences import read_licences
+
+    path = active().licence_file
+    try:
+        read_licences(path)
+    except DataError as err:
+        return [Problem(path.name, None, "licence_file", str(err))]
+    return []

@@ -24,18 +24,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ktxh_geo.errors import DataError, InputError
+from ktxh_geo.errors import InputError
 from ktxh_geo.io import outputs
 from ktxh_geo.io import shipped as load
+from ktxh_geo.io.licences import Licences, read_licences
 from ktxh_geo.model import thematic
 from ktxh_geo.model.editions import EDITIONS, default_edition
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import CATEGORIES
 from ktxh_geo.model.thematic import ThematicMap
-from ktxh_geo.render.layout import RC, boundary_credit, render_layout
+from ktxh_geo.render.layout import RC, boundary_credit, render_layout, source_line
 from ktxh_geo.render.maps import DEFAULT_LAYERS, build_map, control
-from ktxh_geo.settings import LEAFLET_DIR, geo_dir
+from ktxh_geo.settings import LEAFLET_DIR
 from ktxh_geo.text import format_date_vn, printable
 
 # format → (file extension, MIME type, label shown in the UI)
@@ -83,7 +84,6 @@ ATTRIBUTE_CREDIT = (
     "Diện tích, dân số và trung tâm hành chính của các xã từ 01/7/2025: vietnamadminunits "
     "(© 2025 Tran Ngoc Minh Hieu, giấy phép MIT), thu thập từ sapnhap.bando.com.vn."
 )
-LICENSE_FILE = "LICENSES.md"
 NOTICE_MEMBER = "ktxh_notice"  # top-level member of an exported GeoJSON FeatureCollection
 
 
@@ -99,7 +99,10 @@ class MapContext:
     outline: gpd.GeoDataFrame
     projects: gpd.GeoDataFrame | None = None
     layers: tuple[str, ...] = DEFAULT_LAYERS
+    fixed_labels: tuple[tuple[str, float, float], ...] = ()  # (text, lon, lat): the profile's ``map_labels``
+    province: str | None = None  # one province of a national profile (its communes, framed on it)
 
+    profile = property(lambda self: self.thematic.profile)
     indicator = property(lambda self: self.thematic.indicator)
     shown = property(lambda self: self.thematic.shown)
     year = property(lambda self: self.thematic.year)
@@ -124,18 +127,26 @@ def prepare(
     scheme: str | None = None,
     k: int = 5,
     breaks: tuple[float, ...] | None = None,
+    province: str | None = None,
 ) -> MapContext:
     """Load the shipped data and build the map context; ``ExportError`` for bad requests.
 
     ``year`` defaults to the newest year with commune values (illustrative ones only count when
-    ``include_illustrative``, which is off by default, as in the UI).
+    ``include_illustrative``, which is off by default, as in the UI). ``province`` (a national profile): the
+    communes of that province, framed on it.
     """
     indicators = mappable_indicators()
     if indicator_id not in indicators:
-        raise ExportError(
-            f"không có chỉ tiêu bản đồ '{indicator_id}' (unknown indicator); "
-            "xem danh sách: python -m ktxh_geo export --list"
-        )
+        raise ExportError(f"không có chỉ tiêu bản đồ '{indicator_id}'; xem danh sách: python -m ktxh_geo export --list")
+    profile = active()
+    where: dict[str, str] = {}
+    if province:
+        if not profile.drill_down:
+            raise ExportError(f"{profile.label} không chia theo tỉnh, thành phố: bỏ --province")
+        if province not in set(load.load_communes(profile.base_edition)["code"]):
+            raise ExportError(f"không có tỉnh, thành phố mã '{province}'")
+        edition = edition or profile.drill_down["edition"]
+        where = {profile.drill_down["key"]: province}
     edition = edition or default_edition()
     if edition not in EDITIONS:
         raise ExportError(f"không có đơn vị hành chính '{edition}'; chọn một trong: {', '.join(EDITIONS)}")
@@ -152,20 +163,23 @@ def prepare(
             hint += " (thêm --illustrative để dùng số liệu minh họa)"
         when = f" năm {year}" if year is not None else ""
         raise ExportError(f"chỉ tiêu '{indicator_id}' chưa có số liệu cấp xã{when}{hint}")
-    request = thematic.MapRequest(indicator_id, year, edition, include_illustrative, scheme, k, breaks)
-    tm = thematic.build(request, indicators, values, load.load_communes(edition))
+    request = thematic.MapRequest(
+        indicator_id, year, edition, include_illustrative, scheme, k, breaks, tuple(where.items())
+    )
+    tm = thematic.build(request, indicators, values, load.load_communes(edition, where=where))
     if tm.refusal:
         raise ExportError(" ".join(tm.refusal.split()))
     if not tm.has_data:
         raise ExportError(
             f"chỉ tiêu '{indicator_id}' chưa có số liệu cấp xã năm {year} theo đơn vị hành chính {edition}"
         )
-    return MapContext(tm, load.load_outline(), load.load_projects(), tuple(layers))
+    outline = load.load_outline(province=province)
+    return MapContext(tm, outline, load.load_projects(), tuple(layers), tuple(load.load_map_labels()), province)
 
 
 def file_name(ctx: MapContext, fmt: str, paper: str = "a4", orientation: str = "landscape") -> str:
     """A plain-ASCII file name, e.g. ``ban-do_poverty_rate_2023_2020-2024_a4-ngang.pdf``."""
-    stem = f"ban-do_{ctx.indicator.id}_{ctx.year}_{ctx.edition}"
+    stem = f"ban-do_{ctx.indicator.id}_{ctx.year}_{ctx.edition}" + (f"_tinh-{ctx.province}" if ctx.province else "")
     if fmt in MAP_FORMATS:
         stem += f"_{paper}-{'ngang' if orientation == 'landscape' else 'doc'}"
     return f"{stem}.{FORMATS[fmt][0]}"
@@ -177,8 +191,7 @@ def file_name(ctx: MapContext, fmt: str, paper: str = "a4", orientation: str = "
 def layout(ctx: MapContext, paper: str = "a4", orientation: str = "landscape", dpi: int = 300, export_date=None):
     """The matplotlib layout of the map (see ``ktxh_geo.render.layout.render_layout``)."""
     return render_layout(
-        ctx.joined,
-        ctx.classification,
+        ctx.thematic,
         ctx.outline,
         ctx.projects,
         ctx.layers,
@@ -188,6 +201,7 @@ def layout(ctx: MapContext, paper: str = "a4", orientation: str = "landscape", d
         orientation,
         dpi,
         export_date,
+        ctx.fixed_labels,
     )
 
 
@@ -243,7 +257,7 @@ def render_html(ctx: MapContext, export_date=None) -> str:
     root.header.add_child(folium.Element(f"<style>{_inline_leaflet_css()}</style>"), name="leaflet_css", index=0)
     root.header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js", index=1)
     day = format_date_vn(export_date or date.today())
-    credit = f"{html.escape(boundary_credit())}<br>Ngày xuất: {day} · ktxh-geo"
+    credit = f"{html.escape(boundary_credit(ctx.profile))}<br>Ngày xuất: {day} · ktxh-geo"
     m.add_child(control(credit, "bottomleft", "ktxh-credit"))
     root.header.add_child(folium.Element(f"<style>{CREDIT_CSS}</style>"), name="credit_css")
     return root.render()
@@ -263,6 +277,62 @@ def data_table(ctx: MapContext) -> gpd.GeoDataFrame:
     )
     rest = [c for c in df.columns if c not in DATA_COLUMNS and c != "geometry"]
     return gpd.GeoDataFrame(df[DATA_COLUMNS + rest + ["geometry"]], geometry="geometry", crs=ctx.joined.crs)
+
+
+# Columns of the tables people read (xlsx, CSV): machine name → Vietnamese header, in this order. Boundary
+# attributes not listed stay in the GIS formats (GeoPackage, GeoJSON) only; the "Tên cột" sheet of an xlsx and the
+# notice beside a CSV give the machine name of every column.
+PEOPLE_COLUMNS = {
+    "code": "Mã đơn vị",
+    "full_name": "Tên đơn vị",
+    "unit_type": "Loại đơn vị",
+    "province": "Tỉnh, thành phố",
+    "indicator_name": "Chỉ tiêu",
+    "unit": "Đơn vị tính",
+    "year": "Năm",
+    "value": "Giá trị",
+    "value_text": "Giá trị (chữ)",
+    "display": "Giá trị (như trên bản đồ)",
+    "class_label": "Lớp trên bản đồ",
+    "status_label": "Loại số liệu",
+    "source": "Nguồn",
+    "value_note": "Ghi chú",
+    "derived_rule": "Quy tắc gộp",
+    "edition_label": "Bộ đơn vị hành chính",
+    "area_km2": "Diện tích (km²)",
+    "area_km2_published": "Diện tích công bố (km²)",
+    "population": "Dân số (người)",
+    "admin_centre_stated": "Trụ sở (theo công bố)",
+    "area_population_source": "Nguồn diện tích, dân số",
+    "successor_2025_code": "Mã xã từ 01/7/2025",
+    "successor_2025_name": "Xã từ 01/7/2025",
+}
+
+
+def people_table(ctx: MapContext) -> pd.DataFrame:
+    """The data table as people read it (xlsx, CSV): Vietnamese headers, labels instead of ids, no geometry.
+
+    Empty optional columns (no aggregation rule, no text value) are left out.
+    """
+    table = data_table(ctx).drop(columns="geometry")
+    table["edition_label"] = ctx.thematic.edition.label
+    optional = ("value_text", "derived_rule", "value_note")
+    keep = [c for c in PEOPLE_COLUMNS if c in table.columns]
+    keep = [c for c in keep if c not in optional or table[c].fillna("").astype(str).str.strip().ne("").any()]
+    return pd.DataFrame(table[keep]).rename(columns=PEOPLE_COLUMNS)
+
+
+def column_names(table: pd.DataFrame) -> pd.DataFrame:
+    """The header of each column of ``people_table`` beside its machine name (the GIS formats' field name)."""
+    machine = {v: k for k, v in PEOPLE_COLUMNS.items()}
+    return pd.DataFrame(
+        {
+            "Tên cột": list(table.columns),
+            "Tên trường (GeoPackage, GeoJSON)": [
+                machine[c] if machine[c] != "edition_label" else "edition" for c in table.columns
+            ],
+        }
+    )
 
 
 def neutralise(value):
@@ -295,64 +365,60 @@ def neutralised(df: pd.DataFrame, xml: bool = False) -> pd.DataFrame:
     return out
 
 
-def credits(columns) -> list[str]:
+def credits(columns, profile=None) -> list[str]:
     """Credit lines of the third-party sources whose fields are in a table with these columns."""
-    lines = [boundary_credit()]
+    lines = [boundary_credit(profile)]
     if any(c in ATTRIBUTE_COLUMNS for c in columns):
         lines.append(ATTRIBUTE_CREDIT)
     return lines
 
 
-def licence_text() -> str:
-    """The text of LICENSES.md (the MIT notices that must travel with the boundary data): the profile's own
-    geo/LICENSES.md, else the one beside the boundary layers it uses (a province profile reads the national
-    layers)."""
-    profile = active()
-    candidates = [geo_dir() / LICENSE_FILE] + [e.path.parent / LICENSE_FILE for e in profile.editions.values()]
-    for path in candidates:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    raise DataError(  # no server path in the message: the profile and the file it lacks
-        f"thiếu tệp giấy phép {LICENSE_FILE} của địa phương “{profile.id}”: không xuất dữ liệu khi thiếu giấy phép"
-    )
+def licences(profile=None) -> Licences:
+    """The licences of a profile's data (its ``licence_file``), which every export carries."""
+    return read_licences((profile or active()).licence_file)
 
 
 def notice(ctx: MapContext, export_date=None) -> dict:
     """Sources and licences of an export (a JSON-ready dict)."""
     return {
         "title": ctx.title,
-        "sources": credits(ctx.joined.columns),
+        "sources": credits(ctx.joined.columns, ctx.profile),
         "data_sources": sorted({s for s in ctx.joined["source"] if s}),
         "exported": (export_date or date.today()).isoformat(),
         "software": "ktxh-geo",
-        "licences": licence_text(),
+        "licences": licences(ctx.profile).text_block(),
     }
 
 
-def notice_text(ctx: MapContext, export_date=None) -> str:
-    """The notice as plain text (LICENSE.txt beside a CSV, the "Giấy phép" sheet of an xlsx)."""
+def notice_text(ctx: MapContext, export_date=None, columns: pd.DataFrame | None = None) -> str:
+    """The notice as plain text (LICENSE.txt beside a CSV, the "Giấy phép" sheet of an xlsx): what the file is,
+    when it was made, its sources, (``columns``) the machine name of each column, and the licence section."""
     info = notice(ctx, export_date)
     lines = [
-        f"Giấy phép và nguồn của dữ liệu trong tệp xuất: {info['title']}",
+        f"Nguồn và giấy phép của tệp xuất: {info['title']}",
         f"Ngày xuất: {format_date_vn(export_date or date.today())} · ktxh-geo",
         "",
         *info["sources"],
+        source_line(sorted({s for s in ctx.joined["source"] if s}), ctx.year),
     ]
-    if info["data_sources"]:
-        lines.append("Nguồn số liệu: " + "; ".join(info["data_sources"]) + ".")
+    if columns is not None:
+        lines += ["", "Các cột (tên cột trong tệp — tên trường trong GeoPackage, GeoJSON):"]
+        lines += [f"• {a} — {b}" for a, b in columns.itertuples(index=False)]
     return "\n".join(lines) + "\n\n" + info["licences"]
 
 
 def _notes(ctx: MapContext, export_date=None) -> pd.DataFrame:
-    sources = sorted({s for s in ctx.joined["source"] if s})
     rows = [
         ("Bản đồ", ctx.title),
-        ("Chỉ tiêu", f"{ctx.indicator.name} ({ctx.indicator.id})"),
+        ("Chỉ tiêu", ctx.indicator.name),
         ("Đơn vị tính", ctx.shown.unit),
         ("Năm", str(ctx.year)),
-        ("Đơn vị hành chính", EDITIONS[ctx.edition].label),
-        ("Nguồn số liệu", "; ".join(sources)),
-        ("Ranh giới", boundary_credit()),
+        ("Đơn vị hành chính", ctx.thematic.units_text),
+        (
+            "Nguồn số liệu",
+            source_line(sorted({s for s in ctx.joined["source"] if s}), ctx.year).removeprefix("Nguồn số liệu: "),
+        ),
+        ("Ranh giới", boundary_credit(ctx.profile)),
     ]
     if any(c in ATTRIBUTE_COLUMNS for c in ctx.joined.columns):
         rows.append(("Diện tích, dân số", ATTRIBUTE_CREDIT))
@@ -361,7 +427,13 @@ def _notes(ctx: MapContext, export_date=None) -> pd.DataFrame:
         ("Ngày xuất", format_date_vn(export_date or date.today())),
     ]
     if ctx.thematic.illustrative:
-        rows.insert(1, ("Lưu ý", f"{ILLUSTRATIVE_MARK} — cột status = illustrative: không phải số liệu chính thức"))
+        rows.insert(
+            1,
+            (
+                "Lưu ý",
+                f"{ILLUSTRATIVE_MARK} — dòng có Loại số liệu “{ILLUSTRATIVE_MARK}”: không phải số liệu chính thức",
+            ),
+        )
     return pd.DataFrame(rows, columns=["Mục", "Nội dung"])
 
 
@@ -418,13 +490,14 @@ def _write_data(fmt: str, ctx: MapContext, path: Path, export_date=None) -> None
         path.write_text(geojson_text(ctx, export_date), encoding="utf-8")
     elif fmt == "csv":
         # CRLF (RFC 4180): a text cell holding a bare CR or LF is then quoted and cannot split a row.
-        data = neutralised(table.drop(columns="geometry"))
-        data.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        neutralised(people_table(ctx)).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     elif fmt == "xlsx":
-        licence = pd.DataFrame({"Giấy phép và nguồn": notice_text(ctx, export_date).splitlines()})
+        people = people_table(ctx)
+        licence = pd.DataFrame({"Nguồn và giấy phép": notice_text(ctx, export_date).splitlines()})
         with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            neutralised(table.drop(columns="geometry"), xml=True).to_excel(xl, sheet_name="Số liệu", index=False)
+            neutralised(people, xml=True).to_excel(xl, sheet_name="Số liệu", index=False)
             neutralised(_notes(ctx, export_date), xml=True).to_excel(xl, sheet_name="Ghi chú", index=False)
+            column_names(people).to_excel(xl, sheet_name="Tên cột", index=False)
             neutralised(licence, xml=True).to_excel(xl, sheet_name="Giấy phép", index=False)
             for sheet in xl.sheets.values():  # readable column widths; the header row stays visible
                 sheet.freeze_panes = "A2"
@@ -496,7 +569,7 @@ def write_export(
                 tmps[0].unlink()  # GDAL wants to create the file itself
             _write(fmt, ctx, tmps[0], paper, orientation, dpi, export_date)
             if fmt == "csv":
-                tmps[1].write_text(notice_text(ctx, export_date), encoding="utf-8")
+                tmps[1].write_text(notice_text(ctx, export_date, column_names(people_table(ctx))), encoding="utf-8")
     except outputs.OutputError as exc:
         raise ExportError(str(exc)) from None
     return out
@@ -539,5 +612,5 @@ def download_bytes(
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(file_name(ctx, "csv"), export_bytes("csv", ctx, export_date=export_date))
-        zf.writestr("LICENSE.txt", notice_text(ctx, export_date))
+        zf.writestr("LICENSE.txt", notice_text(ctx, export_date, column_names(people_table(ctx))))
     return buf.getvalue()

@@ -1,9 +1,12 @@
 """Print layout of a thematic map (matplotlib, no browser): map, legend, scale bar, north arrow, footer.
 
-Drawn from the same joined GeoDataFrame and the same ``Classification`` as the screen, so colours,
-class labels and legend entries match. The map is drawn in the profile's metric CRS (``metric_crs``) so the scale bar
-measures true kilometres. All positions are laid out in millimetres on the paper; fonts scale with
-the paper size. Text stays text (no path effects), so it is selectable in the PDF.
+Drawn from the same ``ThematicMap`` as the screen (joined units, ``Classification``), so colours, class labels and
+legend entries match. The map is drawn in the profile's metric CRS (``metric_crs``) so the scale bar measures true
+kilometres, and framed on the outline it is given (the district, the province, the country, or one province of
+the country). All positions are laid out in millimetres on the paper; fonts scale with the paper size. Text stays
+text (no path effects), so it is selectable in the PDF. Labels are placed on paper without overlapping each other,
+the scale bar, the north arrow or the object markers; the profile's fixed labels (the archipelagos on a map of the
+country) come first, then units by size; a label that finds no free place is left out and the footer says so.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
 from shapely.geometry import Point
 
-from ktxh_geo.model.classify import NO_DATA_COLOR, Classification
+from ktxh_geo.model.classify import NO_DATA_COLOR
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK
-from ktxh_geo.model.profile import active
+from ktxh_geo.model.profile import Profile, active
 from ktxh_geo.model.projects import CATEGORIES, CATEGORY_COLORS, layer_objects
+from ktxh_geo.model.thematic import ThematicMap
 from ktxh_geo.text import format_date_vn, format_number, printable
 from ktxh_geo.vocab import FLAGGED
 
@@ -35,18 +39,27 @@ PAPERS_MM = {"a4": (297.0, 210.0), "a3": (420.0, 297.0)}  # landscape (width, he
 ORIENTATIONS = ("landscape", "portrait")
 
 
-def boundary_credit() -> str:
-    """Credit line of the active profile's boundary sources (``boundary_credit``) and its coordinate system."""
-    profile = active()
-    crs = f"Hệ tọa độ {profile.metric_crs_label} ({profile.metric_crs})."
+def boundary_credit(profile: Profile | None = None) -> str:
+    """Credit line of a profile's boundary sources (``boundary_credit``) and the map's coordinate system."""
+    profile = profile or active()
+    crs = f"Hệ tọa độ in bản đồ: {profile.metric_crs_label} ({profile.metric_crs})."
     return f"{profile.boundary_credit} {crs}" if profile.boundary_credit else crs
 
 
-def plan_line() -> str:
-    """What the map was made from: the active profile's plan and area (print footer)."""
-    profile = active()
-    plan = profile.plan_title[:1].lower() + profile.plan_title[1:]
-    return f"Lập bằng ktxh-geo từ {plan}, {profile.area_name}." if plan else f"Lập bằng ktxh-geo, {profile.area_name}."
+def plan_line(profile: Profile | None = None, area_name: str = "") -> str:
+    """Who made the map, for which area (print footer; the plan itself is in the subtitle)."""
+    return f"Lập bằng ktxh-geo, {area_name or (profile or active()).area_name}."
+
+
+def source_line(sources: list[str], year: int) -> str:
+    """ "Nguồn số liệu: …." — or, on a map with no values, that there are none (never an empty "—")."""
+    if sources:
+        return "Nguồn số liệu: " + "; ".join(sources) + "."
+    return f"Nguồn số liệu: chưa có số liệu của chỉ tiêu này năm {year} cho các đơn vị trên bản đồ."
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 APPROX_NOTE = "Vị trí gần đúng: chỉ biết xã, điểm đặt trong phạm vi xã."
@@ -70,6 +83,21 @@ RC = {
 }
 
 
+@dataclass(frozen=True)
+class MapLabel:
+    """A label to place on the map: text at an anchor (metric CRS), kept inside ``area`` if given."""
+
+    text: str
+    x: float
+    y: float
+    size: float  # points
+    weight: str = "bold"
+    area: object = None  # a unit's polygon (metric): the label stays on it; None: anywhere near the anchor
+    code: str = ""
+    fixed: bool = False  # a profile's fixed label (an archipelago): placed first, never dropped for a unit's
+    leader: bool = False  # may move off its unit, with a thin line back to it, when nothing nearer is free
+
+
 @dataclass
 class Layout:
     """A laid-out map figure; ``to_pixel`` maps metric-CRS metres to pixels of the saved PNG."""
@@ -81,6 +109,8 @@ class Layout:
     marker_points: list[tuple[float, float]] = field(default_factory=list)
     m_per_mm: float = 0.0  # ground metres per millimetre of paper (the map scale / 1000)
     scale_km: float = 0.0  # length of the scale bar
+    label_boxes: list[tuple[str, tuple[float, float, float, float]]] = field(default_factory=list)  # text, mm box
+    dropped: list[str] = field(default_factory=list)  # unit labels with no free place on this paper
 
     @property
     def size_px(self) -> tuple[int, int]:
@@ -163,12 +193,14 @@ class _NoDraw:
 
 
 def _nice_length_km(span_m: float) -> float:
-    """A round scale-bar length near a quarter of the map's width."""
+    """A round scale-bar length (1, 2, 2,5 or 5 × 10ⁿ km) near a quarter of the map's width."""
     target = span_m / 4000
-    for km in (0.5, 1, 2, 2.5, 5, 10, 20, 25, 50):
-        if km >= target * 0.6:
-            return km
-    return 50.0
+    for exponent in range(-1, 5):
+        for digit in (1, 2, 2.5, 5):
+            km = digit * 10**exponent
+            if km >= target * 0.6:
+                return km
+    return 10_000.0
 
 
 def _polys(geom):
@@ -179,12 +211,11 @@ def _add_polygon(ax, geom, **kw) -> None:
     for poly in _polys(geom):
         ax.add_artist(Polygon(np.asarray(poly.exterior.coords), closed=True, **kw))  # limits are set by hand
         for ring in poly.interiors:  # no holes in the shipped data; outline them if any appear
-            ax.add_artist(Polygon(np.asarray(ring.coords), closed=True, fill=False, **kw))
+            ax.add_artist(Polygon(np.asarray(ring.coords), closed=True, **{**kw, "fill": False}))
 
 
 def render_layout(
-    joined: gpd.GeoDataFrame,
-    classification: Classification,
+    tm: ThematicMap,
     outline: gpd.GeoDataFrame,
     projects: gpd.GeoDataFrame | None,
     layers: list[str] | tuple[str, ...],
@@ -194,15 +225,21 @@ def render_layout(
     orientation: str = "landscape",
     dpi: int = 300,
     export_date: date | None = None,
+    fixed_labels: list[tuple[str, float, float]] | tuple = (),
 ) -> Layout:
-    """Lay out one thematic map on a sheet of paper (nothing is saved here)."""
+    """Lay out one thematic map on a sheet of paper (nothing is saved here).
+
+    ``outline`` frames the map (the area shown); ``fixed_labels`` are (text, lon, lat) printed whenever they fall
+    in the frame (the archipelagos on a map of the country).
+    """
     with matplotlib.rc_context(RC):
         return _render(
-            joined, classification, outline, projects, layers, title, subtitle, paper, orientation, dpi, export_date
+            tm, outline, projects, layers, title, subtitle, paper, orientation, dpi, export_date, list(fixed_labels)
         )
 
 
-def _render(joined, classification, outline, projects, layers, title, subtitle, paper, orientation, dpi, export_date):
+def _render(tm, outline, projects, layers, title, subtitle, paper, orientation, dpi, export_date, fixed_labels):
+    profile, joined, classification = tm.profile, tm.joined, tm.classification
     page_w, page_h = paper_size_mm(paper, orientation)
     s = min(page_w, page_h) / 210.0  # font scale: 1 on A4, 1.41 on A3
     portrait = orientation == "portrait"
@@ -228,7 +265,7 @@ def _render(joined, classification, outline, projects, layers, title, subtitle, 
     y += _height_mm(subtitle_text, 9.5 * s, 1.3) + 3 * s
     top = y
 
-    # Footer block (bottom up).
+    # Map and legend frames are laid out before the footer is written (it says how many labels were left out).
     footer_size = 6.8 * s
     sources = sorted({src for src in joined["source"] if src})
     shown = [c for c in layers if c in CATEGORIES]
@@ -237,15 +274,48 @@ def _render(joined, classification, outline, projects, layers, title, subtitle, 
         sources += sorted({src for src in objects["source"] if src and src not in sources})
     day = format_date_vn(export_date or date.today())
     footer_lines = [
-        _wrap("Nguồn số liệu: " + ("; ".join(sources) or "—") + ".", page_w - 2 * margin, footer_size),
-        _wrap(boundary_credit(), page_w - 2 * margin, footer_size),
-        _wrap(f"Ngày xuất bản đồ: {day}. {plan_line()}", page_w - 2 * margin, footer_size),
+        _wrap(source_line(sources, tm.year), page_w - 2 * margin, footer_size),
+        _wrap(boundary_credit(profile), page_w - 2 * margin, footer_size),
+        _wrap(f"Ngày xuất bản đồ: {day}. {plan_line(profile, tm.area_name)}", page_w - 2 * margin, footer_size),
     ]
-    footer = "\n".join(footer_lines)
-    footer_h = _height_mm(footer, footer_size, 1.3)
+    footer_h = _height_mm("\n".join(footer_lines + ["x"]), footer_size, 1.3)  # one line spare for the label note
     footer_top = page_h - margin - footer_h - (6 * s if illustrative else 0)
-    fig.text(margin / page_w, 1 - footer_top / page_h, footer, fontsize=footer_size, va="top", color="#333",
-             linespacing=1.3)  # fmt: skip
+    bottom = footer_top - 4 * s
+
+    gap = 5 * s
+    area_label = _area_label(profile, outline)
+    units_label = capitalised(tm.edition.unit_words)
+    if portrait:
+        legend_w = page_w - 2 * margin
+        legend_h = _draw_legend(_NoDraw(), classification, objects, (0, 0, legend_w, 0), s, area_label, units_label,
+                                columns=2) + 2 * s  # fmt: skip
+        map_frame = (margin, top, legend_w, bottom - top - legend_h - gap)
+        legend_frame = (margin, bottom - legend_h, legend_w, legend_h)
+    else:
+        legend_w = 78 * s
+        map_frame = (margin, top, page_w - 2 * margin - legend_w - gap, bottom - top)
+        legend_frame = (page_w - margin - legend_w, top, legend_w, bottom - top)
+
+    ax = fig.add_axes(box(*map_frame))
+    layout = Layout(fig, ax, dpi)
+    _draw_map(ax, layout, profile, joined, classification, outline, objects, map_frame, s, fixed_labels)
+
+    lax = fig.add_axes(box(*legend_frame))
+    _draw_legend(lax, classification, objects, legend_frame, s, area_label, units_label, columns=2 if portrait else 1)
+
+    if layout.dropped:
+        larger = " (in khổ A3 để có đủ tên hơn)" if paper == "a4" else ""
+        footer_lines.append(
+            _wrap(
+                f"Không in được tên {len(layout.dropped)} đơn vị nhỏ vì chồng lấn{larger}: "
+                + ", ".join(sorted(layout.dropped))
+                + ".",
+                page_w - 2 * margin,
+                footer_size,
+            )
+        )
+    fig.text(margin / page_w, 1 - footer_top / page_h, "\n".join(footer_lines), fontsize=footer_size, va="top",
+             color="#333", linespacing=1.3)  # fmt: skip
     if illustrative:
         fig.text(
             margin / page_w,
@@ -264,26 +334,6 @@ def _render(joined, classification, outline, projects, layers, title, subtitle, 
             linewidth=0.5,
         )
     )
-    bottom = footer_top - 4 * s
-
-    # Map and legend frames (portrait: legend below the map, in two columns, as tall as it needs).
-    gap = 5 * s
-    if portrait:
-        legend_w = page_w - 2 * margin
-        legend_h = _draw_legend(_NoDraw(), classification, objects, (0, 0, legend_w, 0), s, columns=2) + 2 * s
-        map_frame = (margin, top, legend_w, bottom - top - legend_h - gap)
-        legend_frame = (margin, bottom - legend_h, legend_w, legend_h)
-    else:
-        legend_w = 78 * s
-        map_frame = (margin, top, page_w - 2 * margin - legend_w - gap, bottom - top)
-        legend_frame = (page_w - margin - legend_w, top, legend_w, bottom - top)
-
-    ax = fig.add_axes(box(*map_frame))
-    layout = Layout(fig, ax, dpi)
-    _draw_map(ax, layout, joined, classification, outline, objects, map_frame, s)
-
-    lax = fig.add_axes(box(*legend_frame))
-    _draw_legend(lax, classification, objects, legend_frame, s, columns=2 if portrait else 1)
 
     for text in fig.findobj(Text):  # titles, names, sources are data: "$x^2$" prints as typed, not as mathtext
         text.set_parse_math(False)
@@ -293,19 +343,27 @@ def _render(joined, classification, outline, projects, layers, title, subtitle, 
     return layout
 
 
-def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s) -> None:
-    metric_crs = active().metric_crs
+def _area_label(profile: Profile, outline: gpd.GeoDataFrame) -> str:
+    """The legend's name of the outline: the area shown (one province of the country) or the profile's area."""
+    if "full_name" in outline.columns and len(outline) == 1 and profile.drill_down:
+        return str(outline["full_name"].iloc[0])
+    return profile.area_label
+
+
+def _draw_map(ax, layout, profile, joined, classification, outline, objects, frame_mm, s, fixed_labels) -> None:
+    metric_crs = profile.metric_crs
     communes = joined.to_crs(metric_crs)
-    district = outline.to_crs(metric_crs)
-    minx, miny, maxx, maxy = district.total_bounds
+    area = outline.to_crs(metric_crs)
+    minx, miny, maxx, maxy = area.total_bounds
     pad = 0.04 * max(maxx - minx, maxy - miny)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
     # Grow the shorter side so one metre is the same length on paper in x and y.
     frame_w, frame_h = frame_mm[2], frame_mm[3]
     m_per_mm = max((maxx - minx) / frame_w, (maxy - miny) / frame_h)
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    ax.set_xlim(cx - m_per_mm * frame_w / 2, cx + m_per_mm * frame_w / 2)
-    ax.set_ylim(cy - m_per_mm * frame_h / 2, cy + m_per_mm * frame_h / 2)
+    x0, y0 = cx - m_per_mm * frame_w / 2, cy - m_per_mm * frame_h / 2
+    ax.set_xlim(x0, cx + m_per_mm * frame_w / 2)
+    ax.set_ylim(y0, cy + m_per_mm * frame_h / 2)
     ax.set_facecolor(MAP_BACKGROUND)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -314,6 +372,7 @@ def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s)
         spine.set_color("#555")
 
     kinds = {item.color: item.kind for item in classification.legend}
+    edge = 0.6 * s if len(communes) <= 400 else 0.3 * s
     for geom, color, status in zip(communes.geometry, classification.colors, communes["status"], strict=True):
         no_data = status == "missing" or (kinds.get(color) == "no_data" and color == NO_DATA_COLOR)
         kind = "flagged" if status == FLAGGED else ("no_data" if no_data else "fill")
@@ -323,14 +382,20 @@ def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s)
             geom,
             facecolor=color,
             edgecolor=COMMUNE_EDGE,
-            linewidth=0.6 * s,
+            linewidth=edge,
             hatch=hatch,
             hatchcolor=hatch_color,
             zorder=1,
         )
-    for geom in district.geometry:
+    if len(area) > 1:  # an outline made of several units (the country's provinces): draw only its edge
+        area = gpd.GeoDataFrame(geometry=[shapely.union_all(area.geometry.buffer(1)).buffer(-1)], crs=area.crs)
+    for geom in area.geometry:
         _add_polygon(ax, geom, fill=False, edgecolor=OUTLINE_COLOR, linewidth=1.8 * s, zorder=3)
 
+    def to_mm(x, y):
+        return (x - x0) / m_per_mm, (y - y0) / m_per_mm
+
+    obstacles: list[tuple[float, float, float, float]] = []
     if objects is not None and len(objects):
         objs = objects.to_crs(metric_crs)
         for cat in dict.fromkeys(objs["category"]):
@@ -341,26 +406,154 @@ def _draw_map(ax, layout, joined, classification, outline, objects, frame_mm, s)
                 pts = sel.geometry.representative_point()  # a point stays itself; a footprint gets a marker
                 _scatter(ax, pts.x, pts.y, CATEGORY_COLORS[cat], approx, s, zorder=5)
                 layout.marker_points += list(zip(pts.x, pts.y, strict=True))
-
-    for code, name, geom in zip(communes["code"], communes["name"], communes.geometry, strict=True):
-        pt = _label_point(geom, layout.marker_points)
-        layout.label_points[code] = (pt.x, pt.y)
-        ax.text(
-            pt.x,
-            pt.y,
-            _plain(name),
-            fontsize=6.8 * s,
-            fontweight="bold",
-            ha="center",
-            va="center",
-            color="#1a1a1a",
-            zorder=6,
-            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
-        )
+    radius = 9 * s * 0.3528 / 2 + 0.8 * s  # half a marker, with its white ring
+    for u, v in (to_mm(*p) for p in layout.marker_points):
+        obstacles.append((u - radius, v - radius, u + radius, v + radius))
 
     layout.m_per_mm = m_per_mm
-    layout.scale_km = _scale_bar(ax, m_per_mm, s)
-    _north_arrow(ax, s)
+    layout.scale_km, scale_box = _scale_bar(ax, m_per_mm, s)
+    obstacles += [scale_box, _north_arrow(ax, s, frame_w, frame_h)]
+
+    labels = [
+        MapLabel(text, x, y, 7.5 * s, fixed=True)
+        for text, x, y in _to_metric(fixed_labels, metric_crs)
+        if x0 <= x <= x0 + m_per_mm * frame_w and y0 <= y <= y0 + m_per_mm * frame_h
+    ]
+    by_size = communes.assign(_area=communes.geometry.area).sort_values("_area", kind="stable")
+    units = []
+    for code, name, geom in zip(by_size["code"], by_size["name"], by_size.geometry, strict=True):
+        pt = _label_point(geom, layout.marker_points)
+        layout.label_points[code] = (pt.x, pt.y)
+        units.append(MapLabel(_plain(name), pt.x, pt.y, 0.0, area=geom, code=code, leader=True))
+    placed, dropped = _fit_labels(labels, units, s, to_mm, m_per_mm, (frame_w, frame_h), obstacles)
+    for label, (u0, v0, u1, v1), anchor in placed:
+        x, y = x0 + (u0 + u1) / 2 * m_per_mm, y0 + (v0 + v1) / 2 * m_per_mm
+        if anchor is not None:  # a thin line from the unit to its label, ending at the label's box
+            end_u, end_v = min(max(anchor[0], u0), u1), min(max(anchor[1], v0), v1)
+            ax_u, ax_v = x0 + anchor[0] * m_per_mm, y0 + anchor[1] * m_per_mm
+            ax.plot([ax_u, x0 + end_u * m_per_mm], [ax_v, y0 + end_v * m_per_mm], color="#333", linewidth=0.5 * s,
+                    zorder=5.8)  # fmt: skip
+            ax.scatter([ax_u], [ax_v], s=(1.6 * s) ** 2, color="#333", zorder=5.9)
+        if label.code:
+            layout.label_points[label.code] = (x, y)
+        ax.text(
+            x,
+            y,
+            label.text,
+            fontsize=label.size,
+            fontweight=label.weight,
+            fontstyle="italic" if label.fixed else "normal",
+            ha="center",
+            va="center",
+            color="#0b3d91" if label.fixed else "#1a1a1a",
+            zorder=6,
+            bbox={"boxstyle": f"round,pad={LABEL_PAD}", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
+        )
+        layout.label_boxes.append((label.text, (u0, v0, u1, v1)))
+    layout.dropped = [label.text for label in dropped]
+
+
+LABEL_PAD = 0.15  # the label's white box around its text, in font sizes
+LABEL_GAP_MM = 0.6  # free paper between two labels (so they never read as one word)
+UNIT_LABEL_SIZES = (6.8, 6.2, 5.6, 5.0)  # points on A4; the largest that fits every unit label wins
+
+
+def _to_metric(points, metric_crs: str) -> list[tuple[str, float, float]]:
+    """(text, lon, lat) → (text, x, y) in the metric CRS."""
+    if not points:
+        return []
+    from pyproj import Transformer
+
+    to_metric = Transformer.from_crs("EPSG:4326", metric_crs, always_xy=True)
+    return [(text, *to_metric.transform(lon, lat)) for text, lon, lat in points]
+
+
+def _label_box(label: MapLabel, u: float, v: float, size: float) -> tuple[float, float, float, float]:
+    """The paper box (mm) of a label centred at (u, v): its text plus the white box around it."""
+    pad = LABEL_PAD * size * 0.3528
+    w = _text_width_mm(label.text, size, label.weight) / 2 + pad
+    h = size * 0.3528 * 1.2 / 2 + pad
+    return u - w, v - h, u + w, v + h
+
+
+def _overlaps(a, b, gap: float = LABEL_GAP_MM) -> bool:
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+def _fit_labels(fixed, units, s, to_mm, m_per_mm, frame, obstacles):
+    """Place the fixed labels, then the unit labels (largest unit first) at the largest size that leaves none out.
+
+    Each label tries its anchor, then nearby positions (above, below, right, left, diagonals) that keep it on its
+    unit, then (``leader``) positions off the unit with a line back to it; a label with no free position is
+    dropped. Returns (placed labels with their boxes and leader anchors, dropped unit labels).
+    """
+    best = None
+    for size in UNIT_LABEL_SIZES:
+        sized = [
+            MapLabel(u.text, u.x, u.y, size * min(s, 1.0), u.weight, u.area, u.code, leader=u.leader) for u in units
+        ]
+        placed, dropped = _place([*fixed, *sized], to_mm, m_per_mm, frame, obstacles)
+        if best is None or len(dropped) < len(best[1]):
+            best = (placed, dropped)
+        if not dropped:
+            break
+    return best
+
+
+def _place(labels, to_mm, m_per_mm, frame, obstacles):
+    """Place labels in order at or near their anchors; those with no free place near get a leader line in a
+    second pass (so a leader never takes the place of a label that fits on its unit)."""
+    placed: list[tuple[MapLabel, tuple[float, float, float, float], tuple[float, float] | None]] = []
+    later: list[tuple[MapLabel, tuple[float, float, float, float], tuple[float, float]]] = []
+    taken = list(obstacles)
+    frame_w, frame_h = frame
+    for label in labels:
+        u, v = to_mm(label.x, label.y)
+        box0 = _label_box(label, u, v, label.size)
+        w, h = box0[2] - box0[0], box0[3] - box0[1]
+        steps = [(0, 0), (0, 0.7 * h), (0, -0.7 * h), (0.35 * w, 0), (-0.35 * w, 0), (0.3 * w, 0.7 * h),
+                 (-0.3 * w, 0.7 * h), (0.3 * w, -0.7 * h), (-0.3 * w, -0.7 * h), (0, 1.3 * h), (0, -1.3 * h),
+                 (0.6 * w, 0), (-0.6 * w, 0)]  # fmt: skip
+        for du, dv in steps:
+            box = (box0[0] + du, box0[1] + dv, box0[2] + du, box0[3] + dv)
+            if box[0] < 1 or box[1] < 1 or box[2] > frame_w - 1 or box[3] > frame_h - 1:
+                continue
+            if label.area is not None and not label.area.buffer(0.5 * h * m_per_mm).contains(
+                Point(label.x + du * m_per_mm, label.y + dv * m_per_mm)
+            ):
+                continue  # the label would name the neighbour
+            if any(_overlaps(box, other) for other in taken):
+                continue
+            placed.append((label, box, None))
+            taken.append(box)
+            break
+        else:
+            later.append((label, box0, (u, v)))
+    dropped: list[MapLabel] = []
+    for label, box0, anchor in later:
+        found = _leader_box(box0, frame, taken) if label.leader else None
+        if found is None:
+            dropped.append(label)
+        else:
+            placed.append((label, found, anchor))
+            taken.append(found)
+    return placed, dropped
+
+
+def _leader_box(box0, frame, taken):
+    """A free position off the unit, on rings around its anchor (nearest first), for a label with a leader line."""
+    import math
+
+    w, h = box0[2] - box0[0], box0[3] - box0[1]
+    for reach in (1.0, 1.6, 2.4, 3.4):
+        for angle in range(0, 360, 30):
+            du = math.cos(math.radians(angle)) * (w / 2 + 2.5) * reach
+            dv = math.sin(math.radians(angle)) * (h / 2 + 2.5) * reach
+            box = (box0[0] + du, box0[1] + dv, box0[2] + du, box0[3] + dv)
+            inside = box[0] >= 1 and box[1] >= 1 and box[2] <= frame[0] - 1 and box[3] <= frame[1] - 1
+            if inside and not any(_overlaps(box, other) for other in taken):
+                return box
+    return None
 
 
 def _label_point(geom, markers: list[tuple[float, float]], clear: float = 1000.0) -> Point:
@@ -403,17 +596,22 @@ def _scatter(ax, xs, ys, color, approx, s, zorder=5):
     )
 
 
-def _scale_bar(ax, m_per_mm, s) -> float:
+def _scale_bar(ax, m_per_mm, s) -> tuple[float, tuple[float, float, float, float]]:
+    """Draw the scale bar at the bottom left; returns its length (km) and its paper box (mm, from the map's
+    bottom-left corner) so labels keep clear of it."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     km = _nice_length_km(x1 - x0)
     length = km * 1000
     left, base = x0 + 6 * s * m_per_mm, y0 + 7 * s * m_per_mm
     height = 1.6 * s * m_per_mm
+    scale = round(m_per_mm * 1000 / 1000) * 1000
+    ratio = f"Tỷ lệ 1:{format_number(scale, 0)} (khi in đúng khổ giấy)"
+    width_mm = max(length / m_per_mm + 12 * s, _text_width_mm(ratio, 5.5 * s) + 6 * s)
     ax.add_patch(
         Rectangle(
             (left - 3 * s * m_per_mm, base - 4 * s * m_per_mm),
-            length + 12 * s * m_per_mm,
+            width_mm * m_per_mm,
             12 * s * m_per_mm,
             facecolor="white",
             edgecolor="#999",
@@ -438,18 +636,16 @@ def _scale_bar(ax, m_per_mm, s) -> float:
         label = format_number(km * frac, 1)
         ax.text(left + frac * length, base + height + 0.8 * s * m_per_mm, label + (" km" if frac == 1 else ""),
                 ha="center", va="bottom", fontsize=6.5 * s, zorder=8)  # fmt: skip
-    scale = round(m_per_mm * 1000 / 1000) * 1000
-    ax.text(left, base - 1 * s * m_per_mm, f"Tỷ lệ 1:{format_number(scale, 0)} (khi in đúng khổ giấy)",
-            ha="left", va="top", fontsize=5.5 * s, color="#333", zorder=8)  # fmt: skip
-    return km
+    ax.text(left, base - 1 * s * m_per_mm, ratio, ha="left", va="top", fontsize=5.5 * s, color="#333", zorder=8)
+    return km, (3 * s, 3 * s, 3 * s + width_mm, 15 * s)
 
 
-def _north_arrow(ax, s) -> None:
-    """A two-tone arrow with "B" (Bắc): grid north of the metric CRS (close to true north at map scale)."""
+def _north_arrow(ax, s, frame_w: float, frame_h: float) -> tuple[float, float, float, float]:
+    """A two-tone arrow with "B" (Bắc): grid north of the metric CRS (close to true north at map scale).
+
+    Returns its paper box (mm, from the map's bottom-left corner)."""
     tr = ax.transAxes
-    bbox = ax.get_position()
-    fig_w, fig_h = ax.figure.get_size_inches()
-    aspect = (bbox.width * fig_w) / (bbox.height * fig_h)  # axes width / height on paper
+    aspect = frame_w / frame_h  # axes width / height on paper
     cx, tip, base = 0.955, 0.945, 0.865
     half = 0.3 * (tip - base) / aspect  # same physical proportions on any paper
     notch = base + 0.25 * (tip - base)
@@ -458,9 +654,10 @@ def _north_arrow(ax, s) -> None:
     ax.add_patch(Polygon([(cx, tip), (cx + half, base), (cx, notch)], closed=True, transform=tr,
                          facecolor="white", edgecolor="#111", linewidth=0.6, zorder=8))  # fmt: skip
     ax.text(cx, tip + 0.008, "B", transform=tr, ha="center", va="bottom", fontsize=10 * s, fontweight="bold", zorder=8)
+    return (cx - half) * frame_w - 1.5 * s, base * frame_h - 1, (cx + half) * frame_w + 1.5 * s, frame_h
 
 
-def _draw_legend(lax, classification, objects, frame_mm, s, columns: int = 1) -> float:
+def _draw_legend(lax, classification, objects, frame_mm, s, area_label: str, units_label: str, columns=1) -> float:
     """Legend drawn in millimetres: classes (with no-data and "Không áp dụng"), layers, boundaries.
 
     Returns the height used (mm); pass a ``_NoDraw()`` to measure without drawing.
@@ -510,9 +707,9 @@ def _draw_legend(lax, classification, objects, frame_mm, s, columns: int = 1) ->
         y += 3 * s
     y = heading(x, y, "Ranh giới")
     lax.plot([x, x + sw_w], [y + sw_h / 2] * 2, color=OUTLINE_COLOR, linewidth=1.8 * s)
-    y = entry(x, y, active().area_label)
+    y = entry(x, y, area_label)
     lax.add_patch(Rectangle((x, y), sw_w, sw_h, facecolor="white", edgecolor=COMMUNE_EDGE, linewidth=0.6 * s))
-    y = entry(x, y, "Xã, thị trấn")
+    y = entry(x, y, units_label)
 
     if objects is not None and len(objects):
         y = heading(x, y + 3 * s, "Đối tượng của kế hoạch")

@@ -19,10 +19,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Pt, RGBColor
 
 from ktxh_geo.model.aggregate import DERIVED_MARK, RULE_LABELS
-from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.plausibility import flagged_rows
-from ktxh_geo.render.export import MapContext, credits, notice_text, render_png
+from ktxh_geo.render.export import MapContext, credits, licences, render_png
+from ktxh_geo.render.layout import source_line
 from ktxh_geo.text import format_date_vn, printable
 from ktxh_geo.vocab import FLAGGED_MARK
 
@@ -80,7 +80,7 @@ def _new_document(ctx: MapContext, export_date: date):
     styles = doc.styles
     _set_font(styles["Normal"], size=12)
     _set_language(styles["Normal"])
-    for name in ("Title", "Subtitle", "Heading 1", "Heading 2", "Caption", "List Bullet", "Table Grid"):
+    for name in ("Title", "Subtitle", "Heading 1", "Heading 2", "Caption", "List Bullet", "Table Grid", "Quote"):
         if name in [s.name for s in styles]:
             _set_font(styles[name])
     _set_font(styles["Title"], size=18)
@@ -209,13 +209,13 @@ def render_docx(
 
     doc.add_heading("Bảng số liệu", level=1)
     unit = f"; đơn vị tính: {ctx.shown.unit}" if ctx.shown.unit else ""
-    _para(
-        doc,
-        f"Chỉ tiêu: {ctx.shown.name} ({ctx.indicator.id}){unit}; năm {ctx.year}; "
-        f"đơn vị hành chính: {EDITIONS[ctx.edition].label}.",
-    )
+    _para(doc, f"Chỉ tiêu: {ctx.shown.name}{unit}; năm {ctx.year}; {ctx.thematic.units_text}.")
     aggregated = ctx.thematic.aggregated
-    headers = HEADERS + ([RULE_HEADER] if aggregated else [])
+    one_source = len(ctx.thematic.sources) <= 1  # said once above the table rather than on every row
+    if one_source and ctx.thematic.sources:
+        _para(doc, f"Nguồn (mọi dòng có số liệu): {ctx.thematic.sources[0]}.")
+    headers = HEADERS[:-1] if one_source else list(HEADERS)
+    headers += [RULE_HEADER] if aggregated else []
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -225,13 +225,15 @@ def render_docx(
     joined = ctx.joined
     derived = joined["derived_rule"].fillna("") if "derived_rule" in joined else [""] * len(joined)
     for row, rule in zip(joined.itertuples(), derived, strict=True):
-        texts = [row.code, row.full_name, row.display, STATUS_LABELS.get(row.status, row.status), row.source]
+        texts = [row.code, row.full_name, row.display, STATUS_LABELS.get(row.status, row.status)]
+        texts += [] if one_source else [row.source]
         for cell, text in zip(table.add_row().cells, texts + ([rule] if aggregated else []), strict=True):
             _cell(cell, text)
-    widths = [Cm(1.4), Cm(3.2), Cm(2.4), Cm(2.6)]
-    widths.append(TEXT_W - sum(widths) - (Cm(4.0) if aggregated else 0))
+    widths = [Cm(1.4), Cm(3.2), Cm(2.4), Cm(2.6)] if not one_source else [Cm(2.0), Cm(6.0), Cm(4.0), Cm(3.0)]
+    if not one_source:
+        widths.append(TEXT_W - sum(widths) - (Cm(4.0) if aggregated else 0))
     if aggregated:
-        widths.append(Cm(4.0))
+        widths.append(Cm(4.0) if not one_source else TEXT_W - sum(widths))
     for column, width in zip(table.columns, widths, strict=True):
         for cell in column.cells:
             cell.width = width
@@ -240,15 +242,18 @@ def render_docx(
     for note in notes(ctx):
         _para(doc, note, "List Bullet")
 
-    doc.add_heading("Nguồn và giấy phép", level=1)
-    sources = "; ".join(ctx.thematic.sources) or "—"
-    _para(doc, f"Nguồn số liệu: {sources}.")
-    for line in credits(joined.columns):
+    doc.add_heading("Nguồn", level=1)
+    _para(doc, source_line(list(ctx.thematic.sources), ctx.year))
+    for line in credits(joined.columns, ctx.profile):
         _para(doc, line)
     _para(doc, f"Ngày xuất: {day} · {SOFTWARE}")
-    _para(doc, "Toàn văn giấy phép của dữ liệu ranh giới (phải gửi kèm khi chia sẻ):", bold=True, size=10)
-    for line in notice_text(ctx, export_date).splitlines():
-        _para(doc, line, size=8.5, color="444444")
+
+    doc.add_heading("Giấy phép dữ liệu", level=1)
+    terms = licences(ctx.profile)
+    for line in terms.section():
+        _para(doc, line)
+    for block in terms.quoted().split("\n\n"):  # the licence as it must travel: quoted, verbatim
+        _para(doc, " ".join(block.split()) if not block.startswith("Copyright") else block, "Quote", size=9)
 
     buf = io.BytesIO()
     doc.save(buf)

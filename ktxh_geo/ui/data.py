@@ -112,13 +112,24 @@ def _geometry_url(profile_id: str, edition: str, where: tuple[tuple[str, str], .
     return publish(name, communes(edition, where), tolerance_m=tolerance, metric_crs=active().metric_crs)
 
 
-def outline() -> gpd.GeoDataFrame:
-    return _outline(active().id)
+def outline(province: str | None = None) -> gpd.GeoDataFrame:
+    """The area's outline, or (``province``, national profile) that province's."""
+    return _outline(active().id, province)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _outline(profile_id: str, province: str | None) -> gpd.GeoDataFrame:
+    return load.load_outline(province=province)
+
+
+def map_labels() -> tuple[tuple[str, float, float], ...]:
+    """The profile's fixed map labels as (text, lon, lat) (the archipelagos on a map of the country)."""
+    return _map_labels(active().id)
 
 
 @st.cache_data(show_spinner=False)
-def _outline(profile_id: str) -> gpd.GeoDataFrame:
-    return load.load_outline()
+def _map_labels(profile_id: str) -> tuple[tuple[str, float, float], ...]:
+    return tuple(load.load_map_labels())
 
 
 def overlays() -> list[tuple[str, gpd.GeoDataFrame]]:

@@ -25,9 +25,11 @@ ORIENTATIONS = {"landscape": "Ngang", "portrait": "Dọc"}
 DPI_LABELS = {300: "300 dpi (in, Word)", 150: "150 dpi (trình chiếu)"}
 
 
-def export_panel(tm: ThematicMap, layers: list[str] | tuple[str, ...]) -> None:
-    """An expander with format, paper, orientation and resolution, and one download button."""
-    ctx = MapContext(tm, ui.outline(), ui.projects(), tuple(layers))
+def export_panel(tm: ThematicMap, layers: list[str] | tuple[str, ...], province: str | None = None) -> None:
+    """An expander with format, paper, orientation and resolution, and one download button.
+
+    ``province``: one province of a national profile (the export shows and frames it)."""
+    ctx = MapContext(tm, ui.outline(province), ui.projects(), tuple(layers), ui.map_labels(), province)
     with st.expander("Xuất bản đồ"):
         fmt = st.radio(
             "Định dạng", list(FORMATS), format_func=lambda f: FORMATS[f][2], horizontal=True, key="export_format"
@@ -50,17 +52,20 @@ def export_panel(tm: ThematicMap, layers: list[str] | tuple[str, ...]) -> None:
             )
         elif fmt in ("gpkg", "geojson", "csv", "xlsx"):
             st.caption(
-                "Bảng đã ghép của bản đồ này, kèm nguồn, loại số liệu (status) và ghi chú từng giá trị. "
+                "Bảng đã ghép của bản đồ này, kèm nguồn, loại số liệu và ghi chú từng giá trị; tiêu đề cột tiếng Việt. "
                 "Giấy phép MIT của ranh giới đi kèm trong tệp."
             )
             if fmt == "csv":
                 st.caption("Tải về một tệp .zip gồm bảng CSV và LICENSE.txt (giấy phép, phải gửi kèm khi chia sẻ).")
         if tm.illustrative:
             st.caption("Tệp xuất ghi rõ “Số liệu minh họa”, như trên bản đồ.")
+        if not tm.has_data:
+            st.caption("Bản đồ này chưa có số liệu: tệp xuất chỉ có ranh giới và ghi rõ là chưa có số liệu.")
 
         name = download_name(ctx, fmt, paper, orientation)
         key = (
             tm.profile.id,
+            province,
             tm.title,
             fmt,
             paper,

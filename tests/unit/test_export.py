@@ -208,9 +208,7 @@ def test_missing_glyph_warning_fails_tests():
 def test_layout_refuses_text_the_font_cannot_draw(villages):
     """Even with the warning silenced (as outside the tests), a map with boxes for letters is refused."""
     with pytest.raises(ValueError, match="no glyph"):
-        render_layout(
-            villages.joined, villages.classification, villages.outline, None, [], "Bản đồ 漢", "x", export_date=DAY
-        )
+        render_layout(villages.thematic, villages.outline, None, [], "Bản đồ 漢", "x", export_date=DAY)
 
 
 # ---- HTML --------------------------------------------------------------------------------------
@@ -234,9 +232,14 @@ def test_html_is_standalone(poverty):
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     assert list(a["code"].astype(str).str.zfill(5)) == list(b["code"])
     assert np.allclose(a["value"].to_numpy(float), b["value"].to_numpy(float), equal_nan=True)
-    for col in ("status", "source", "display", "full_name", "class_label"):
+    for col in ("status_label", "source", "display", "full_name", "class_label"):
         assert list(a[col].fillna("")) == list(b[col].fillna("")), col
     assert list(a["year"].astype(int)) == list(b["year"].astype(int))
+
+
+def _machine(people: pd.DataFrame) -> pd.DataFrame:
+    """A people table (Vietnamese headers) read back under the machine names."""
+    return people.rename(columns={v: k for k, v in export.PEOPLE_COLUMNS.items()})
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson"])
@@ -256,18 +259,29 @@ def test_csv_has_bom_and_round_trips(poverty, tmp_path):
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert "Đồng Tiến".encode() in raw
-    back = pd.read_csv(out, encoding="utf-8-sig", dtype={"code": str})
-    _same(back, export.data_table(poverty))
-    assert (back["status"] == "illustrative").all()
+    back = pd.read_csv(out, encoding="utf-8-sig", dtype={"Mã đơn vị": str})
+    assert list(back.columns[:3]) == ["Mã đơn vị", "Tên đơn vị", "Loại đơn vị"]  # headers a clerk reads
+    _same(_machine(back), export.data_table(poverty))
+    assert (back["Loại số liệu"] == ILLUSTRATIVE_MARK).all()
+    assert not {"indicator_id", "status", "edition", "geometry_source"} & set(_machine(back).columns)  # no raw ids
 
 
 def test_xlsx_round_trips_with_notes(villages, tmp_path):
     out = export.write_export("xlsx", villages, tmp_path / "t.xlsx", export_date=DAY)
-    sheets = pd.read_excel(out, sheet_name=None, dtype={"code": str})
+    sheets = pd.read_excel(out, sheet_name=None, dtype={"Mã đơn vị": str})
+    assert list(sheets) == ["Số liệu", "Ghi chú", "Tên cột", "Giấy phép"]
     back = sheets["Số liệu"]
-    _same(back, export.data_table(villages))
+    _same(_machine(back), export.data_table(villages))
+    names = dict(zip(sheets["Tên cột"]["Tên cột"], sheets["Tên cột"]["Tên trường (GeoPackage, GeoJSON)"], strict=True))
+    assert (
+        list(names) == list(back.columns)
+        and names["Mã đơn vị"] == "code"
+        and names["Bộ đơn vị hành chính"] == "edition"
+    )
     notes = dict(zip(sheets["Ghi chú"]["Mục"], sheets["Ghi chú"]["Nội dung"], strict=True))
     assert notes["Ngày xuất"] == "05/03/2024" and "Marc Choisy" in notes["Ranh giới"]
+    assert notes["Chỉ tiêu"] == villages.indicator.name and "model_villages" not in "".join(map(str, notes.values()))
+    assert notes["Đơn vị hành chính"] == "19 xã, thị trấn (01/01/2020 – 31/12/2024)"
     assert "Lưu ý" not in notes  # no illustrative values on this map
 
 
@@ -308,9 +322,9 @@ def test_cli_writes_pdf(tmp_path, capsys):
 def test_cli_leaves_illustrative_values_out_unless_asked(tmp_path):
     out = tmp_path / "ntm.csv"
     assert main(["export", "--indicator", "ntm_status", "--out", str(out)]) == 0  # format from the extension
-    assert "illustrative" not in set(pd.read_csv(out, encoding="utf-8-sig")["status"])
+    assert ILLUSTRATIVE_MARK not in set(pd.read_csv(out, encoding="utf-8-sig")["Loại số liệu"])
     assert main(["export", "--indicator", "ntm_status", "--illustrative", "--out", str(out)]) == 0
-    assert "illustrative" in set(pd.read_csv(out, encoding="utf-8-sig")["status"])
+    assert ILLUSTRATIVE_MARK in set(pd.read_csv(out, encoding="utf-8-sig")["Loại số liệu"])
 
 
 @pytest.mark.parametrize(

@@ -86,14 +86,20 @@ def test_vietnamese_font_for_every_script(poverty_doc):
 
 
 def test_table_has_one_row_per_commune_with_value_unit_status_and_source(poverty, poverty_doc):
+    """One source for every row: said once above the table (a clerk pastes 19 rows, not 19 copies of it)."""
     (table,) = poverty_doc.tables
-    assert [c.text for c in table.rows[0].cells] == ["Mã", "Đơn vị", "Giá trị", "Loại số liệu", "Nguồn"]
+    (source,) = poverty.thematic.sources
+    assert [c.text for c in table.rows[0].cells] == ["Mã", "Đơn vị", "Giá trị", "Loại số liệu"]
+    assert f"Nguồn (mọi dòng có số liệu): {source}." in [p.text for p in poverty_doc.paragraphs]
     assert len(table.rows) == 1 + 19 == 1 + len(poverty.joined)
     row = poverty.joined.iloc[0]
     cells = [c.text for c in table.rows[1].cells]
-    assert cells == [row["code"], row["full_name"], row["display"], STATUS_LABELS["illustrative"], row["source"]]
+    assert cells == [row["code"], row["full_name"], row["display"], STATUS_LABELS["illustrative"]]
     assert cells[2].endswith("%")  # the value carries its unit
     assert [r.cells[0].text for r in table.rows[1:]] == list(poverty.joined["code"])
+    assert "Chỉ tiêu: Tỷ lệ hộ nghèo; đơn vị tính: %; năm 2023; 19 xã, thị trấn (01/01/2020 – 31/12/2024)." in [
+        p.text for p in poverty_doc.paragraphs
+    ]
 
 
 def test_statuses_of_official_inferred_and_not_applicable_rows(villages, villages_doc):
@@ -133,9 +139,15 @@ def test_credits_and_licence_notice(villages, villages_doc):
     assert boundary_credit() in text
     for name in NOTICE_NAMES:
         assert name in text
-    for line in export.notice_text(villages, DAY).splitlines():  # the same notice the data exports carry
-        assert line in text
-    assert "Ngày xuất: 05/03/2024 · ktxh-geo" in text
+    paragraphs = [p.text for p in villages_doc.paragraphs]
+    heading = paragraphs.index("Giấy phép dữ liệu")
+    terms = export.licences()
+    assert paragraphs[heading + 1 : heading + 1 + len(terms.section())] == terms.section()  # a short Vietnamese part
+    quoted = [p for p in villages_doc.paragraphs[heading:] if p.style.name == "Quote"]
+    assert quoted and quoted[0].text.startswith("Copyright (c) 2017 Marc Choisy")  # the MIT text, verbatim, quoted
+    assert any(p.text.startswith("Permission is hereby granted") for p in quoted)
+    assert not [p for p in paragraphs if p.startswith("#")]  # no Markdown
+    assert text.count("Ngày xuất: 05/03/2024 · ktxh-geo") == 1 and text.count(boundary_credit()) == 1
     for source in villages.thematic.sources:
         assert source in text
 
@@ -170,7 +182,7 @@ def test_aggregated_values_get_the_rule_column_and_note(merged):
     (table,) = doc.tables
     assert [c.text for c in table.rows[0].cells][-1] == "Quy tắc gộp"
     assert len(table.rows) == 1 + len(ctx.joined) == 6
-    assert [r.cells[5].text for r in table.rows[1:]] == list(ctx.joined["derived_rule"])
+    assert [r.cells[-1].text for r in table.rows[1:]] == list(ctx.joined["derived_rule"])
     text = _text(doc)
     assert f"{DERIVED_MARK}: giá trị của đơn vị mới được tính từ các đơn vị cũ theo quy tắc tổng" in text
     assert export.ATTRIBUTE_CREDIT in text

@@ -23,6 +23,7 @@ from matplotlib.text import Text
 
 from ktxh_geo.__main__ import main
 from ktxh_geo.errors import InputError
+from ktxh_geo.io.licences import read_licences
 from ktxh_geo.render import export
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,7 @@ def test_export_error_is_an_input_error():
 def hostile_ctx(villages):
     n = len(PAYLOADS)
     ctx = _with(villages, indicator_name="=1+1 số thôn", source=PAYLOADS[::-1], value_text=PAYLOADS)
-    ctx = _with(ctx, name=PAYLOADS)
+    ctx = _with(ctx, full_name=PAYLOADS)
     joined = ctx.joined.copy()
     joined["value"] = joined["value"].astype(float)
     joined.loc[joined.index[n], "value"] = -2.5
@@ -81,15 +82,15 @@ def test_xlsx_text_cells_never_become_formulas(hostile_ctx, tmp_path):
     data = book["Số liệu"]
     header = [c.value for c in data[1]]
     rows = list(data.iter_rows(min_row=2))
-    for col in ("name", "source", "value_text"):
-        j = header.index(col)
+    for col in ("full_name", "source", "value_text"):
+        j = header.index(export.PEOPLE_COLUMNS[col])
         cells = [r[j] for r in rows[: len(PAYLOADS)]]
         want = PAYLOADS[::-1] if col == "source" else PAYLOADS
         # openpyxl keeps a bare CR with lxml and reads it as LF without: either is the typed text
         assert [c.value[1:].replace("\r", "\n") for c in cells] == [v.replace("\r", "\n") for v in want], col
         for cell in cells:
             assert cell.data_type == "s" and cell.value.startswith("'"), (col, cell.value)
-    value = rows[len(PAYLOADS)][header.index("value")]
+    value = rows[len(PAYLOADS)][header.index(export.PEOPLE_COLUMNS["value"])]
     assert value.data_type == "n" and value.value == -2.5  # a real negative number stays a number
     for sheet in book.worksheets:
         assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"], sheet.title
@@ -102,13 +103,14 @@ def test_csv_text_fields_start_with_an_apostrophe(hostile_ctx, tmp_path):
     out = export.write_export("csv", hostile_ctx, tmp_path / "t.csv", export_date=DAY)
     with out.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
-    for col in ("name", "source", "value_text"):
-        got = [r[col] for r in rows[: len(PAYLOADS)]]
+    for col in ("full_name", "source", "value_text"):
+        got = [r[export.PEOPLE_COLUMNS[col]] for r in rows[: len(PAYLOADS)]]
         assert all(v.startswith("'") for v in got), (col, got)
         assert [v[1:] for v in got] == (PAYLOADS[::-1] if col == "source" else PAYLOADS)
     assert len(rows) == len(hostile_ctx.joined)  # a CR inside a cell does not split the row
-    assert float(rows[len(PAYLOADS)]["value"]) == -2.5 and rows[len(PAYLOADS)]["value"].startswith("-")
-    assert rows[-1]["code"] == hostile_ctx.joined["code"].iloc[-1]  # ordinary text is untouched
+    value = rows[len(PAYLOADS)][export.PEOPLE_COLUMNS["value"]]
+    assert float(value) == -2.5 and value.startswith("-")
+    assert rows[-1]["Mã đơn vị"] == hostile_ctx.joined["code"].iloc[-1]  # ordinary text is untouched
 
 
 def test_neutralise_touches_only_risky_text():
@@ -234,7 +236,7 @@ def test_geojson_carries_the_notice_and_still_reads(villages, tmp_path):
     assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 19
     notice = doc["ktxh_notice"]
     _has_notice(notice["licences"])
-    assert notice["licences"] == (SHIPPED_LICENCE).read_text(encoding="utf-8")
+    assert notice["licences"] == read_licences(SHIPPED_LICENCE).text_block()
     assert any("Marc Choisy" in s for s in notice["sources"]) and notice["exported"] == "2024-03-05"
     info = pyogrio.read_info(out)
     assert info["features"] == 19 and info["crs"] == "EPSG:4326"
@@ -259,7 +261,7 @@ def test_gpkg_is_version_1_2_with_the_notice_in_its_metadata(villages, tmp_path)
 def test_xlsx_has_a_licence_sheet(villages, tmp_path):
     out = export.write_export("xlsx", villages, tmp_path / "t.xlsx", export_date=DAY)
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["Số liệu", "Ghi chú", "Giấy phép"]
+    assert book.sheetnames == ["Số liệu", "Ghi chú", "Tên cột", "Giấy phép"]
     text = "\n".join(str(c.value) for row in book["Giấy phép"].iter_rows() for c in row if c.value)
     _has_notice(text)
 
