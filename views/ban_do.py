@@ -16,7 +16,7 @@ from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.plausibility import conflict_caption, flagged_rows, sum_conflicts
 from ktxh_geo.model.profile import DEFAULT_PROFILE, active
 from ktxh_geo.model.projects import CATEGORIES
-from ktxh_geo.model.thematic import MapRequest, years
+from ktxh_geo.model.thematic import MapRequest, empty_note, years
 from ktxh_geo.model.viewstate import ViewState
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.maps import BASEMAPS, build_map
@@ -86,7 +86,7 @@ with st.sidebar:
                 "Tỉnh, thành phố",
                 ["", *names],
                 key="v_province",
-                format_func=lambda c: names.get(c, "Toàn quốc — 34 tỉnh, thành phố"),
+                format_func=lambda c: names.get(c, ui.whole_area_label()),
             )
             or None
         )
@@ -100,12 +100,16 @@ with st.sidebar:
             key=W["edition"],
             format_func=lambda e, eds=dict(EDITIONS): eds[e].label,
         )
+    has_illustrative = bool((ui.values(True)["status"] == "illustrative").any())
     illustrative = st.toggle(
         f"Hiện {ILLUSTRATIVE_MARK.lower()}",
         key=W["illustrative"],
-        help="Bộ số liệu cấp xã minh họa (không chính thức), khớp số liệu toàn huyện của kế hoạch.",
+        disabled=not has_illustrative,
+        help="Bộ số liệu cấp xã minh họa (không chính thức), chỉ để xem cách trình bày khi chưa có số liệu thật."
+        if has_illustrative
+        else "Địa phương này không có bộ số liệu minh họa.",
     )
-    year_options = years(ui.values(True), ind_id, edition) or [2023]
+    year_options = years(ui.values(True), ind_id, edition) or [profile.editions[edition].valid_from.year]
     if st.session_state.get(W["year"]) not in year_options:
         st.session_state[W["year"]] = year_options[-1]
     year = st.selectbox("Năm", year_options, key=W["year"])
@@ -127,7 +131,9 @@ with st.sidebar:
                 scheme = "natural_breaks"
         else:
             k = st.slider("Số lớp", 2, 7, key=W["k"])
-    layers = st.multiselect("Lớp đối tượng", list(CATEGORIES), key=W["layers"], format_func=CATEGORIES.get)
+    layers = st.multiselect(
+        "Lớp đối tượng", list(CATEGORIES), key=W["layers"], format_func=CATEGORIES.get, placeholder="Chọn lớp đối tượng"
+    )
     basemap = st.radio("Bản đồ nền", list(BASEMAPS), key=W["basemap"], format_func=BASEMAPS.get)
 
     st.divider()
@@ -197,9 +203,9 @@ if not present:
     st.subheader(md_text(tm.title))
 if tm.illustrative:
     st.warning(f"⚠️ {ILLUSTRATIVE_MARK}: giá trị cấp xã trên bản đồ này không phải số liệu chính thức.")
-if edition != tm.profile.base_edition and not tm.has_data and not tm.refusal:
-    base = EDITIONS[tm.profile.base_edition]
-    st.info(f"Số liệu của kế hoạch được ghi theo đơn vị hành chính {md_text(base.short)} ({base.n_units} đơn vị).")
+importable = any(ind_id == c.indicator for d in profile.datasets for c in d.columns)
+if note := empty_note(tm, ui.values(True), importable):  # never an unexplained empty map
+    st.info(md_text(note))
 if tm.refusal:
     st.warning(md_text(tm.refusal))
 if tm.aggregated:

@@ -13,11 +13,8 @@ from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import projects as up
 
 ui.page_style()
+profile = active()
 st.title("Dự án")
-st.caption(
-    "Các cụm công nghiệp, thôn bản NTM kiểu mẫu, khu dân cư, hạ tầng, chợ và điểm du lịch của Kế hoạch KT-XH 2024. "
-    "Đa số chưa có tọa độ: điểm nét đứt là vị trí gần đúng đặt trong phạm vi xã."
-)
 up.flash()
 
 try:
@@ -25,14 +22,31 @@ try:
 except KtxhError as err:  # a damaged edits file in KTXH_STATE_DIR: say which, never guess
     st.error(md_text(err))
     st.stop()
-communes = ui.communes(active().base_edition)
+if projects.empty:  # a locality whose plan objects are not in its data yet: say so and what to do
+    st.info(
+        f"{md_text(profile.label)}: chưa có dự án, công trình nào trong dữ liệu của địa phương này, nên chưa có bảng, "
+        "bản đồ dự án và công cụ kiểm tra vị trí. Để thêm, gửi danh sách dự án của kế hoạch (tên, loại, xã, phường, "
+        "tọa độ nếu có, và văn bản nguồn) cho quản trị viên hệ thống; sau khi nạp, trang này hiện đủ các công cụ."
+    )
+    st.page_link("views/ban_do.py", label="Mở bản đồ chuyên đề", icon=":material/map:")
+    st.stop()
+kinds = ", ".join(CATEGORIES[c][:1].lower() + CATEGORIES[c][1:] for c in CATEGORIES if c in set(projects["category"]))
+approximate = int((projects["location_precision"] != "exact").sum())
+st.caption(
+    f"Các đối tượng của {md_text(profile.plan_short)}: {md_text(kinds)}. {approximate}/{len(projects)} đối tượng chưa "
+    "có tọa độ chính xác: điểm nét đứt là vị trí gần đúng đặt trong phạm vi xã."
+)
+base = profile.editions[profile.base_edition]
+communes = ui.communes(profile.base_edition)
 outline = ui.outline()
 names = dict(zip(communes["code"], communes["full_name"], strict=True))
 
 c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
 query = c1.text_input("Tìm dự án (có dấu hoặc không dấu)", placeholder="ví dụ: cum cong nghiep, chợ, ban ven")
 cats = c2.multiselect("Loại", list(CATEGORIES), format_func=CATEGORIES.get, placeholder="Chọn loại")
-codes = c3.multiselect("Xã, thị trấn", list(names), format_func=names.get, placeholder="Chọn xã")
+codes = c3.multiselect(
+    base.unit_words.capitalize(), list(names), format_func=names.get, placeholder=f"Chọn {base.unit_words}"
+)
 statuses = c4.multiselect(
     "Trạng thái", list(STATUS_LABELS), format_func=STATUS_LABELS.get, placeholder="Chọn trạng thái"
 )

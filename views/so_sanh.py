@@ -34,9 +34,18 @@ st.caption(
     "ở thanh bên."
 )
 _profile = active()
-DEFAULTS = {  # the same indicator on the first and the last edition of the locality
-    "left": (_profile.default_indicator, _profile.base_edition),
-    "right": (_profile.default_indicator, list(_profile.editions)[-1]),
+with st.sidebar:
+    st.header("So sánh hai bản đồ")
+    _province = ui.province_selector("cmp_province")  # the country: its provinces, or one province's communes
+if _profile.drill_down:
+    EDITION_CHOICES = [_profile.drill_down["edition"] if _province else _profile.base_edition]
+else:
+    EDITION_CHOICES = list(EDITIONS)
+WHERE = ((_profile.drill_down["key"], _province),) if _province else ()
+_other = next((k for k in indicators if k != _profile.default_indicator), _profile.default_indicator)
+DEFAULTS = {  # the same indicator on the first and the last edition, or (one edition) two indicators
+    "left": (_profile.default_indicator, EDITION_CHOICES[0]),
+    "right": (_profile.default_indicator if len(EDITION_CHOICES) > 1 else _other, EDITION_CHOICES[-1]),
 }
 
 
@@ -53,26 +62,27 @@ def side_controls(side: str, label: str) -> tuple[str, str, int]:
         placeholder="Chọn chỉ tiêu",
     )
     c1, c2 = st.columns([3, 2])
+    if st.session_state.get(f"cmp_{side}_edition", default_ed) not in EDITION_CHOICES:  # another province level
+        del st.session_state[f"cmp_{side}_edition"]
     edition = c1.selectbox(
         "Đơn vị hành chính",
-        list(EDITIONS),
-        index=list(EDITIONS).index(default_ed),
+        EDITION_CHOICES,
+        index=EDITION_CHOICES.index(default_ed),
         format_func=lambda e: EDITIONS[e].label,
         key=f"cmp_{side}_edition",
         placeholder="Chọn đơn vị hành chính",
     )
-    options = years(ui.values(True), ind_id, edition) or [2023]
+    options = years(ui.values(True), ind_id, edition) or [_profile.editions[edition].valid_from.year]
     year = c2.selectbox("Năm", options, index=len(options) - 1, key=f"cmp_{side}_year", placeholder="Chọn năm")
     return ind_id, edition, year
 
 
 sides = []
 with st.sidebar:
-    st.header("So sánh hai bản đồ")
     illustrative = st.toggle(f"Hiện {ILLUSTRATIVE_MARK.lower()}", value=False, key="cmp_illustrative")
     for side, label in (("left", "Bản đồ bên trái"), ("right", "Bản đồ bên phải")):
         ind_id, edition, year = side_controls(side, label)
-        tm = ui.thematic(MapRequest(ind_id, year, edition, illustrative))
+        tm = ui.thematic(MapRequest(ind_id, year, edition, illustrative, where=WHERE))
         if tm.refusal:
             st.warning(md_text(tm.refusal))
         if tm.illustrative:
@@ -81,20 +91,22 @@ with st.sidebar:
         if sources:
             st.caption("Nguồn: " + md_text("; ".join(sources)))
         sides.append(tm)
-    st.caption(
-        "Số liệu ghi theo 19 đơn vị 2020–2024 được gộp lên đơn vị mới theo quy tắc của từng chỉ tiêu "
-        "(xem chú thích trên bản đồ)."
-    )
+    if any(tm.aggregated for tm in sides):
+        base = _profile.editions[_profile.base_edition]
+        st.caption(
+            f"Số liệu ghi theo {base.n_units} đơn vị {md_text(base.short)} được gộp lên đơn vị mới theo quy tắc của "
+            "từng chỉ tiêu (xem chú thích trên bản đồ)."
+        )
 
 maps = [
     build_map(
         tm.joined,
         tm.classification,
-        ui.outline(),
+        ui.outline(_province),
         None,
         layers=(),
         title=tm.title,
-        geometry_url=ui.geometry_url(tm.edition.id),
+        geometry_url=ui.geometry_url(tm.edition.id, WHERE),
         compact=True,
         height="100%",
     )

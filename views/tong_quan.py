@@ -1,14 +1,28 @@
-"""Home: the plan's district indicators, 2023 estimates beside 2024 targets, grouped as the plan groups them.
+"""Home: the plan's indicators (2023 estimates beside 2024 targets, grouped as the plan groups them) or, for a
+locality without a plan of its own (a province, the country), its units by type with population, area and density.
 
-URL state: ``?group=<id>`` shows one group (kinh_te, nong_nghiep, ngan_sach, xa_hoi, moi_truong, ntm, quoc_phong).
+URL state: ``?group=<id>`` shows one group of a plan (kinh_te, nong_nghiep, ngan_sach, xa_hoi, moi_truong, ntm,
+quoc_phong); ``?province=<code>`` one province of the country.
 """
 
 import altair as alt
 import streamlit as st
 
-from ktxh_geo.model.overview import CHARTS, GROUPS, MAP_LINKS, RESULT_2023, TARGET_2024, chart_frame, district_table
+from ktxh_geo.model.overview import (
+    CHARTS,
+    GROUPS,
+    MAP_LINKS,
+    RESULT_2023,
+    TARGET_2024,
+    area_figures,
+    chart_frame,
+    district_table,
+    entered_figures,
+    province_table,
+)
 from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
+from ktxh_geo.text import format_number
 from ktxh_geo.ui import data as ui
 
 VI_NUMBER = (
@@ -33,19 +47,71 @@ def _chart(profile_id: str, version: str, index: int) -> tuple:
     return chart.data, spec
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _area(profile_id: str, version: str, province: str | None):
+    """Units by type, population, area, density and the entered figures of the area (one province or all)."""
+    profile = active()
+    edition = profile.drill_down["edition"] if profile.drill_down else profile.default_edition
+    where = ((profile.drill_down["key"], province),) if province else ()
+    units = ui.communes(edition, where)
+    values = ui.values(False)
+    figures = area_figures(units, values, edition, ui.indicators())
+    provinces = None
+    if profile.drill_down and not province:
+        base = ui.communes(profile.base_edition)
+        provinces = province_table(base, units, values, profile.base_edition)
+    codes = set(units["code"]) | (set(ui.communes(profile.base_edition)["code"]) if profile.drill_down else set())
+    return figures, provinces, entered_figures(ui.values(False), codes, ui.indicators())
+
+
+def area_overview(profile) -> None:
+    """The overview of a locality without a plan: a province, or the country and any of its provinces."""
+    title = st.empty()  # above the province choice, written once the choice is known
+    province = ui.province_selector("ov_province")
+    title.title(f"{profile.plan_title} — {ui.area_name(province)}")
+    figures, provinces, entered = _area(profile.id, ui.store_version(), province)
+    edition = profile.editions[profile.drill_down["edition"] if profile.drill_down else profile.default_edition]
+    people = format_number(figures.population, 0) or "chưa có"
+    metrics = [("Tỉnh, thành phố", str(len(provinces)))] if provinces is not None else []
+    metrics += [
+        (edition.unit_words.capitalize(), format_number(figures.n_units, 0)),
+        (f"Dân số (người; {format_number(figures.n_with_population, 0)} đơn vị có số liệu)", people),
+        ("Diện tích (km²)", format_number(figures.area_km2, 2) or "chưa có"),
+        ("Mật độ (người/km²)", format_number(figures.density, 0) or "chưa có"),
+    ]
+    for start in range(0, len(metrics), 3):  # rows of three: wide figures stay whole at 1280 px
+        row = metrics[start : start + 3]
+        for col, (label, value) in zip(st.columns(3), row, strict=False):
+            col.metric(label, value)
+    st.subheader(f"{edition.unit_words.capitalize()} theo loại")
+    st.dataframe(figures.by_type, hide_index=True, width="stretch")
+    for note in figures.caveats:
+        st.caption(md_text(note))
+    if figures.sources:
+        st.caption("Nguồn: " + md_text("; ".join(figures.sources)))
+    if provinces is not None:
+        st.subheader("Theo tỉnh, thành phố")
+        st.caption("Dân số và diện tích của tỉnh, thành phố theo số liệu công bố của tỉnh (không phải tổng các xã).")
+        st.dataframe(provinces, hide_index=True, width="stretch", height=38 + 35 * len(provinces) + 3)
+    st.subheader("Số liệu đã nhập")
+    if entered.empty:
+        st.caption("Chưa có số liệu nào được nhập cho các đơn vị này (trang “Nhập số liệu”).")
+    else:
+        st.dataframe(entered, hide_index=True, width="stretch")
+    st.page_link("views/nhap_lieu.py", label="Nhập số liệu", icon=":material/upload_file:")
+    query = {"province": province} if province else {}
+    st.page_link("views/ban_do.py", label="Mở bản đồ chuyên đề", icon=":material/map:", query_params=query)
+
+
 ui.page_style()
 profile = active()
-st.title(f"{profile.plan_title} — {profile.area_name}")
 indicators = ui.indicators()
 table = _table(profile.id, ui.store_version())
-if table.empty:  # a locality without a plan of its own (a province, the country): its figures are on the map
-    st.info(f"{profile.label}: chưa có kế hoạch với các chỉ tiêu chung; số liệu theo đơn vị có trên bản đồ chuyên đề.")
-    st.page_link("views/ban_do.py", label="Mở bản đồ chuyên đề", icon=":material/map:")
+if table.empty:  # a locality without a plan of its own (a province, the country)
+    area_overview(profile)
     st.stop()
-st.caption(
-    f"Nguồn: {profile.plan_source} Số liệu 2023 là số ước thực hiện hoặc số đến thời điểm lập dự thảo "
-    "(tháng 11/2023), chưa phải số liệu cả năm chính thức."
-)
+st.title(f"{profile.plan_title} — {profile.area_name}")
+st.caption(f"Nguồn: {profile.plan_source} {profile.plan_note}".strip())
 
 group_options = ["all", *GROUPS]
 wanted = st.query_params.get("group", "all")
@@ -129,11 +195,8 @@ if group == "all":
         frame, spec = _chart(profile.id, ui.store_version(), i)
         # the whole height given explicitly (+ title, axis and legend): "content" collapsed the discrete y band
         col.vega_lite_chart(frame, spec, width="stretch", height=chart_height(bars) + 150)
-    st.caption(
-        "\\* Năm 2023: số xã đã thẩm tra nông thôn mới (Đông Sơn, Tân Sỏi; kế hoạch không nêu xã đạt chuẩn); "
-        "năm 2024: số xã phấn đấu đạt chuẩn. Số 2023 là số ước thực hiện trong dự thảo (tháng 11/2023). "
-        "Nhãn cạnh cột: số liệu như kế hoạch ghi."
-    )
+    if profile.chart_note:
+        st.caption(profile.chart_note)  # shipped, trusted text of the profile (Markdown)
 
 for group_label, rows in table.groupby("group", sort=False):
     if group != "all" and group_label != GROUPS[group]:

@@ -225,6 +225,15 @@ def load_map_labels() -> list[tuple[str, float, float]]:
     return out
 
 
+ORIGIN_COLUMNS = ["code", "seat", "seat_lon", "seat_lat", "predecessors"]
+
+
+def load_origin() -> pd.DataFrame:
+    """Each unit's predecessors and administrative seat as published (profile ``origin_file``); empty if none."""
+    path = active().origin_file
+    return _optional_table(path, ORIGIN_COLUMNS) if path else pd.DataFrame(columns=ORIGIN_COLUMNS, dtype=str)
+
+
 UNIT_COLUMNS = ["gso_code", "name_full", "name", "type", "valid_from", "valid_to", "successor_2025_code", "nq1658_item"]
 CROSSWALK_COLUMNS = ["old_gso_code", "code_on_2025_06_30", "new_gso_code", "new_name", "new_type", "nq1658_item"]
 

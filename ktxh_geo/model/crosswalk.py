@@ -324,3 +324,42 @@ def history_table(all_versions: tuple[UnitVersion, ...] | None = None) -> pd.Dat
             }
         )
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+
+
+# ---- units from 01/7/2025 of a province or the country: predecessors and seat as published (no history table) ----
+
+ORIGIN_HEADERS = {
+    "code": "Mã",
+    "full_name": "Đơn vị",
+    "province": "Tỉnh, thành phố",
+    "predecessors": "Gồm các đơn vị trước sắp xếp",
+    "seat": "Trụ sở (theo công bố)",
+}
+
+
+def _predecessor_names(text: str) -> list[str]:
+    """The unit names of a published predecessors text, notes in brackets left out: "Xã A, Xã B (phần còn lại …)"."""
+    return [n.strip() for n in re.sub(r"\([^)]*\)", "", text or "").split(",") if n.strip()]
+
+
+def origin_table(units: pd.DataFrame, origin: pd.DataFrame) -> pd.DataFrame:
+    """Each unit (``code``, ``full_name``[, ``province``]) with its predecessors and seat as published."""
+    columns = ["code", "full_name", *(["province"] if "province" in units.columns else [])]
+    table = units[columns].merge(origin[["code", "predecessors", "seat"]], on="code", how="left")
+    return table.fillna({"predecessors": "", "seat": ""})
+
+
+def find_origins(table: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Rows of ``origin_table`` a name or code denotes: the unit itself, or a unit merged into it ("Quán Thánh")."""
+    text = (query or "").strip()
+    if re.fullmatch(r"\d{5}", text):
+        return table[table["code"] == text]
+    key = match_key(text)
+    if not key:
+        return table.iloc[0:0]
+
+    def hit(name: str, predecessors: str) -> bool:
+        keys = [match_key(name), *(match_key(n) for n in _predecessor_names(predecessors))]
+        return any(k == key or k.startswith(key + " ") for k in keys)
+
+    return table[[hit(n, p) for n, p in zip(table["full_name"], table["predecessors"], strict=True)]]

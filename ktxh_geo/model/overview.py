@@ -6,6 +6,8 @@ Figures are shown with the plan's own decimals (9,2 not 9,20): the decimals writ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from ktxh_geo.io.shipped import Indicator
@@ -128,3 +130,151 @@ def chart_frame(table: pd.DataFrame, bars: list[tuple[str, str]]) -> pd.DataFram
                     }
                 )
     return pd.DataFrame(rows, columns=["Chỉ tiêu", "Năm", "Giá trị", "Nhãn"])
+
+
+# ---- a locality without a plan of its own (a province, the country): its units and their figures ----------------
+
+UNIT_TYPE_ORDER = ("xã", "phường", "đặc khu", "thị trấn")
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    """What a provincial leader reads first: units by type, population, area and density, with their caveats."""
+
+    n_units: int
+    by_type: pd.DataFrame  # Loại đơn vị | Số đơn vị | Có số dân | Dân số (người) | Diện tích (km²) | Mật độ (người/km²)
+    population: float | None  # the sum over units with a figure
+    n_with_population: int
+    area_km2: float | None
+    density: float | None  # population / area of the units with a population figure
+    caveats: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+def _latest(values: pd.DataFrame, indicator: str, edition: str) -> pd.DataFrame:
+    """The newest year's figures of one indicator on one edition, strongest status first, one per code."""
+    rows = values[(values["indicator_id"] == indicator) & (values["edition"] == edition) & values["value"].notna()]
+    if rows.empty:
+        return rows
+    rows = rows[rows["year"] == rows["year"].max()]
+    return rows.drop_duplicates("code", keep="first")
+
+
+def area_figures(units: pd.DataFrame, values: pd.DataFrame, edition: str, indicators: dict) -> AreaFigures:
+    """Units (``code``, ``unit_type``) of one edition with their population and area figures summed by type.
+
+    Population sums only the units that have a figure (the others are counted and said); density is computed from
+    those units' population and area, never published on its own.
+    """
+    pop = _latest(values, "population", edition).set_index("code")["value"]
+    area = _latest(values, "area_km2", edition).set_index("code")["value"]
+    frame = pd.DataFrame({"code": units["code"].astype(str), "type": units["unit_type"].fillna("")})
+    frame["population"] = frame["code"].map(pop)
+    frame["area"] = frame["code"].map(area)
+    rows = []
+    order = [t for t in UNIT_TYPE_ORDER if t in set(frame["type"])] + sorted(set(frame["type"]) - set(UNIT_TYPE_ORDER))
+    for kind in order:
+        part = frame[frame["type"] == kind]
+        rows.append(_figure_row(kind or "chưa rõ loại", part))
+    if len(rows) > 1:
+        rows.append(_figure_row("Tổng cộng", frame))
+    by_type = pd.DataFrame(rows, columns=list(FIGURE_COLUMNS.values()))
+    with_pop = frame[frame["population"].notna()]
+    caveats = []
+    if len(with_pop) < len(frame):
+        caveats.append(
+            f"{len(frame) - len(with_pop)} trên {len(frame)} đơn vị chưa có số dân (nguồn không có hoặc số liệu bị "
+            "giữ lại vì nghi sai): tổng dân số chỉ cộng các đơn vị có số liệu, nên nhỏ hơn thực tế."
+        )
+    if "population" in indicators and indicators["population"].description:
+        caveats.append(indicators["population"].description)
+    if len(with_pop):
+        caveats.append(
+            "Mật độ = dân số chia diện tích của các đơn vị có số dân; tính từ số liệu công bố, không phải số liệu "
+            "công bố riêng."
+        )
+    sources = sorted(
+        set(
+            values.loc[
+                values["indicator_id"].isin(["population", "area_km2"]) & (values["edition"] == edition), "source"
+            ]
+        )
+        - {""}
+    )
+    population = float(with_pop["population"].sum()) if len(with_pop) else None
+    area_with_pop = float(with_pop["area"].sum()) if len(with_pop) else 0.0
+    return AreaFigures(
+        n_units=len(frame),
+        by_type=by_type,
+        population=population,
+        n_with_population=len(with_pop),
+        area_km2=float(frame["area"].sum()) if frame["area"].notna().any() else None,
+        density=population / area_with_pop if population and area_with_pop else None,
+        caveats=tuple(caveats),
+        sources=tuple(sources),
+    )
+
+
+FIGURE_COLUMNS = {
+    "kind": "Loại đơn vị",
+    "n": "Số đơn vị",
+    "n_pop": "Có số dân",
+    "population": "Dân số (người)",
+    "area": "Diện tích (km²)",
+    "density": "Mật độ (người/km²)",
+}
+
+
+def _figure_row(label: str, part: pd.DataFrame) -> list:
+    with_pop = part[part["population"].notna()]
+    pop = with_pop["population"].sum() if len(with_pop) else None
+    area = part["area"].sum() if part["area"].notna().any() else None
+    area_pop = with_pop["area"].sum() if len(with_pop) else None
+    density = pop / area_pop if pop and area_pop else None
+    return [
+        label,
+        format_number(len(part), 0),
+        format_number(len(with_pop), 0),
+        format_number(pop, 0),
+        format_number(area, 2),
+        format_number(density, 0),
+    ]
+
+
+def province_table(provinces: pd.DataFrame, communes: pd.DataFrame, values: pd.DataFrame, base: str) -> pd.DataFrame:
+    """One row per province of a national profile: its units by type, and its own population, area and density
+    (the province figures as published, not sums of communes)."""
+    pop = _latest(values, "population", base).set_index("code")["value"]
+    area = _latest(values, "area_km2", base).set_index("code")["value"]
+    counts = communes.groupby(["province_code", "unit_type"]).size().unstack(fill_value=0)
+    rows = []
+    for code, name in zip(provinces["code"], provinces["full_name"], strict=True):
+        row = {"Mã": code, "Tỉnh, thành phố": name}
+        for kind in UNIT_TYPE_ORDER[:3]:
+            row[kind.capitalize()] = format_number(
+                counts.at[code, kind] if kind in counts and code in counts.index else 0, 0
+            )
+        p, a = pop.get(code), area.get(code)
+        row["Dân số (người)"] = format_number(p, 0)
+        row["Diện tích (km²)"] = format_number(a, 2)
+        row["Mật độ (người/km²)"] = format_number(p / a if p and a else None, 0)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def entered_figures(values: pd.DataFrame, codes: set[str], indicators: dict) -> pd.DataFrame:
+    """Figures entered in the app (page "Nhập số liệu") for these units: one row per indicator and year."""
+    entered = values[values["note"].astype(str).str.startswith("nhập liệu") & values["code"].isin(codes)]
+    rows = []
+    for (ind, year), part in entered.groupby(["indicator_id", "year"], sort=True):
+        versions = sorted({int(v) for v in part["note"].str.extract(r"(\d+)")[0].dropna()})
+        rows.append(
+            {
+                "Chỉ tiêu": indicators[ind].name if ind in indicators else ind,
+                "Năm": int(year),
+                "Số đơn vị có số liệu": len(set(part["code"])),
+                "Phiên bản": ", ".join(map(str, versions)),
+                "Nguồn": "; ".join(sorted(set(part["source"]) - {""})),
+            }
+        )
+    return pd.DataFrame(rows, columns=["Chỉ tiêu", "Năm", "Số đơn vị có số liệu", "Phiên bản", "Nguồn"])

@@ -98,6 +98,8 @@ class Profile:
     outline_where: Mapping[str, str] = field(default_factory=dict)
     overlays: tuple[tuple[str, Path], ...] = ()  # (label, file): outlines drawn over the map (e.g. a former district)
     drill_down: Mapping[str, str] = field(default_factory=dict)  # {"edition": …, "key": …} (national view)
+    plan_note: str = ""  # what to know about the plan's figures (the overview's caption, after its source)
+    chart_note: str = ""  # Markdown under the overview's charts (what a starred bar means)
     history_note: str = ""  # Markdown of the unit history page (shipped text, trusted)
     history_search_hint: str = ""
     interim_edition: str = ""  # the edition of a transitional period (units merged before a reform), if any
@@ -112,6 +114,7 @@ class Profile:
     # "report": measured and reported only (a third-party display layer with known source defects)
     coverage: str = "strict"
     map_labels: tuple[tuple[str, str, str], ...] = ()  # (text, edition, unit code): named on every map showing it
+    origin_file: Path | None = None  # each unit's predecessors and seat (data/units_2025_origin.csv), if any
     licence_file: Path | None = None  # the licences its data carries (default geo/LICENSES.md)
     area_word: str = ""  # the kind of area in messages: "huyện", "tỉnh", "quốc gia" ("ngoài huyện", "ranh giới tỉnh")
 
@@ -202,6 +205,8 @@ def read_profile(folder: Path) -> Profile:
             outline_where=dict(doc.get("outline_where", {})),
             overlays=tuple((o["label"], (folder / o["file"]).resolve()) for o in doc.get("overlays", [])),
             drill_down=dict(doc.get("drill_down", {})),
+            plan_note=doc.get("plan_note", ""),
+            chart_note=doc.get("chart_note", ""),
             history_note=doc.get("history_note", ""),
             history_search_hint=doc.get("history_search_hint", ""),
             interim_edition=doc.get("interim_edition", ""),
@@ -226,6 +231,7 @@ def read_profile(folder: Path) -> Profile:
             ),
             default_import_year=doc.get("datasets_editions", {}).get("default_year"),
             map_labels=tuple((m["text"], m["edition"], str(m["code"])) for m in doc.get("map_labels", [])),
+            origin_file=(folder / doc["origin_file"]).resolve() if doc.get("origin_file") else None,
             licence_file=(folder / doc.get("licence_file", "geo/LICENSES.md")).resolve(),
             area_word=doc.get("area_word", _AREA_WORDS.get(doc.get("kind", "district"), "")),
             coverage=doc.get("coverage", "strict" if doc.get("kind", "district") == "district" else "report"),

@@ -142,3 +142,32 @@ def build(
         area = str(communes["province"].iloc[0])
         area = area[0].lower() + area[1:] if area[:5] in ("Tỉnh ", "Thành") else area
     return ThematicMap(profile, indicator, shown, year, edition, joined, classification, refusal, sources, area)
+
+
+def empty_note(tm: ThematicMap, all_values: pd.DataFrame, importable: bool) -> str | None:
+    """Why a map shows no value at all, and what to do (None when it shows some, or says why it cannot).
+
+    ``all_values``: every value, illustrative ones included; ``importable``: the indicator can be entered on the
+    "Nhập số liệu" page.
+    """
+    if tm.has_data or tm.refusal:
+        return None
+    profile = tm.profile
+    n = len(tm.joined)
+    text = (
+        f"Chưa có số liệu chính thức của “{tm.shown.name}” năm {tm.year} cho {n} {tm.edition.unit_words} trên bản đồ, "
+        "nên mọi đơn vị đều là “Chưa có số liệu”."
+    )
+    steps = []
+    own = all_values[(all_values["indicator_id"] == tm.indicator.id) & (all_values["year"] == tm.year)]
+    if (own["status"] == "illustrative").any():
+        steps.append("bật “Hiện số liệu minh họa” ở thanh bên để xem bộ số liệu minh họa (không chính thức)")
+    official = own[own["status"] != "illustrative"]
+    if tm.edition.id != profile.base_edition and (official["edition"] == profile.base_edition).any():
+        base = profile.editions[profile.base_edition]
+        steps.append(f"chọn đơn vị hành chính “{base.label}”, bộ đơn vị mà số liệu được ghi")
+    if importable:
+        steps.append("nhập số liệu thật ở trang “Nhập số liệu” (cần tài khoản biên tập)")
+    if not steps:
+        steps.append("chọn năm hoặc chỉ tiêu khác ở thanh bên")
+    return f"{text} Để xem số liệu: {'; hoặc '.join(steps)}."

@@ -189,12 +189,80 @@ def _thematic(profile_id: str, request: MapRequest, version: str) -> ThematicMap
     return build(request, indicators(), values(request.illustrative), communes(edition, request.where))
 
 
+# Streamlit's own words in a file uploader are English ("Upload", "200MB per file • XLSX"): shown in Vietnamese.
+_UPLOADER_CSS = """
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "Chọn tệp"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "hoặc kéo thả tệp vào đây"; font-size: 0.8rem; }
+"""
+
+
 def page_style() -> None:
-    """Larger base font for projectors; keep Streamlit's own chrome minimal."""
+    """Larger base font for projectors; keep Streamlit's own chrome minimal and its words Vietnamese."""
     st.markdown(
-        "<style>.block-container{padding-top:2.2rem;} footer{visibility:hidden;}</style>",
+        "<style>.block-container{padding-top:2.2rem;} footer{visibility:hidden;}" + _UPLOADER_CSS + "</style>",
         unsafe_allow_html=True,
     )
+
+
+def file_uploader(label: str, types: list[str], key: str, max_bytes: int):
+    """``st.file_uploader`` with the real limit (the browser refuses a larger file before sending it) and its
+    instructions in Vietnamese: the limit and the accepted types, as the label says them."""
+    from ktxh_geo.text import format_number
+
+    mb = max_bytes / 1024 / 1024
+    kinds = ", ".join(t.upper() for t in types)
+    st.markdown(
+        f"<style>.st-key-{key} [data-testid='stFileUploaderDropzoneInstructions'] span::after "
+        f"{{ content: 'hoặc kéo thả tệp vào đây · tối đa {format_number(mb, 0)} MB · {kinds}'; }}</style>",
+        unsafe_allow_html=True,
+    )
+    return st.file_uploader(label, type=types, key=key, max_upload_size=max(1, round(mb)))
+
+
+def whole_area_label() -> str:
+    """The "all of it" choice of a drill-down: "Toàn quốc — 34 tỉnh, thành phố" (from the profile)."""
+    profile = active()
+    base = profile.editions[profile.base_edition]
+    return f"{profile.area_name[:1].upper() + profile.area_name[1:]} — {base.n_units} {base.unit_words}"
+
+
+def province_selector(key: str) -> str | None:
+    """A national profile's "Tỉnh, thành phố" choice kept in ``?province=`` (a link's choice wins over the widget);
+    None for the whole country or a profile without drill-down."""
+    from ktxh_geo.render.escape import md_text
+
+    profile = active()
+    if not profile.drill_down:
+        return None
+    names = dict(zip(*(communes(profile.base_edition)[c] for c in ("code", "full_name")), strict=True))
+    wanted = st.query_params.get("province", "")
+    if wanted and wanted not in names:
+        st.warning(f"Không có tỉnh, thành phố mã “{md_text(wanted)}”; hiện {md_text(profile.area_name)}.")
+        wanted = ""
+    if st.session_state.get(f"_{key}_url") != wanted:
+        st.session_state[key] = wanted
+        st.session_state[f"_{key}_url"] = wanted
+    label = profile.editions[profile.base_edition].unit_words.capitalize()
+    chosen = st.selectbox(label, ["", *names], key=key, format_func=lambda c: names.get(c, whole_area_label()))
+    if chosen != wanted:
+        st.session_state[f"_{key}_url"] = chosen
+        if chosen:
+            st.query_params["province"] = chosen
+        else:
+            del st.query_params["province"]
+    return chosen or None
+
+
+def area_name(province: str | None = None) -> str:
+    """The area shown, as in a sentence: "tỉnh Bắc Ninh" (a province of the country) or the profile's area."""
+    if not province:
+        return active().area_name
+    name = str(communes(active().base_edition).set_index("code").at[province, "full_name"])
+    return name[:1].lower() + name[1:]
 
 
 PROFILE_KEY = "_ktxh_profile"

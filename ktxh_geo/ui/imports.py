@@ -25,6 +25,7 @@ from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.xlsx_template import build_template
 from ktxh_geo.text import MAX_SOURCE_CHARS, format_number, printable
 from ktxh_geo.ui import conflicts
+from ktxh_geo.ui import data as ui
 from ktxh_geo.vocab import Editor
 
 REPORT_CACHE = "import-reports"  # session-state key of the checked uploads
@@ -160,7 +161,7 @@ def upload_section(editor: Editor | None, datasets: dict[str, Dataset], units: p
     units, country = scope(units, "up-province")
     ds, year = _pick(datasets, "up")
     limit = format_number(MAX_BYTES / 1024 / 1024, 0)
-    upload = st.file_uploader(f"Tệp số liệu (.xlsx hoặc .csv, tối đa {limit} MB)", type=["xlsx", "csv"], key="upload")
+    upload = ui.file_uploader(f"Tệp số liệu (.xlsx hoặc .csv, tối đa {limit} MB)", ["xlsx", "csv"], "upload", MAX_BYTES)
     if upload is None:
         return
     data = upload.getvalue()

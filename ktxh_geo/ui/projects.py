@@ -12,7 +12,7 @@ import streamlit as st
 from shapely.geometry import Point
 
 from ktxh_geo.errors import Conflict, KtxhError
-from ktxh_geo.io.footprints import CRS_CHOICES, FootprintError, kml_supported, load_footprint
+from ktxh_geo.io.footprints import CRS_CHOICES, MAX_UPLOAD_BYTES, FootprintError, kml_supported, load_footprint
 from ktxh_geo.io.register import read_history, save_location
 from ktxh_geo.model.location_check import check_locations, format_csv
 from ktxh_geo.model.locations import LocationError, preview_point, vn2000_label, vn2000_to_wgs84, wgs84_to_vn2000
@@ -22,6 +22,7 @@ from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.project_map import object_at
 from ktxh_geo.text import MAX_NOTE_CHARS, format_number
 from ktxh_geo.ui import conflicts
+from ktxh_geo.ui import data as ui
 from ktxh_geo.vocab import Editor
 
 TABLE_KEY = "du_an_table"
@@ -88,7 +89,7 @@ PRECISION_SHORT = {"exact": "Chính xác", "approximate": "Gần đúng", "commu
 TABLE_COLUMNS = {
     "Tên": st.column_config.TextColumn("Tên", width=120),
     "Loại": st.column_config.TextColumn("Loại", width=72),
-    "Xã, thị trấn": st.column_config.TextColumn("Xã, thị trấn", width=72),
+    "Địa bàn": st.column_config.TextColumn("Địa bàn", width=72),
     "Trạng thái": st.column_config.TextColumn("Trạng thái", width=68),
     "Vị trí": st.column_config.TextColumn("Vị trí", width=62),
 }
@@ -107,9 +108,7 @@ def table_frame(projects: gpd.GeoDataFrame, names: dict[str, str]) -> pd.DataFra
             "Mã": projects["id"].to_numpy(),
             "Tên": projects["name"].to_numpy(),
             "Loại": projects["category"].map(CATEGORIES).to_numpy(),
-            "Xã, thị trấn": projects["commune_codes"].map(
-                lambda v: ", ".join(names.get(c, c) for c in commune_codes(v))
-            ),
+            "Địa bàn": projects["commune_codes"].map(lambda v: ", ".join(names.get(c, c) for c in commune_codes(v))),
             "Trạng thái": projects["status"].map(STATUS_LABELS).to_numpy(),
             "Vị trí": projects["location_precision"].map(PRECISION_SHORT).fillna("Chưa rõ").to_numpy(),
         }
@@ -142,13 +141,14 @@ def _check(profile_id: str, version: str, _projects, _communes, _outline):
 
 
 def check_panel(projects, communes, outline) -> None:
+    from ktxh_geo.model.location_check import kind_label
     from ktxh_geo.model.profile import active
     from ktxh_geo.ui.data import store_version
 
     report = _check(active().id, store_version(), projects, communes, outline)
     st.caption(
-        f"{len(report)} đối tượng cần kiểm tra: sai xã, ngoài huyện, chỉ có vị trí gần đúng hoặc chưa có vị trí. "
-        "Điểm nằm đúng trên ranh giới hai xã được tính là thuộc cả hai xã."
+        f"{len(report)} đối tượng cần kiểm tra: sai xã, {kind_label('outside').lower()}, chỉ có vị trí gần đúng hoặc "
+        "chưa có vị trí. Điểm nằm đúng trên ranh giới hai xã được tính là thuộc cả hai xã."
     )
     st.dataframe(
         report.rename(columns={"id": "Mã", "name": "Tên", "kind_label": "Loại", "reason": "Lý do"})[
@@ -322,7 +322,13 @@ def _use_click(pid: str, clicked: tuple[float, float]) -> None:
 def upload_panel(projects, communes, outline, editor: Editor | None = None) -> None:
     pid = _pick(projects, "Đối tượng", "up_pick")
     types = ["geojson", "json", "zip", "gpkg"] + (["kml"] if kml_supported() else [])
-    up = st.file_uploader("Tệp ranh giới (GeoJSON, Shapefile nén .zip, GeoPackage, KML)", type=types, key="up_file")
+    limit = format_number(MAX_UPLOAD_BYTES / 1024 / 1024, 0)
+    up = ui.file_uploader(
+        f"Tệp ranh giới (GeoJSON, Shapefile nén .zip, GeoPackage, KML; tối đa {limit} MB)",
+        types,
+        "up_file",
+        MAX_UPLOAD_BYTES,
+    )
     crs = st.radio("Hệ tọa độ của tệp", list(CRS_CHOICES), format_func=CRS_CHOICES.get, horizontal=True, key="up_crs")
     if not pid:
         return
@@ -338,7 +344,7 @@ def upload_panel(projects, communes, outline, editor: Editor | None = None) -> N
         return
     st.info(
         f"Tệp {md_text(up.name)} hợp lệ ({md_text(fp.source_crs)}): {fp.geometry.geom_type}, "
-        f"diện tích {format_number(fp.area_ha, 2)} ha (tính theo UTM 48N)."
+        f"diện tích {format_number(fp.area_ha, 2)} ha."
     )
     for w in fp.warnings:
         st.warning(md_text(w))
@@ -378,10 +384,7 @@ def measure_panel(projects, communes) -> None:
     if not pid:
         return
     metres, name = nearest_boundary(pid, projects, communes)
-    st.markdown(
-        f"Ranh giới xã gần nhất: cách **{md_text(format_distance(metres))}**, bên kia là **{md_text(name)}** "
-        "(đo trong UTM 48N)."
-    )
+    st.markdown(f"Ranh giới xã gần nhất: cách **{md_text(format_distance(metres))}**, bên kia là **{md_text(name)}**.")
     table = distances_to_projects(pid, projects)
     st.dataframe(
         table.rename(columns={"id": "Mã", "name": "Tên", "distance": "Khoảng cách"})[["Mã", "Tên", "Khoảng cách"]],
