@@ -37,5 +37,8 @@ try:
     if page.url_path != "ban-do":  # the map page writes the whole view, the locality included, itself
         ui.keep_profile_in_url()
     page.run()
+except ui.PageEnd:  # a page said all it has to say (ui.end_page, not st.stop: the run must reach its end)
+    pass
 except Exception as err:  # never a traceback or a server path: a Vietnamese message; the log keeps the details
     ui.show_error(err)
+ui.run_done()  # the end of this run: a signal browser tests wait on instead of sleeping

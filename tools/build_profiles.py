@@ -24,10 +24,7 @@ from ktxh_geo.model import plausibility
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "profiles" / "national-2025" / "data"
 VALUE_COLUMNS = ["indicator_id", "level", "code", "edition", "year", "value", "value_text", "status", "source", "note"]
-SRC_AREA = (
-    "Diện tích công bố: vietnamese-provinces-database (© 2021 Thang Le Quoc, MIT; từ sapnhap.bando.com.vn), "
-    "xem profiles/national-2025/geo/SOURCES.md"
-)
+SRC_AREA = "Diện tích công bố: vietnamese-provinces-database (© 2021 Thang Le Quoc, MIT; từ sapnhap.bando.com.vn)"
 SRC_POP = (
     "Dân số: sapnhap.bando.com.vn qua vietnamadminunits (© 2025 Tran Ngoc Minh Hieu, MIT), bản ngày 17/7/2025; "
     "số liệu trong hồ sơ sắp xếp 2025 (năm số liệu không được nêu)"

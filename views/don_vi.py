@@ -73,9 +73,9 @@ if ui.history_table().empty:  # a province or the country: no history of its own
         st.info(
             f"{md_text(profile.label)}: chưa có lịch sử sắp xếp đơn vị hành chính trong dữ liệu của địa phương này."
         )
-        st.stop()
+        ui.end_page()
     origins_page(profile)
-    st.stop()
+    ui.end_page()
 st.markdown(profile.history_note)  # shipped, trusted text of the profile (Markdown), not user data
 
 base = profile.editions[profile.base_edition]

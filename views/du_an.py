@@ -21,7 +21,7 @@ try:
     projects = ui.projects()  # with the saved edits; the shipped register while the store is down
 except KtxhError as err:  # a damaged edits file in KTXH_STATE_DIR: say which, never guess
     st.error(md_text(err))
-    st.stop()
+    ui.end_page()
 if projects.empty:  # a locality whose plan objects are not in its data yet: say so and what to do
     st.info(
         f"{md_text(profile.label)}: chưa có dự án, công trình nào trong dữ liệu của địa phương này, nên chưa có bảng, "
@@ -29,7 +29,7 @@ if projects.empty:  # a locality whose plan objects are not in its data yet: say
         "tọa độ nếu có, và văn bản nguồn) cho quản trị viên hệ thống; sau khi nạp, trang này hiện đủ các công cụ."
     )
     st.page_link("views/ban_do.py", label="Mở bản đồ chuyên đề", icon=":material/map:")
-    st.stop()
+    ui.end_page()
 kinds = ", ".join(CATEGORIES[c][:1].lower() + CATEGORIES[c][1:] for c in CATEGORIES if c in set(projects["category"]))
 approximate = int((projects["location_precision"] != "exact").sum())
 st.caption(

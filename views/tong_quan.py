@@ -109,7 +109,7 @@ indicators = ui.indicators()
 table = _table(profile.id, ui.store_version())
 if table.empty:  # a locality without a plan of its own (a province, the country)
     area_overview(profile)
-    st.stop()
+    ui.end_page()
 st.title(f"{profile.plan_title} — {profile.area_name}")
 st.caption(f"Nguồn: {profile.plan_source} {profile.plan_note}".strip())
 

@@ -273,7 +273,7 @@ def _kept_on_switch(key: str) -> bool:
     """Session keys that outlive a locality switch: the locality itself and the signed-in editor."""
     from ktxh_geo.ui.auth import SESSION_KEY
 
-    return key in (PROFILE_KEY, PROFILE_WIDGET) or key.startswith(SESSION_KEY)
+    return key in (PROFILE_KEY, PROFILE_WIDGET, RUNS_KEY) or key.startswith(SESSION_KEY)
 
 
 def choose_profile() -> str | None:
@@ -325,18 +325,36 @@ def _switch_profile() -> None:
 
 def profile_selector() -> None:
     """The one locality selector of the app ("Địa phương"), in the sidebar of every page."""
-    from ktxh_geo.model.profile import active, available
+    from ktxh_geo.model.profile import available
 
     profiles = available()
-    st.sidebar.selectbox(
+    st.sidebar.selectbox(  # its value is the session's locality (``choose_profile`` sets it)
         "Địa phương",
         list(profiles),
-        index=list(profiles).index(active().id),
         format_func=profiles.get,
         key=PROFILE_WIDGET,
         on_change=_switch_profile,
         help="Huyện, tỉnh hoặc toàn quốc: mọi trang, bản đồ và tệp xuất theo địa phương đã chọn.",
     )
+
+
+class PageEnd(Exception):
+    """Raised by ``end_page``; app.py ends the page there and still closes the run."""
+
+
+def end_page():
+    """End the page here (instead of ``st.stop()``, after which nothing — not even the run's end mark — is drawn)."""
+    raise PageEnd
+
+
+RUNS_KEY = "_ktxh_runs"
+
+
+def run_done() -> None:
+    """Mark the end of a script run: an empty element ``[data-ktxh-run=N]`` (N counts this session's runs)."""
+    n = st.session_state.get(RUNS_KEY, 0) + 1
+    st.session_state[RUNS_KEY] = n
+    st.sidebar.html(f'<span data-ktxh-run="{n}" hidden></span>')  # the sidebar: no gap under the page
 
 
 UNEXPECTED = "Đã có lỗi không mong muốn khi hiển thị trang này. Hãy tải lại trang; nếu lỗi còn, báo cho quản trị viên."
@@ -368,6 +386,8 @@ def fragment(func):
         set_active(st.session_state.get(PROFILE_KEY))
         try:
             return func(*args, **kwargs)
+        except PageEnd:
+            pass
         except Exception as err:  # st.stop() and st.rerun() raise BaseExceptions: they pass through
             show_error(err)
 

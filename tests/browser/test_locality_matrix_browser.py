@@ -1,0 +1,270 @@
+"""Every page as each locality's users see it (issue 18), in chromium, offline.
+
+The matrix: every page of app.py × the three localities and one province of the national view × 1280×720,
+1366×768 and a 390×844 phone. On each: no error page, no text of another locality (its labels, plan, editions and
+unit codes, read from the other profiles), none of the wording that belonged to one district, no English word of
+a list we keep, no raw id or file path — in the page, its placeholders and its embedded maps. A screenshot of each
+goes to ``$KTXH_SHOTS_DIR`` (default: a temporary folder). Then the searches a provincial user makes: a ward of
+the country (drills into its province), "P. Vũ Ninh" in Bắc Ninh, and the one locality selector kept in the URL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from browser import CHROMIUM, LOCAL_HOSTS, streamlit_server
+
+from ktxh_geo.io import shipped
+from ktxh_geo.model import profile as profiles
+from ktxh_geo.ui.bench import CHROMIUM_ARGS
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["tong-quan", "ban-do", "du-an", "so-sanh", "don-vi", "nhap-lieu"]
+LOCALITIES = {  # id → (profile, query string)
+    "yen-the": ("yen-the-2024", ""),
+    "bac-ninh": ("bac-ninh-2025", "profile=bac-ninh-2025"),
+    "national": ("national-2025", "profile=national-2025"),
+    "national-24": ("national-2025", "profile=national-2025&province=24"),
+}
+VIEWPORTS = [(1280, 720), (1366, 768), (390, 844)]
+ENGLISH = [
+    "Choose",
+    "Select",
+    "Upload",
+    "per file",
+    "Drag and drop",
+    "Browse files",
+    "empty",
+    "No results",
+    "Press Enter",
+    "Running",
+    "This app has encountered an error",
+    "Page not found",
+    "Traceback",
+    "KeyError",
+    "illustrative",
+    "None",
+    "NaN",
+]
+# What the product said for one district only, wherever it was: never on a province or the country.
+DISTRICT_WORDING = ["Xem toàn huyện", "ngoài huyện", "Ngoài huyện", "Tìm xã, thị trấn", "toàn huyện", "5 xã mới"]
+RAW = [
+    re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b"),  # snake_case ids: indicator, dataset, object, column names
+    re.compile(r"profiles/|SOURCES\.md|LICENSES\.md|\.py\b|/work/|/tmp/|\.venv"),  # paths
+]
+SHOTS = Path(os.environ.get("KTXH_SHOTS_DIR", "")) if os.environ.get("KTXH_SHOTS_DIR") else None
+
+
+def _texts_of(profile_id: str) -> set[str]:
+    """Strings that name a locality: its label, plan and the labels of its editions."""
+    p = profiles.load(profile_id)
+    out = {p.label, p.plan_title, p.plan_short, *(e.label for e in p.editions.values())}
+    return {t for t in out if t}
+
+
+def _codes_of(profile_id: str) -> set[str]:
+    with profiles.use(profile_id) as p:
+        codes = set(shipped.load_units()["gso_code"])
+        for ed in p.editions:
+            codes |= set(shipped.load_communes(ed)["code"])
+    return {c for c in codes if len(c) == 5}
+
+
+@pytest.fixture(scope="module")
+def foreign() -> dict[str, tuple[set[str], set[str]]]:
+    """For each profile: the other localities' strings and unit codes that must not show on its pages."""
+    ids = list(profiles.available())
+    codes = {p: _codes_of(p) for p in ids}
+    out = {}
+    for own in ids:
+        mine = profiles.load(own)
+        own_text = " ".join([*_texts_of(own), *(label for label, _ in mine.overlays), mine.history_note])
+        texts = {t for other in ids if other != own for t in _texts_of(other) if t not in own_text}
+        if mine.kind != "district":
+            texts |= set(DISTRICT_WORDING)
+        other_codes = set().union(*(codes[o] for o in ids if o != own)) - codes[own]
+        out[own] = (texts, other_codes)
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path_factory.mktemp("state"))}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _offline(context) -> list[str]:
+    blocked: list[str] = []
+
+    def route(r):
+        host = urlparse(r.request.url).hostname or ""
+        if r.request.url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return blocked
+
+
+def run_count(page) -> int:
+    marker = page.locator("[data-ktxh-run]")
+    return int(marker.first.get_attribute("data-ktxh-run")) if marker.count() else 0
+
+
+def wait_run(page, after: int = 0, timeout: float = 120_000) -> int:
+    """Wait for the end of a script run numbered above ``after`` (app.py marks each run's end), then for the
+    embedded maps of the page to have drawn their shapes."""
+    page.wait_for_function(
+        "n => { const m = document.querySelector('[data-ktxh-run]');"
+        " return m && +m.dataset.ktxhRun > n && !document.querySelector('[data-testid=\"stStatusWidget\"]'); }",
+        arg=after,
+        timeout=timeout,
+    )
+    for frame in page.frames[1:]:
+        try:
+            frame.wait_for_function(
+                "() => document.readyState === 'complete' && (!document.querySelector('.leaflet-container')"
+                " || document.querySelector('.leaflet-interactive, .ktxh-legend'))",
+                timeout=timeout,
+            )
+        except Exception as exc:  # a frame replaced by the run that just ended: it is gone, not broken
+            if "detached" not in str(exc).lower():
+                raise
+    return run_count(page)
+
+
+def visible_text(page) -> str:
+    """The page's text as read, its empty fields' placeholders and its maps' text (icon ligatures left out)."""
+    body = page.locator("body").inner_text()
+    for icon in set(page.locator("[data-testid='stIconMaterial']").all_inner_texts()):  # "upload_file" is a glyph
+        body = re.sub(rf"(?m)^{re.escape(icon)}$", "", body)
+    texts = [body]
+    texts += page.locator("body").evaluate(
+        "b => [...b.querySelectorAll('[placeholder]')].filter(e => !e.value).map(e => e.getAttribute('placeholder'))"
+    )
+    for frame in page.frames[1:]:
+        try:
+            texts.append(frame.locator("body").inner_text(timeout=5_000))
+        except Exception as exc:
+            if "detached" not in str(exc).lower():
+                raise
+    return "\n".join(texts)
+
+
+def problems(page, text: str, texts: set[str], codes: set[str]) -> list[str]:
+    found = []
+    if page.locator("[data-testid='stException']").count():
+        found.append("error page")
+    found += [f"error: {e}" for e in page.locator("[data-testid='stAlertContentError']").all_inner_texts()]
+    found += [f"English: {w}" for w in ENGLISH if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text)]
+    found += [f"other locality: {t}" for t in sorted(texts) if t in text]
+    found += [f"other locality's code: {c}" for c in sorted(set(re.findall(r"(?<!\d)\d{5}(?!\d)", text)) & codes)]
+    found += [f"raw: {m}" for pattern in RAW for m in sorted(set(pattern.findall(text)))]
+    return found
+
+
+@pytest.mark.parametrize("locality", list(LOCALITIES))
+@pytest.mark.parametrize("page_name", PAGES)
+def test_every_page_reads_right_for_the_locality(server, browser, foreign, page_name, locality, tmp_path):
+    profile_id, query = LOCALITIES[locality]
+    texts, codes = foreign[profile_id]
+    context = browser.new_context(viewport={"width": VIEWPORTS[0][0], "height": VIEWPORTS[0][1]})
+    blocked = _offline(context)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/{page_name}" + (f"?{query}" if query else ""))
+        wait_run(page)
+        for width, height in VIEWPORTS:
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_function(f"() => window.innerWidth === {width}")
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # laid out
+            shots = SHOTS or tmp_path
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / f"{page_name}_{locality}_{width}x{height}.png"))
+            found = problems(page, visible_text(page), texts, codes)
+            assert not found, (page_name, locality, (width, height), found)
+        if profile_id != profiles.DEFAULT_PROFILE:  # a copied link opens the same locality
+            assert parse_qs(urlparse(page.url).query).get("profile") == [profile_id], page.url
+        assert blocked == []
+    finally:
+        context.close()
+
+
+def _search(page, query: str):
+    box = page.locator(".st-key-v_query input")
+    box.fill(query)
+    box.press("Enter")
+
+
+def test_national_search_drills_into_the_units_province(server, browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/ban-do?profile=national-2025")
+        n = wait_run(page)
+        _search(page, "phuong Ba Dinh")
+        wait_run(page, n)  # choosing a ward of another province reruns the whole page, drilled into it
+        params = parse_qs(urlparse(page.url).query)
+        assert params["province"] == ["01"] and params["commune"] == ["00004"], page.url
+        assert page.get_by_role("heading", name=re.compile("thành phố Hà Nội")).count() == 1
+        assert "Phường Ba Đình (mã 00004)" in page.locator("[data-testid='stMain']").inner_text()
+        assert page.locator("[data-testid='stException']").count() == 0
+    finally:
+        context.close()
+
+
+def test_bac_ninh_search_finds_wards_as_people_write_them(server, browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/ban-do?profile=bac-ninh-2025")
+        wait_run(page)
+        for query, name in [
+            ("P. Vũ Ninh", "Phường Vũ Ninh"),
+            ("tu son", "Phường Từ Sơn"),
+            ("Kinh Bắc", "Phường Kinh Bắc"),
+        ]:
+            _search(page, query)
+            result = page.locator(".st-key-v_pick")
+            result.get_by_text(name).wait_for(timeout=60_000)
+            page.get_by_text(re.compile(rf"^{name} \(mã \d{{5}}\)")).wait_for(timeout=60_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+    finally:
+        context.close()
+
+
+def test_one_locality_selector_kept_across_pages(server, browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/tong-quan")
+        n = wait_run(page)
+        page.locator(".st-key-v_profile").click()
+        page.get_by_role("option", name="Tỉnh Bắc Ninh (từ 01/7/2025)").click()
+        n = wait_run(page, n)
+        assert parse_qs(urlparse(page.url).query)["profile"] == ["bac-ninh-2025"]
+        assert page.get_by_role("heading", name=re.compile("tỉnh Bắc Ninh")).count() == 1
+        page.locator("[data-testid='stSidebarNav']").get_by_text("Đơn vị hành chính").click()
+        wait_run(page, n)
+        assert urlparse(page.url).path.endswith("/don-vi")
+        assert parse_qs(urlparse(page.url).query)["profile"] == ["bac-ninh-2025"]
+        assert "99 xã, phường" in page.locator("[data-testid='stMain']").inner_text()
+    finally:
+        context.close()
