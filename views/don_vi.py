@@ -47,17 +47,23 @@ def origins_page(profile) -> None:
     shown = crosswalk.find_origins(table, query) if query.strip() else table
     if query.strip() and shown.empty:
         st.warning(f"Không tìm thấy đơn vị nào của {md_text(area)} khớp với “{md_text(query)}”.")
-    elif query.strip() and len(shown) <= SHOWN_AS_CARDS:
+    elif query.strip() and len(shown) <= SHOWN_AS_CARDS:  # a few units found: each as a card, its texts whole
+        one_province = "province" not in shown.columns or shown["province"].nunique() <= 1
         for row in shown.itertuples():
-            where = f", {md_text(row.province)}" if getattr(row, "province", "") and not province else ""
+            where = "" if one_province else f", {md_text(row.province)}"
             with st.container(border=True):
                 st.markdown(f"**{md_text(row.full_name)}**{where} (mã {md_text(row.code)})")
                 st.markdown(f"Gồm: {md_text(row.predecessors) or 'chưa có thông tin'}")
                 st.markdown(f"Trụ sở: {md_text(row.seat) or 'chưa có thông tin (trang nguồn ghi “đang cập nhật”)'}")
-    headers = {
-        k: v for k, v in crosswalk.ORIGIN_HEADERS.items() if k in shown.columns and not (k == "province" and province)
-    }
-    st.dataframe(shown[list(headers)].rename(columns=headers), hide_index=True, width="stretch")
+    else:
+        one_province = "province" not in table.columns or table["province"].nunique() <= 1
+        headers = {
+            k: v
+            for k, v in crosswalk.ORIGIN_HEADERS.items()
+            if k in shown.columns and not (k == "province" and one_province)
+        }
+        shown = shown[list(headers)].rename(columns=headers)
+        ui.table(shown, "dv_origins", "Đơn vị", max_cards=120, hide_index=True, width="stretch")
     st.caption(
         "Nguồn: sapnhap.bando.com.vn (Cục Đo đạc, Bản đồ và Thông tin địa lý Việt Nam), dữ liệu lấy ngày 17/7/2025 "
         "qua vietnamadminunits (© 2025 Tran Ngoc Minh Hieu, giấy phép MIT). Trụ sở và danh sách đơn vị cũ ghi như "

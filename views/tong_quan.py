@@ -84,7 +84,7 @@ def area_overview(profile) -> None:
         for col, (label, value) in zip(st.columns(3), row, strict=False):
             col.metric(label, value)
     st.subheader(f"{edition.unit_words.capitalize()} theo loại")
-    st.dataframe(figures.by_type, hide_index=True, width="stretch")
+    ui.table(figures.by_type, "ov_types", "Loại đơn vị", hide_index=True, width="stretch")
     for note in figures.caveats:
         st.caption(md_text(note))
     if figures.sources:
@@ -92,12 +92,13 @@ def area_overview(profile) -> None:
     if provinces is not None:
         st.subheader("Theo tỉnh, thành phố")
         st.caption("Dân số và diện tích của tỉnh, thành phố theo số liệu công bố của tỉnh (không phải tổng các xã).")
-        st.dataframe(provinces, hide_index=True, width="stretch", height=38 + 35 * len(provinces) + 3)
+        height = 38 + 35 * len(provinces) + 3  # every row visible: no scrolling inside the table
+        ui.table(provinces, "ov_provinces", "Tỉnh, thành phố", hide_index=True, width="stretch", height=height)
     st.subheader("Số liệu đã nhập")
     if entered.empty:
         st.caption("Chưa có số liệu nào được nhập cho các đơn vị này (trang “Nhập số liệu”).")
     else:
-        st.dataframe(entered, hide_index=True, width="stretch")
+        ui.table(entered, "ov_entered", "Chỉ tiêu", hide_index=True, width="stretch")
     st.page_link("views/nhap_lieu.py", label="Nhập số liệu", icon=":material/upload_file:")
     query = {"province": province} if province else {}
     st.page_link("views/ban_do.py", label="Mở bản đồ chuyên đề", icon=":material/map:", query_params=query)
@@ -198,12 +199,14 @@ if group == "all":
     if profile.chart_note:
         st.caption(profile.chart_note)  # shipped, trusted text of the profile (Markdown)
 
-for group_label, rows in table.groupby("group", sort=False):
+for number, (group_label, rows) in enumerate(table.groupby("group", sort=False)):
     if group != "all" and group_label != GROUPS[group]:
         continue
     st.subheader(group_label)
-    st.dataframe(
+    ui.table(
         rows[["Chỉ tiêu", "ĐVT", RESULT_2023, TARGET_2024, "Nguồn"]],
+        f"ov_group_{number}",
+        "Chỉ tiêu",
         hide_index=True,
         width="stretch",
         height=38 + 35 * len(rows) + 3,  # every row visible: no scrolling inside the table

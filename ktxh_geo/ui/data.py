@@ -200,12 +200,44 @@ _UPLOADER_CSS = """
 """
 
 
+# On a phone a wide table shows one column; such tables are also written as cards, and CSS shows one of the two.
+PHONE = "(max-width: 640px)"
+_PHONE_CSS = f"""
+@media {PHONE} {{ h1 {{ font-size: 1.7rem !important; }} [class*="st-key-tbl_"] {{ display: none; }} }}
+@media not all and {PHONE} {{ [class*="st-key-cards_"] {{ display: none; }} }}
+"""
+
+
 def page_style() -> None:
-    """Larger base font for projectors; keep Streamlit's own chrome minimal and its words Vietnamese."""
+    """Larger base font for projectors; keep Streamlit's own chrome minimal and its words Vietnamese; on a phone,
+    smaller page titles and cards instead of wide tables."""
     st.markdown(
-        "<style>.block-container{padding-top:2.2rem;} footer{visibility:hidden;}" + _UPLOADER_CSS + "</style>",
+        "<style>.block-container{padding-top:2.2rem;} footer{visibility:hidden;}"
+        + _UPLOADER_CSS
+        + _PHONE_CSS
+        + "</style>",
         unsafe_allow_html=True,
     )
+
+
+def table(frame: pd.DataFrame, key: str, title: str, max_cards: int = 200, **dataframe_args) -> None:
+    """A table as ``st.dataframe`` on a screen and as cards on a phone (``title``: the column heading each card;
+    the other non-empty columns as "header: value" lines). Over ``max_cards`` rows the phone gets the table."""
+    from ktxh_geo.render.escape import md_text
+
+    if len(frame) > max_cards:
+        st.dataframe(frame, **dataframe_args)
+        return
+    with st.container(key=f"tbl_{key}"):
+        st.dataframe(frame, **dataframe_args)
+    with st.container(key=f"cards_{key}"):
+        lines = []
+        for row in frame.to_dict("records"):
+            rest = [
+                f"{md_text(k)}: {md_text(v)}" for k, v in row.items() if k != title and v is not None and str(v).strip()
+            ]
+            lines.append(f"**{md_text(row[title])}**  \n" + " · ".join(rest))
+        st.markdown("\n\n".join(lines))
 
 
 def file_uploader(label: str, types: list[str], key: str, max_bytes: int):

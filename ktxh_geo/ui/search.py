@@ -70,10 +70,12 @@ def unit_search(state: ViewState, communes: pd.DataFrame) -> str | None:
     labels = {}
     for m in matches:
         via = "" if m.via in (m.name, m.full_name) else f" (từ “{m.via}”)"
-        labels[m.code] = m.full_name + via + (f" — {m.province}" if m.province else "")
+        labels[m.code] = m.full_name + via + (f" — {m.province}" if national and m.province else "")
     if st.session_state.get(W["commune"]) not in labels:
         st.session_state[W["commune"]] = matches[0].code
-    chosen = st.selectbox("Kết quả", list(labels), key=W["commune"], format_func=labels.get)
+    chosen = st.selectbox(
+        "Kết quả", list(labels), key=W["commune"], format_func=labels.get, placeholder="Chọn một kết quả"
+    )
     if national:
         target = table.set_index("code").at[chosen, "province_code"]
         if st.session_state.get(_ACTED) != chosen and target != state.province:
