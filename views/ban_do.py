@@ -77,6 +77,7 @@ with st.sidebar:
     if profile.drill_down:  # national: the provinces, or one province's communes
         provinces = ui.communes(profile.base_edition)
         names = dict(zip(provinces["code"], provinces["full_name"], strict=True))
+        everything = ui.whole_area_label()
         if url_state.province != st.session_state.get("_vs_province_url"):  # a link or slide chose it
             st.session_state["v_province"] = url_state.province or ""
         if st.session_state.get("v_province") not in ("", *names):
@@ -86,7 +87,7 @@ with st.sidebar:
                 "Tỉnh, thành phố",
                 ["", *names],
                 key="v_province",
-                format_func=lambda c: names.get(c, ui.whole_area_label()),
+                format_func=lambda c: names.get(c, everything),
             )
             or None
         )

@@ -279,7 +279,8 @@ def province_selector(key: str) -> str | None:
         st.session_state[key] = wanted
         st.session_state[f"_{key}_url"] = wanted
     label = profile.editions[profile.base_edition].unit_words.capitalize()
-    chosen = st.selectbox(label, ["", *names], key=key, format_func=lambda c: names.get(c, whole_area_label()))
+    everything = whole_area_label()
+    chosen = st.selectbox(label, ["", *names], key=key, format_func=lambda c: names.get(c, everything))
     if chosen != wanted:
         st.session_state[f"_{key}_url"] = chosen
         if chosen:
