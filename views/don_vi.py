@@ -104,8 +104,7 @@ if query.strip():
         selected = [c.old.code for c in chains]
         table = table[table["old_code"].isin(selected)]
 
-reform_from = reform.valid_from.strftime("%d/%m/%Y")
-interim_from = interim.valid_from.strftime("%d/%m/%Y")
+reform_from, interim_from = (f"{d.day:02d}/{d.month}/{d.year}" for d in (reform.valid_from, interim.valid_from))
 st.subheader(f"Từ đơn vị {md_text(base.short)} đến {md_text(reform.unit_words)} {md_text(reform.short)}")
 st.dataframe(
     table.rename(

@@ -73,7 +73,7 @@ class Indicator:
 
 
 def read_csv_text(path: Path) -> pd.DataFrame:
-    """Read a CSV with every column as text (codes like "07243" keep their zero)."""
+    """Read a CSV with every column as text (codes like "00123" keep their zero)."""
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 

@@ -27,7 +27,7 @@ _UNIT_PREFIX = re.compile(r"^(?:thi tran|dac khu|phuong|xa|tt|x|p)\s+")
 
 
 def match_key(text: object) -> str:
-    """Matching key of a unit name: "TT. Đồng Kỳ" → "dong ky", "P. Vũ Ninh" → "vu ninh", "xã  Tân Lập" → "tan lap"."""
+    """Matching key of a unit name: "TT. Tân Lập" → "tan lap", "P. Vũ Ninh" → "vu ninh", "xã  Tân Lập" → "tan lap"."""
     folded = fold(_PUNCTUATION.sub(" ", fold(text)))
     return _UNIT_PREFIX.sub("", folded).strip()
 
@@ -84,7 +84,7 @@ class NameIndex:
         return self.by_key.get(key, set())
 
     def starting(self, key: str) -> set[str]:
-        """Codes with an alias that starts with the whole words of ``key`` ("dong" → Đồng Kỳ, Đồng Tâm …)."""
+        """Codes with an alias that starts with the whole words of ``key`` ("tan" → Tân An, Tân Lập …)."""
         return {c for k, cs in self.by_key.items() if key and k.startswith(key + " ") for c in cs}
 
     def close(self, key: str, n: int = 3) -> list[str]:

@@ -104,7 +104,7 @@ class Profile:
     history_search_hint: str = ""
     interim_edition: str = ""  # the edition of a transitional period (units merged before a reform), if any
     reform_edition: str = ""  # the edition reached through data/crosswalk_2025.csv, if any
-    own_area_words: tuple[str, ...] = ()  # folded words placing a name query inside the area ("Đồng Kỳ, <huyện>")
+    own_area_words: tuple[str, ...] = ()  # folded words placing a name query inside the area ("<xã>, <huyện>")
     boundary_credit: str = ""  # credit line of the boundary sources (geo/LICENSES.md), printed on every map
     metric_crs_label: str = ""  # how to name metric_crs in text (default: the CRS's own name, from pyproj)
     datasets: tuple[DatasetSpec, ...] = ()  # import datasets (page "Nhập số liệu"); none: nothing to import

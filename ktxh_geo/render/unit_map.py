@@ -1,4 +1,4 @@
-"""Map of the unit history: the 19 units of 2020–2024 coloured by their 2025 commune, new outlines on top."""
+"""Map of the unit history: the base edition's units coloured by their reform-edition unit, new outlines on top."""
 
 from __future__ import annotations
 
@@ -22,7 +22,11 @@ def history_map(
     asset_base: str = STATIC_URL,
 ) -> folium.Map:
     """A fresh map: old units filled with their new commune's colour; ``selected`` old codes outlined in blue."""
-    reform, interim = active().reform_edition, active().interim_edition
+    profile = active()
+    reform, interim = profile.reform_edition, profile.interim_edition
+    base = profile.editions[profile.base_edition]
+    base_short, interim_short = base.short, profile.editions.get(interim, base).short
+    reform_short = profile.editions[reform].short
     communes = edition_units(reform, all_versions)
     color = {c.code: COLORS[i % len(COLORS)] for i, c in enumerate(communes)}
     data = old[["code", "full_name", "geometry"]].copy()
@@ -39,10 +43,10 @@ def history_map(
             "code": r.code,
             "_s": {"fillColor": r.fill},
             "_t": [
-                ["Đơn vị 2020–2024", r.full_name, ""],
+                [f"Đơn vị {base_short}", r.full_name, ""],
                 ["Mã", r.code, ""],
-                ["01/01–30/6/2025", r.h1_name, ""],
-                ["Từ 01/7/2025", r.new_name, ""],
+                [interim_short, r.h1_name, ""],
+                [reform_short[:1].upper() + reform_short[1:], r.new_name, ""],
                 ["Mã mới", r.new_code, ""],
             ],
         }
@@ -56,7 +60,7 @@ def history_map(
         m.add_child(geo_layer(found, None, interactive=False, style={"fill": False, "color": "#0050ff", "weight": 4}))
     names = [n.replace("Xã ", "") for n in data["full_name"]]
     m.add_child(label_layer(data, names))
-    rows = ["<h4>Đơn vị 2020–2024 tô màu theo xã mới (từ 01/7/2025)</h4>"]
+    rows = [f"<h4>Đơn vị {html_text(base_short)} tô màu theo xã mới ({html_text(reform_short)})</h4>"]
     rows += [
         f'<div class="row"><span class="sw" style="background-color:{color[c.code]}"></span>'
         f"{html_text(c.full_name)} ({html_text(c.code)}) — mục {html_text(c.nq1658_item)} NQ 1658</div>"

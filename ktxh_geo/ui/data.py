@@ -291,7 +291,7 @@ def province_selector(key: str) -> str | None:
 
 
 def area_name(province: str | None = None) -> str:
-    """The area shown, as in a sentence: "tỉnh Bắc Ninh" (a province of the country) or the profile's area."""
+    """The area shown, as in a sentence: "tỉnh X" (one province of the country) or the profile's area."""
     if not province:
         return active().area_name
     name = str(communes(active().base_edition).set_index("code").at[province, "full_name"])

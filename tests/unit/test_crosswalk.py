@@ -119,7 +119,7 @@ def test_units_page_shows_history_and_new_communes():
     assert len(history) == 19
     row = history.set_index("Mã 2020–2024").loc["07276"]
     assert row["Mã 01/01–30/6/2025"] == "07261" and row["Xã mới"] == "Xã Yên Thế"
-    assert "1658" in row["Căn cứ (01/7/2025)"] and row["Mục NQ 1658"] == "51"
+    assert "1658" in row["Căn cứ (01/7/2025)"] and row["Mục của nghị quyết"] == "51"
     new = communes.set_index("Mã")
     assert new.at["07288", "Diện tích (km²)"] == "43,67" and new.at["07288", "Dân số (người)"] == "30.651"
     assert len(new) == 5
