@@ -123,6 +123,18 @@ class Layout:
         scale = self.dpi / self.figure.dpi
         return dx * scale, self.size_px[1] - dy * scale
 
+    def label_boxes_pt(self) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """The placed labels' boxes in PDF points from the page's top-left corner (x0, y0, x1, y1), as pdftotext
+        -bbox reports words."""
+        x0, y0 = self.map_ax.get_xlim()[0], self.map_ax.get_ylim()[0]
+        height_pt = self.figure.get_size_inches()[1] * 72
+        out = []
+        for text, (u0, v0, u1, v1) in self.label_boxes:
+            corners = [(x0 + u * self.m_per_mm, y0 + v * self.m_per_mm) for u, v in ((u0, v0), (u1, v1))]
+            (ax0, ay0), (ax1, ay1) = (self.map_ax.transData.transform(c) * 72 / self.figure.dpi for c in corners)
+            out.append((text, (ax0, height_pt - ay1, ax1, height_pt - ay0)))
+        return out
+
 
 def paper_size_mm(paper: str, orientation: str) -> tuple[float, float]:
     """(width, height) of the sheet in millimetres."""

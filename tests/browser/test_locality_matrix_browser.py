@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from browser import CHROMIUM, LOCAL_HOSTS, streamlit_server
+from localities import foreign
 
-from ktxh_geo.io import shipped
 from ktxh_geo.model import profile as profiles
 from ktxh_geo.ui.bench import CHROMIUM_ARGS
 
@@ -51,45 +51,11 @@ ENGLISH = [
     "None",
     "NaN",
 ]
-# What the product said for one district only, wherever it was: never on a province or the country.
-DISTRICT_WORDING = ["Xem toàn huyện", "ngoài huyện", "Ngoài huyện", "Tìm xã, thị trấn", "toàn huyện", "5 xã mới"]
 RAW = [
     re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b"),  # snake_case ids: indicator, dataset, object, column names
     re.compile(r"profiles/|SOURCES\.md|LICENSES\.md|\.py\b|/work/|/tmp/|\.venv"),  # paths
 ]
 SHOTS = Path(os.environ.get("KTXH_SHOTS_DIR", "")) if os.environ.get("KTXH_SHOTS_DIR") else None
-
-
-def _texts_of(profile_id: str) -> set[str]:
-    """Strings that name a locality: its label, plan and the labels of its editions."""
-    p = profiles.load(profile_id)
-    out = {p.label, p.plan_title, p.plan_short, *(e.label for e in p.editions.values())}
-    return {t for t in out if t}
-
-
-def _codes_of(profile_id: str) -> set[str]:
-    with profiles.use(profile_id) as p:
-        codes = set(shipped.load_units()["gso_code"])
-        for ed in p.editions:
-            codes |= set(shipped.load_communes(ed)["code"])
-    return {c for c in codes if len(c) == 5}
-
-
-@pytest.fixture(scope="module")
-def foreign() -> dict[str, tuple[set[str], set[str]]]:
-    """For each profile: the other localities' strings and unit codes that must not show on its pages."""
-    ids = list(profiles.available())
-    codes = {p: _codes_of(p) for p in ids}
-    out = {}
-    for own in ids:
-        mine = profiles.load(own)
-        own_text = " ".join([*_texts_of(own), *(label for label, _ in mine.overlays), mine.history_note])
-        texts = {t for other in ids if other != own for t in _texts_of(other) if t not in own_text}
-        if mine.kind != "district":
-            texts |= set(DISTRICT_WORDING)
-        other_codes = set().union(*(codes[o] for o in ids if o != own)) - codes[own]
-        out[own] = (texts, other_codes)
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -189,11 +155,11 @@ def _check(page, page_name, locality, size, foreign_texts, codes, shots: Path) -
 
 @pytest.mark.parametrize("locality", list(LOCALITIES))
 @pytest.mark.parametrize("page_name", PAGES)
-def test_every_page_reads_right_for_the_locality(server, browser, foreign, page_name, locality, tmp_path):
+def test_every_page_reads_right_for_the_locality(server, browser, page_name, locality, tmp_path):
     """Opened at 1280×720 and widened to 1366×768 (a projector), then opened on a phone (the layout a phone gets
     when it loads the page: sidebar closed)."""
     profile_id, query = LOCALITIES[locality]
-    texts, codes = foreign[profile_id]
+    texts, codes = foreign(profile_id)
     shots = SHOTS or tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     url = f"{server}/{page_name}" + (f"?{query}" if query else "")
