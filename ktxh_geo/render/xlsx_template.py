@@ -69,7 +69,7 @@ def build_template(dataset: Dataset, year: int, units: pd.DataFrame) -> bytes:
         dataset.description,
         "",
         "Cách điền:",
-        "• Mỗi dòng là một xã/thị trấn; không sửa cột “Mã xã” (mã đơn vị hành chính của Tổng cục Thống kê).",
+        "• Mỗi dòng là một đơn vị cấp xã; không sửa cột “Mã xã” (mã đơn vị hành chính của Tổng cục Thống kê).",
         "• Có thể để trống dòng chưa có số liệu: dòng trống được bỏ qua, số liệu đã nhập trước đó được giữ nguyên.",
         "• Nhập giá trị, không nhập công thức; không gộp ô; không thêm ký tự < > trong ô.",
         "• Số thập phân dùng dấu phẩy (2,83) hoặc dấu chấm (2.83).",
