@@ -68,7 +68,7 @@ def test_map_page_downloads_png_and_csv(server, tmp_path):
             assert "LICENSE.txt" in names and "Thang Le Quoc" in zf.read("LICENSE.txt").decode("utf-8")
             raw = zf.read(csv_name)
         assert raw.startswith(b"\xef\xbb\xbf")
-        table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype={"code": str})
-        assert len(table) == 19 and "Thị trấn Bố Hạ" in set(table["full_name"])
-        assert {"value", "status", "source", "value_note", "display"} <= set(table.columns)
+        table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype={"Mã đơn vị": str})
+        assert len(table) == 19 and "Thị trấn Bố Hạ" in set(table["Tên đơn vị"])
+        assert {"Giá trị", "Loại số liệu", "Nguồn", "Ghi chú", "Giá trị (như trên bản đồ)"} <= set(table.columns)
         assert page.blocked == []

@@ -245,3 +245,41 @@ def test_one_locality_selector_kept_across_pages(server, browser):
         assert "99 xã, phường" in page.locator("[data-testid='stMain']").inner_text()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "fmt_label", "suffix"),
+    [("profile=bac-ninh-2025", "Báo cáo (.docx)", ".docx"), ("profile=national-2025&province=24", "PDF", ".pdf")],
+)
+def test_downloads_of_a_province_carry_its_words_and_frame(server, browser, tmp_path, query, fmt_label, suffix):
+    """The download runs after the page's run (Streamlit calls it on click): it must still be the province's file —
+    the Bắc Ninh report with its licences (refused before), the province of the national view framed on it."""
+    from docx import Document
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/ban-do?{query}")
+        wait_run(page)
+        page.get_by_text("Xuất bản đồ").click()
+        page.get_by_text(fmt_label, exact=False).first.click()
+        button = page.locator("[data-testid='stDownloadButton'] button", has_text=suffix)
+        button.wait_for(timeout=60_000)
+        with page.expect_download(timeout=180_000) as info:
+            button.click()
+        out = tmp_path / f"export{suffix}"
+        info.value.save_as(out)
+        if suffix == ".docx":
+            doc = Document(str(out))
+            text = "\n".join(p.text for p in doc.paragraphs)
+            assert doc.paragraphs[0].text.startswith("Mật độ dân số năm 2025 — tỉnh Bắc Ninh")
+            assert "99 xã, phường (từ 01/07/2025)" in text and "Giấy phép dữ liệu" in text
+            assert len(doc.tables[0].rows) == 100 and "huyện Yên Thế" not in text
+        else:
+            import subprocess
+
+            text = subprocess.run(["/usr/bin/pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+            assert "tỉnh Bắc Ninh" in text and "Lập bằng ktxh-geo, tỉnh Bắc Ninh" in " ".join(text.split())
+            assert "Quần đảo Trường Sa" not in text  # framed on the province: the archipelagos are off the sheet
+    finally:
+        context.close()
