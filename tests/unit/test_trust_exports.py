@@ -381,21 +381,21 @@ def test_xlsx_export_escapes_xml_noncharacters(villages, tmp_path, char):
     data = openpyxl.load_workbook(out)["Số liệu"]
     header = [c.value for c in data[1]]
     escaped = {"\ufffe": "\\ufffe", "\uffff": "\\uffff", "\x00": "\\x00", "\x1b": "\\x1b"}[char]
-    assert data.cell(row=2, column=header.index("source") + 1).value == f"QĐ 12{escaped}/UBND"
+    assert data.cell(row=2, column=header.index(export.PEOPLE_COLUMNS["source"]) + 1).value == f"QĐ 12{escaped}/UBND"
 
 
-def test_a_province_profile_exports_data_with_the_licence_of_the_layers_it_uses(tmp_path, monkeypatch):
+def test_a_province_profile_exports_data_with_the_licence_of_the_layers_it_uses(tmp_path):
+    import dataclasses
+
     from ktxh_geo.errors import DataError
     from ktxh_geo.model import profile
 
-    with profile.use("bac-ninh-2025"):  # its boundaries are the national layers (profiles/national-2025/geo)
+    with profile.use("bac-ninh-2025") as p:  # its boundaries are the national layers (profile licence_file)
         ctx = export.prepare("density", 2025, include_illustrative=False, layers=())
         out = export.write_export("xlsx", ctx, tmp_path / "bn.xlsx", export_date=DAY)
         licence = " ".join(str(c.value) for row in openpyxl.load_workbook(out)["Giấy phép"].iter_rows() for c in row)
         assert "Thang Le Quoc" in licence and "MIT" in licence
-        monkeypatch.setattr(export, "LICENSE_FILE", "KHONG_CO.md")
+        missing = dataclasses.replace(p, licence_file=tmp_path / "KHONG_CO.md")
         with pytest.raises(DataError) as err:  # said without a server path
-            export.licence_text()
-    assert str(err.value) == (
-        "thiếu tệp giấy phép KHONG_CO.md của địa phương “bac-ninh-2025”: không xuất dữ liệu khi thiếu giấy phép"
-    )
+            export.licences(missing)
+    assert str(err.value) == "thiếu tệp giấy phép KHONG_CO.md của địa phương: không xuất khi thiếu giấy phép"
