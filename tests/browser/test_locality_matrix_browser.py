@@ -252,8 +252,8 @@ def test_one_locality_selector_kept_across_pages(server, browser):
     [("profile=bac-ninh-2025", "Báo cáo (.docx)", ".docx"), ("profile=national-2025&province=24", "PDF", ".pdf")],
 )
 def test_downloads_of_a_province_carry_its_words_and_frame(server, browser, tmp_path, query, fmt_label, suffix):
-    """The download runs after the page's run (Streamlit calls it on click): it must still be the province's file —
-    the Bắc Ninh report with its licences (refused before), the province of the national view framed on it."""
+    """The Bắc Ninh report with its licences (refused before) and its own unit count; the province of the national
+    view framed on it."""
     from docx import Document
 
     context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
@@ -263,6 +263,7 @@ def test_downloads_of_a_province_carry_its_words_and_frame(server, browser, tmp_
         wait_run(page)
         page.get_by_text("Xuất bản đồ").click()
         page.get_by_text(fmt_label, exact=False).first.click()
+        page.locator(".st-key-export_make button", has_text=suffix).click()  # the file is made in the page's run
         button = page.locator("[data-testid='stDownloadButton'] button", has_text=suffix)
         button.wait_for(timeout=60_000)
         with page.expect_download(timeout=180_000) as info:
@@ -272,7 +273,7 @@ def test_downloads_of_a_province_carry_its_words_and_frame(server, browser, tmp_
         if suffix == ".docx":
             doc = Document(str(out))
             text = "\n".join(p.text for p in doc.paragraphs)
-            assert doc.paragraphs[0].text.startswith("Mật độ dân số năm 2025 — tỉnh Bắc Ninh")
+            assert doc.paragraphs[0].text.startswith("Mật độ dân số") and "— tỉnh Bắc Ninh" in doc.paragraphs[0].text
             assert "99 xã, phường (từ 01/07/2025)" in text and "Giấy phép dữ liệu" in text
             assert len(doc.tables[0].rows) == 100 and "huyện Yên Thế" not in text
         else:
