@@ -70,6 +70,9 @@ def scope(units: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.DataFrame | N
     if "province_code" not in units.columns or units["province_code"].nunique() <= 1:
         return units, None
     provinces = dict(zip(units["province_code"], units["province"], strict=True))
+    linked = st.query_params.get("province")  # a link's province (?province=) is the one offered first
+    if linked in provinces and key not in st.session_state:
+        st.session_state[key] = linked
     chosen = st.selectbox("Tỉnh, thành phố", sorted(provinces, key=provinces.get), format_func=provinces.get, key=key)
     return units[units["province_code"] == chosen], units
 
