@@ -95,8 +95,8 @@ def run_count(page) -> int:
 
 
 def wait_run(page, after: int = 0, timeout: float = 120_000) -> int:
-    """Wait for the end of a script run numbered above ``after`` (app.py marks each run's end), then for the
-    embedded maps of the page to have drawn their shapes."""
+    """Wait for the end of a script run numbered above ``after`` (app.py marks each run's end), then for each
+    embedded map to have fetched its geometry files and drawn them."""
     page.wait_for_function(
         "n => { const m = document.querySelector('[data-ktxh-run]');"
         " return m && +m.dataset.ktxhRun > n && !document.querySelector('[data-testid=\"stStatusWidget\"]'); }",
@@ -109,6 +109,11 @@ def wait_run(page, after: int = 0, timeout: float = 120_000) -> int:
                 "() => document.readyState === 'complete' && (!document.querySelector('.leaflet-container')"
                 " || document.querySelector('.leaflet-interactive, .ktxh-legend'))",
                 timeout=timeout,
+            )
+            # a map's geometry files (fetched once, kept as promises), then the frame drawn with them
+            frame.evaluate(
+                "() => Promise.all(Object.values((window.ktxh && window.ktxh.cache) || {}))"
+                ".then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"
             )
         except Exception as exc:  # a frame replaced by the run that just ended: it is gone, not broken
             if "detached" not in str(exc).lower():
