@@ -34,10 +34,11 @@ def origins_page(profile) -> None:
     table = _origins(profile.id, province)
     edition = profile.editions[profile.drill_down["edition"] if profile.drill_down else profile.default_edition]
     area = ui.area_name(province)
+    start = edition.valid_from
     st.markdown(
-        f"**{format_number(len(table), 0)} {md_text(edition.unit_words)}** của {md_text(area)} "
-        f"{md_text(edition.short)}: mỗi đơn vị gồm những đơn vị nào trước sắp xếp và trụ sở ở đâu, như trang "
-        "sapnhap.bando.com.vn công bố (dữ liệu lấy ngày 17/7/2025)."
+        f"**{format_number(len(table), 0)} {md_text(edition.unit_words)}** của {md_text(area)} (từ "
+        f"{start.day:02d}/{start.month}/{start.year}): mỗi đơn vị gồm những đơn vị nào trước sắp xếp và trụ sở ở "
+        "đâu, như trang sapnhap.bando.com.vn công bố (dữ liệu lấy ngày 17/7/2025)."
     )
     query = st.text_input(
         "Tìm theo tên hoặc mã đơn vị mới, hay tên một đơn vị cũ đã nhập vào",
