@@ -20,6 +20,7 @@ from ktxh_geo.model.overview import (
     entered_figures,
     province_table,
 )
+from ktxh_geo.model.plausibility import conflict_caption, sum_conflicts
 from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.text import format_number
@@ -87,6 +88,10 @@ def area_overview(profile) -> None:
     ui.table(figures.by_type, "ov_types", "Loại đơn vị", hide_index=True, width="stretch")
     for note in figures.caveats:
         st.caption(md_text(note))
+    scope = province or (profile.area_code if profile.kind == "province" else None)
+    conflicts = sum_conflicts(scope)  # the communes' sum against the province's own figure, where they differ > 1 %
+    if len(conflicts):
+        st.caption(md_text(conflict_caption(conflicts)))
     if figures.sources:
         st.caption("Nguồn: " + md_text("; ".join(figures.sources)))
     if provinces is not None:
