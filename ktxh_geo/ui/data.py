@@ -303,10 +303,10 @@ PROFILE_WIDGET = "v_profile"
 
 
 def _kept_on_switch(key: str) -> bool:
-    """Session keys that outlive a locality switch: the locality itself and the signed-in editor."""
+    """Session keys that outlive a locality switch: the locality itself, the signed-in editor, the store's state."""
     from ktxh_geo.ui.auth import SESSION_KEY
 
-    return key in (PROFILE_KEY, PROFILE_WIDGET, RUNS_KEY) or key.startswith(SESSION_KEY)
+    return key in (PROFILE_KEY, PROFILE_WIDGET, RUNS_KEY, STORE_DOWN) or key.startswith(SESSION_KEY)
 
 
 def choose_profile() -> str | None:
