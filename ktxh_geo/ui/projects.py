@@ -166,7 +166,11 @@ def check_panel(projects, communes, outline) -> None:
 def _pick(projects, label: str, key: str) -> str | None:
     """Object picker of a tool tab; defaults to the selected object, and picking one selects it everywhere."""
     ids = list(projects["id"])
-    names = dict(zip(projects["id"], projects["name"], strict=True))
+    counts = projects["name"].value_counts()
+    names = {  # the name as people know it; a name two objects share gets its place in the register (no ids)
+        i: n if counts[n] == 1 else f"{n} (đối tượng số {k + 1})"
+        for k, (i, n) in enumerate(zip(projects["id"], projects["name"], strict=True))
+    }
     current = st.session_state.get(SELECTED)
     index = ids.index(current) if current in ids else None
     widget_key = f"{key}_{current}"
@@ -174,7 +178,7 @@ def _pick(projects, label: str, key: str) -> str | None:
         label,
         ids,
         index=index,
-        format_func=lambda i: f"{names[i]} ({i})",
+        format_func=names.get,
         key=widget_key,
         placeholder="Chọn đối tượng (hoặc chọn một dòng trong bảng)",
         on_change=lambda: select(st.session_state[widget_key]),

@@ -128,8 +128,8 @@ def test_click_object_on_map_selects_its_row(tmp_path):
             raise AssertionError(f"map did not move to the object: {center}")
         # the editor (fed by the selected row) now shows the object
         page.get_by_role("tab", name="Sửa vị trí").click()
-        picker = page.locator("[data-testid='stSelectbox']:visible").first
-        assert picker.locator("input").input_value() == "Cụm công nghiệp Đông Sơn (ccn_dong_son)"
+        picker = page.locator("[data-testid='stMain'] [data-testid='stSelectbox']:visible").first  # not the locality
+        assert picker.locator("input").input_value() == "Cụm công nghiệp Đông Sơn"  # its name, not its register id
         # and the table's row is selected (glide-data-grid's accessible table mirrors the canvas)
         selected_rows = page.locator("[data-testid='stDataFrame'] tr[aria-selected='true']")
         assert selected_rows.count() == 1 and selected_rows.first.inner_text().startswith("Cụm công nghiệp Đông Sơn")
