@@ -241,18 +241,24 @@ def table(frame: pd.DataFrame, key: str, title: str, max_cards: int = 200, **dat
 
 
 def file_uploader(label: str, types: list[str], key: str, max_bytes: int):
-    """``st.file_uploader`` with the real limit (the browser refuses a larger file before sending it) and its
-    instructions in Vietnamese: the limit and the accepted types, as the label says them."""
+    """``st.file_uploader`` whose instructions say, in Vietnamese, the real limit and the accepted types.
+
+    The browser's own limit is ``server.maxUploadSize`` (1 MB above the largest real limit): a file just over a
+    limit reaches the app, which refuses it in Vietnamese naming the file and the limit; the browser refuses only a
+    file far too large or of another type, and its English words are replaced with a Vietnamese line."""
     from ktxh_geo.text import format_number
 
-    mb = max_bytes / 1024 / 1024
+    mb = format_number(max_bytes / 1024 / 1024, 0)
     kinds = ", ".join(t.upper() for t in types)
     st.markdown(
         f"<style>.st-key-{key} [data-testid='stFileUploaderDropzoneInstructions'] span::after "
-        f"{{ content: 'hoặc kéo thả tệp vào đây · tối đa {format_number(mb, 0)} MB · {kinds}'; }}</style>",
+        f"{{ content: 'hoặc kéo thả tệp vào đây · tối đa {mb} MB · {kinds}'; }}"
+        f".st-key-{key} [data-testid='stFileChip']:has([data-testid='stFileChipIconError'])::after "
+        f"{{ content: 'Không nhận tệp này: chỉ nhận {kinds}, tối đa {mb} MB.'; color: #b00020; font-size: 0.8rem; }}"
+        "</style>",
         unsafe_allow_html=True,
     )
-    return st.file_uploader(label, type=types, key=key, max_upload_size=max(1, round(mb)))
+    return st.file_uploader(label, type=types, key=key)
 
 
 def whole_area_label() -> str:

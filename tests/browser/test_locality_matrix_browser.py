@@ -289,3 +289,45 @@ def test_downloads_of_a_province_carry_its_words_and_frame(server, browser, tmp_
             assert "Quần đảo Trường Sa" not in text  # framed on the province: the archipelagos are off the sheet
     finally:
         context.close()
+
+
+def test_upload_fields_say_their_real_limit_in_vietnamese(server, browser, tmp_path):
+    """Streamlit's "Upload" and "200MB per file" replaced by the real limit; a file just over it refused by the app
+    in Vietnamese (file and limit named); one far too large refused by the browser with a Vietnamese line."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/du-an")
+        n = wait_run(page)
+        page.get_by_role("tab", name="Tải lên ranh giới").click()
+        field = page.locator(".st-key-up_file")
+        field.locator("[data-testid='stFileUploaderDropzone']").wait_for()
+        shown = field.evaluate(
+            """f => {
+              const after = (sel) => getComputedStyle(f.querySelector(sel), '::after').content;
+              const size = (sel) => getComputedStyle(f.querySelector(sel)).fontSize;
+              const hint = '[data-testid=stFileUploaderDropzoneInstructions] span';
+              const button = '[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p';
+              return [after(hint), size(hint), after(button), size(button)];
+            }"""
+        )
+        assert "tối đa 5 MB" in shown[0] and "GEOJSON" in shown[0] and shown[1] == "0px"
+        assert shown[2] == '"Chọn tệp"' and shown[3] == "0px"  # "Upload" and "… per file" are not shown
+        page.locator("[class*='st-key-up_pick']").click()  # the object the outline is for
+        page.get_by_role("option").first.click()
+        n = wait_run(page, n)
+        big = tmp_path / "ranh-gioi.geojson"
+        big.write_bytes(b" " * (6 * 1024 * 1024))
+        page.locator(".st-key-up_file input[type=file]").set_input_files(str(big))
+        wait_run(page, n)
+        error = page.locator("[data-testid='stAlertContentError']").inner_text()
+        assert "ranh-gioi.geojson" in error and "giới hạn 5 MB" in error
+        huge = tmp_path / "qua-lon.geojson"
+        huge.write_bytes(b" " * (12 * 1024 * 1024))
+        page.locator(".st-key-up_file input[type=file]").set_input_files(str(huge))
+        chip = field.locator("[data-testid='stFileChip']:has([data-testid='stFileChipIconError'])")
+        chip.wait_for()
+        line = chip.evaluate("c => getComputedStyle(c, '::after').content")
+        assert line == '"Không nhận tệp này: chỉ nhận GEOJSON, JSON, ZIP, GPKG, KML, tối đa 5 MB."', line
+    finally:
+        context.close()
