@@ -390,6 +390,11 @@ def notice(ctx: MapContext, export_date=None) -> dict:
     }
 
 
+def _source_line(ctx: MapContext) -> str:
+    """The sources of the values shown (read from the table exported, whatever built it)."""
+    return source_line(sorted({s for s in ctx.joined["source"] if s}), ctx.year)
+
+
 def notice_text(ctx: MapContext, export_date=None, columns: pd.DataFrame | None = None) -> str:
     """The notice as plain text (LICENSE.txt beside a CSV, the "Giấy phép" sheet of an xlsx): what the file is,
     when it was made, its sources, (``columns``) the machine name of each column, and the licence section."""
@@ -399,7 +404,7 @@ def notice_text(ctx: MapContext, export_date=None, columns: pd.DataFrame | None 
         f"Ngày xuất: {format_date_vn(export_date or date.today())} · ktxh-geo",
         "",
         *info["sources"],
-        source_line(sorted({s for s in ctx.joined["source"] if s}), ctx.year),
+        _source_line(ctx),
     ]
     if columns is not None:
         lines += ["", "Các cột (tên cột trong tệp — tên trường trong GeoPackage, GeoJSON):"]
@@ -416,7 +421,7 @@ def _notes(ctx: MapContext, export_date=None) -> pd.DataFrame:
         ("Đơn vị hành chính", ctx.thematic.units_text),
         (
             "Nguồn số liệu",
-            source_line(sorted({s for s in ctx.joined["source"] if s}), ctx.year).removeprefix("Nguồn số liệu: "),
+            _source_line(ctx).removeprefix("Nguồn số liệu: "),
         ),
         ("Ranh giới", boundary_credit(ctx.profile)),
     ]
