@@ -75,12 +75,13 @@ def test_data_exports_carry_hostile_text_exactly(text, base, tmp_path):
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             raw = zf.read(next(n for n in zf.namelist() if n.endswith(".csv")))
     table = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert _cell_text(table["source"].iloc[0]).replace("\r\n", "\n").replace("\r", "\n") == text.replace("\r", "\n")
+    source = export.PEOPLE_COLUMNS["source"]
+    assert _cell_text(table[source].iloc[0]).replace("\r\n", "\n").replace("\r", "\n") == text.replace("\r", "\n")
     # xlsx: a text cell, never a formula
     book = openpyxl.load_workbook(io.BytesIO(export.export_bytes("xlsx", ctx)))
     sheet = book["Số liệu"]
     header = [c.value for c in sheet[1]]
-    cell = sheet.cell(row=2, column=header.index("source") + 1)
+    cell = sheet.cell(row=2, column=header.index(export.PEOPLE_COLUMNS["source"]) + 1)
     assert cell.data_type == "s"
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
     expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", lambda m: printable(m.group()), text)  # XML-illegal: shown
