@@ -69,10 +69,10 @@ def test_refused_coordinate_is_drawn_and_inputs_are_vietnamese(server):
         page.goto(server + "/du-an")
         map_frame(page)
         page.get_by_role("tab", name="Sửa vị trí").click()
-        picker = page.locator("[data-testid='stSelectbox']:visible").first
-        picker.click()
-        page.get_by_role("option", name=re.compile("Cụm công nghiệp Tân Sỏi")).click()
         panel = page.get_by_role("tabpanel", name="Sửa vị trí")
+        # the page's own picker, not the sidebar's locality selector
+        panel.locator("[data-testid='stSelectbox']").first.click()
+        page.get_by_role("option", name=re.compile("Cụm công nghiệp Tân Sỏi")).click()
         panel.get_by_text("WGS84 (kinh độ, vĩ độ)").wait_for(timeout=30_000)
         panel.get_by_text("X, Y (mét)").click()
         x = page.get_by_role("textbox", name="X (hướng Bắc, m)")
