@@ -25,7 +25,7 @@ from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import slides as ui_slides
 from ktxh_geo.ui import view as ui_view
 from ktxh_geo.ui.export_panel import export_panel
-from ktxh_geo.ui.search import unit_search
+from ktxh_geo.ui.search import follow_click, unit_search
 from ktxh_geo.vocab import FLAGGED_MARK
 
 W = ui_view.W
@@ -198,8 +198,8 @@ state = ViewState(
     profile=profile.id if profile.id != DEFAULT_PROFILE else None,
     province=province,
 )
-if edition != url_state.edition:
-    ui_view.clear_view()
+if edition != url_state.edition or province != url_state.province:
+    ui_view.clear_view()  # new units: fit them, not the centre of the last view
 if not present:
     st.subheader(md_text(tm.title))
 if tm.illustrative:
@@ -232,7 +232,7 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
     m = build_map(
         joined,
         classification,
-        ui.outline(),
+        ui.outline(state.province),
         ui.projects(),
         layers=list(state.layers),
         basemap=state.basemap,
@@ -245,8 +245,13 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
         sync_url=True,
         geometry_url=ui.geometry_url(state.edition, where),
         overlays=ui.overlays(),
+        fixed_labels=ui.map_labels(),
+        label_first=profile.label_first,
     )
-    st_folium(m, height=1000 if state.present else 640, use_container_width=True, returned_objects=[], key="map")
+    clicks = [] if state.present else ["last_object_clicked"]  # a click picks a unit; pan and zoom never rerun
+    height = 1000 if state.present else 640
+    value = st_folium(m, height=height, use_container_width=True, returned_objects=clicks, key="map")
+    follow_click(value, replace(state, commune=selected), communes)
 
     if selected and not state.present:
         row = joined[joined["code"] == selected]

@@ -114,6 +114,7 @@ class Profile:
     # "report": measured and reported only (a third-party display layer with known source defects)
     coverage: str = "strict"
     map_labels: tuple[tuple[str, str, str], ...] = ()  # (text, edition, unit code): named on every map showing it
+    label_first: tuple[str, ...] = ()  # codes of units named before any other, never crowded out (the capitals)
     origin_file: Path | None = None  # each unit's predecessors and seat (data/units_2025_origin.csv), if any
     licence_file: Path | None = None  # the licences its data carries (default geo/LICENSES.md)
     area_word: str = ""  # the kind of area in messages: "huyện", "tỉnh", "quốc gia" ("ngoài huyện", "ranh giới tỉnh")
@@ -231,6 +232,7 @@ def read_profile(folder: Path) -> Profile:
             ),
             default_import_year=doc.get("datasets_editions", {}).get("default_year"),
             map_labels=tuple((m["text"], m["edition"], str(m["code"])) for m in doc.get("map_labels", [])),
+            label_first=tuple(str(c) for c in doc.get("label_first", [])),
             origin_file=(folder / doc["origin_file"]).resolve() if doc.get("origin_file") else None,
             licence_file=(folder / doc.get("licence_file", "geo/LICENSES.md")).resolve(),
             area_word=doc.get("area_word", _AREA_WORDS.get(doc.get("kind", "district"), "")),

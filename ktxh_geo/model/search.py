@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import pandas as pd
+from shapely.geometry import Point
 
 from ktxh_geo.model.gazetteer import NameIndex, match_key, unit_aliases, variants
 from ktxh_geo.model.profile import active
@@ -97,3 +99,10 @@ def search_communes(
         )
         for code, (rank, alias) in ordered
     ]
+
+
+def unit_at(units: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
+    """Code of the unit containing the point (lon, lat in WGS84), or None outside every unit (a click at sea)."""
+    point = gpd.GeoSeries([Point(lon, lat)], crs="EPSG:4326").to_crs(units.crs).iloc[0]
+    hits = units.index[units.geometry.intersects(point)]
+    return str(units.loc[hits[0], "code"]) if len(hits) else None

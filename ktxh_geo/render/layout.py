@@ -437,6 +437,7 @@ def _draw_map(ax, layout, profile, joined, classification, outline, objects, fra
         pt = _label_point(geom, layout.marker_points)
         layout.label_points[code] = (pt.x, pt.y)
         units.append(MapLabel(_plain(name), pt.x, pt.y, 0.0, area=geom, code=code, leader=True))
+    units.sort(key=lambda u: u.code not in profile.label_first)  # the capitals first (stable: the rest keep order)
     placed, dropped = _fit_labels(labels, units, s, to_mm, m_per_mm, (frame_w, frame_h), obstacles)
     for label, (u0, v0, u1, v1), anchor in placed:
         x, y = x0 + (u0 + u1) / 2 * m_per_mm, y0 + (v0 + v1) / 2 * m_per_mm

@@ -27,6 +27,7 @@ STATIC_URL = f"/app/static/vendor/leaflet-{LEAFLET_VERSION}"
 BASEMAPS = {"none": "Không dùng bản đồ nền (ngoại tuyến)", "osm": "OpenStreetMap (cần Internet)"}
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "&copy; Những người đóng góp OpenStreetMap"
+LEAFLET_CREDIT = '<a href="https://leafletjs.com" title="Thư viện bản đồ Leaflet">Leaflet</a>'  # no flag
 DEFAULT_LAYERS = ("cluster", "village", "residential")
 BACKGROUND = "#f4f3ee"
 SELECTED_COLOR = "#0050ff"
@@ -52,15 +53,20 @@ def use_local_leaflet(m: folium.Map, base_url: str = STATIC_URL) -> folium.Map:
 
 class _IconPath(MacroElement):
     """Tell Leaflet where its marker images are: its guess from the stylesheet URL drops a "/" inside
-    the streamlit-folium iframe (404 on .../leaflet-1.9.4marker-icon.png for every marker)."""
+    the streamlit-folium iframe (404 on .../leaflet-1.9.4marker-icon.png for every marker). Also credit Leaflet
+    without the flag Leaflet 1.9 puts in its attribution prefix: an official Vietnamese map carries no flag."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         L.Icon.Default.imagePath = {{ this.path|tojson }};
+        if ({{ this._parent.get_name() }}.attributionControl) {
+          {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
+        }
         {% endmacro %}
         """
     )
+    prefix = LEAFLET_CREDIT
 
     def __init__(self, path: str):
         super().__init__()
@@ -147,7 +153,7 @@ window.ktxh = window.ktxh || {};
       [0.35, 0.8], [0, -1.7], [0, 1.7]];
     spec.items.forEach(function (it) {
       var el = document.createElement('div');
-      el.className = spec.cls;
+      el.className = spec.cls + (it[4] ? ' ' + it[4] : '');
       el.textContent = it[2];
       var icon = L.divIcon({ html: el, className: 'ktxh-label-icon', iconSize: [0, 0], iconAnchor: [0, 0] });
       var mk = L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false }).addTo(group);
@@ -413,6 +419,7 @@ CSS = f"""
 .ktxh-label {{ position: absolute; transform: translate(-50%, -50%); font-size: 11px; font-weight: bold;
   color: #222; text-align: center; white-space: nowrap; line-height: 1.2;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none; }}
+.ktxh-label.ktxh-fixed {{ font-style: italic; color: #0b3d91; font-size: 12px; }}
 .ktxh-toggle {{ background: #fff; padding: 3px 7px; font-size: 12px; cursor: pointer; user-select: none; }}
 .ktxh-toggle input {{ margin: 0 3px 0 0; vertical-align: middle; }}
 """
@@ -624,8 +631,13 @@ def build_map(
     compact: bool = False,
     high_contrast: bool = False,
     overlays: list[tuple[str, gpd.GeoDataFrame]] | tuple = (),
+    fixed_labels: tuple[tuple[str, float, float], ...] = (),
+    label_first: tuple[str, ...] = (),
 ) -> folium.Map:
     """A fresh folium map of one joined indicator (build per run; cache the data, not the map).
+
+    ``outline`` is the area shown and fitted (a whole locality, or one chosen province of the country).
+    ``fixed_labels`` (the profile's map labels) and ``label_first`` (codes named first) go to ``label_layer``.
 
     ``overlays`` are (label, outline) pairs drawn dashed over the units, e.g. a former district on a province map.
 
@@ -712,7 +724,11 @@ def build_map(
         m.add_child(geo_layer(shape, None, interactive=False, style=OVERLAY_STYLE))
 
     if labels:
-        m.add_child(label_layer(joined, joined["name"], "ktxh-label" + pc, toggle=not presentation))
+        m.add_child(
+            label_layer(
+                joined, joined["name"], "ktxh-label" + pc, not presentation, first=label_first, fixed=fixed_labels
+            )
+        )
 
     shown_layers = [c for c in layers if c in CATEGORIES]
     if projects is not None:
@@ -759,18 +775,31 @@ def fit_clear(bounds, parent_overlays: str | None = None, gap: int = 8, max_zoom
     return Call("fitClear", spec)
 
 
+FIRST = 1e15  # a label's placing weight above any unit's area (m²): placed first, never crowded out
+
+
 def label_layer(
-    gdf: gpd.GeoDataFrame, names, css_class: str = "ktxh-label", toggle: bool = True, min_zoom: float | None = None
+    gdf: gpd.GeoDataFrame,
+    names,
+    css_class: str = "ktxh-label",
+    toggle: bool = True,
+    min_zoom: float | None = None,
+    first: tuple[str, ...] = (),
+    fixed: tuple[tuple[str, float, float], ...] = (),
 ) -> Call:
     """Unit names at a point inside each unit, placed without collisions (largest unit first; a label that
-    cannot be placed is hidden), hidden below ``min_zoom``; ``toggle`` adds the "Nhãn" switch on the map."""
+    cannot be placed is hidden), hidden below ``min_zoom``; ``toggle`` adds the "Nhãn" switch on the map.
+
+    ``fixed`` labels (text, lon, lat: the archipelagos on a map of the country) are placed before everything, in
+    italics; then the units whose codes are in ``first`` (the capitals); then the others by size."""
     wgs = _wgs84(gdf)
     points = wgs.geometry.representative_point()
     areas = wgs.to_crs("EPSG:32648").area if wgs.crs is not None else wgs.geometry.area
-    spec = {
-        "cls": css_class,
-        "items": [[p.y, p.x, str(n), round(float(a))] for p, n, a in zip(points, names, areas, strict=True)],
-    }
+    codes = wgs["code"] if "code" in wgs else [None] * len(wgs)
+    weight = [FIRST if c in first else round(float(a)) for c, a in zip(codes, areas, strict=True)]
+    items = [[lat, lon, str(text), 2 * FIRST, "ktxh-fixed"] for text, lon, lat in fixed]
+    items += [[p.y, p.x, str(n), w] for p, n, w in zip(points, names, weight, strict=True)]
+    spec = {"cls": css_class, "items": items}
     if toggle:
         spec["toggle"] = "Nhãn"
     if min_zoom is not None:

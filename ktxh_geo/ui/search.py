@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from ktxh_geo.model.gazetteer import NameIndex
 from ktxh_geo.model.profile import Profile, active
-from ktxh_geo.model.search import name_index, search_communes
+from ktxh_geo.model.search import name_index, search_communes, unit_at
 from ktxh_geo.model.viewstate import ViewState
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.ui import data as ui
 from ktxh_geo.ui.view import W
 
 _ACTED = "_vs_search_acted"  # the result the search last drilled to (a later manual province choice wins)
+_CLICKED = "_vs_map_clicked"  # the map click last followed (the component repeats its last value on reruns)
 
 
 def search_label(profile: Profile, edition: str) -> str:
@@ -88,3 +90,22 @@ def unit_search(state: ViewState, communes: pd.DataFrame) -> str | None:
             st.rerun()
         st.session_state[_ACTED] = chosen
     return chosen if chosen in set(communes["code"]) else None
+
+
+def follow_click(value: object, state: ViewState, units: gpd.GeoDataFrame) -> None:
+    """A click on the map picks the unit under it, as a link would (the URL carries it; the whole page reruns):
+    on the country's provinces it drills into the province; elsewhere it selects the unit (highlight and card)."""
+    click = value.get("last_object_clicked") if isinstance(value, dict) else None
+    if not click or st.session_state.get(_CLICKED) == click:
+        return
+    st.session_state[_CLICKED] = click
+    code = unit_at(units, float(click["lng"]), float(click["lat"]))
+    if code is None or code == state.commune:
+        return
+    profile = active()
+    if profile.drill_down and not state.province:
+        picked = replace(state, province=code, edition=profile.drill_down["edition"], commune=None)
+    else:
+        picked = replace(state, commune=code)
+    st.query_params.from_dict(replace(picked, center=None, zoom=None).to_params())
+    st.rerun()
