@@ -30,6 +30,14 @@ class StorageError(KtxhError):
     """The state folder or database cannot be read or written; nothing was half-written (see the subclasses)."""
 
 
+class LocationError(InputError):
+    """A location that cannot be accepted (a planner's point or footprint); the message is meant for the planner."""
+
+
+class ExportError(InputError):
+    """A request that cannot be exported (unknown id, no data, unwritable path); the message is one line."""
+
+
 class LimitExceeded(InputError):
     """An input larger than the app accepts (size, rows, cells, vertices), refused before heavy work."""
 

@@ -15,20 +15,6 @@ def profiles_dir() -> Path:
     return Path(os.environ.get("KTXH_PROFILES_DIR", ROOT / "profiles"))
 
 
-def data_dir() -> Path:
-    """Data folder of the active profile (indicator tables, register, slides)."""
-    from ktxh_geo.model.profile import active
-
-    return active().data_dir
-
-
-def geo_dir() -> Path:
-    """Geometry folder of the active profile (boundaries, objects)."""
-    from ktxh_geo.model.profile import active
-
-    return active().geo_dir
-
-
 def state_dir() -> Path:
     """Writable folder for what users change at run time: entered figures, edited locations, slides.
 

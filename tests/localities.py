@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 
 from ktxh_geo.io import shipped
-from ktxh_geo.model import profile as profiles
+from ktxh_geo.vocab import profile as profiles
 
 # What the product said for one district only, wherever it was: never on a province or the country.
 DISTRICT_WORDING = ["Xem toàn huyện", "ngoài huyện", "Ngoài huyện", "Tìm xã, thị trấn", "toàn huyện", "5 xã mới"]

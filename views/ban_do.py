@@ -11,10 +11,8 @@ from streamlit_folium import st_folium
 
 from ktxh_geo.model import slides
 from ktxh_geo.model.classify import SCHEMES
-from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.plausibility import conflict_caption, flagged_rows, sum_conflicts
-from ktxh_geo.model.profile import DEFAULT_PROFILE, active
 from ktxh_geo.model.projects import CATEGORIES
 from ktxh_geo.model.thematic import MapRequest, empty_note, years
 from ktxh_geo.model.viewstate import ViewState
@@ -27,6 +25,8 @@ from ktxh_geo.ui import view as ui_view
 from ktxh_geo.ui.export_panel import export_panel
 from ktxh_geo.ui.search import follow_click, unit_search
 from ktxh_geo.vocab import FLAGGED_MARK
+from ktxh_geo.vocab.editions import EDITIONS
+from ktxh_geo.vocab.profile import DEFAULT_PROFILE, active
 
 W = ui_view.W
 ui.page_style()

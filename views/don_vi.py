@@ -10,11 +10,11 @@ from streamlit_folium import st_folium
 
 from ktxh_geo.io.shipped import load_origin
 from ktxh_geo.model import crosswalk
-from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.unit_map import history_map
 from ktxh_geo.text import format_number
 from ktxh_geo.ui import data as ui
+from ktxh_geo.vocab.profile import active
 
 SHOWN_AS_CARDS = 10  # up to this many units found: each as a short card (readable on a phone), then the table
 

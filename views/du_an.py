@@ -4,13 +4,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from ktxh_geo.errors import KtxhError
-from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import CATEGORIES, STATUS_LABELS, filter_projects
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.project_map import build_project_map
 from ktxh_geo.ui import auth as ui_auth
 from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import projects as up
+from ktxh_geo.vocab.profile import active
 
 ui.page_style()
 profile = active()

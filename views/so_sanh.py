@@ -7,14 +7,14 @@ the two maps, whose height follows the window (both maps fully visible at 1280×
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK
-from ktxh_geo.model.profile import active
 from ktxh_geo.model.thematic import MapRequest, years
 from ktxh_geo.render.compare import SyncedMaps
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.maps import build_map
 from ktxh_geo.ui import data as ui
+from ktxh_geo.vocab.editions import EDITIONS
+from ktxh_geo.vocab.profile import active
 
 # The map iframe fills the window below the heading; inside it, both maps fill the iframe.
 FIT_CSS = """

@@ -21,10 +21,10 @@ from ktxh_geo.model.overview import (
     province_table,
 )
 from ktxh_geo.model.plausibility import conflict_caption, sum_conflicts
-from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.text import format_number
 from ktxh_geo.ui import data as ui
+from ktxh_geo.vocab.profile import active
 
 VI_NUMBER = (
     "replace(replace(replace(datum.label, regexp(',', 'g'), '_'), regexp('\\\\.', 'g'), ','), regexp('_', 'g'), '.')"

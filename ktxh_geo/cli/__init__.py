@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ktxh_geo.model.editions import base_edition
-from ktxh_geo.settings import data_dir, geo_dir
+from ktxh_geo.vocab.editions import base_edition
+from ktxh_geo.vocab.profile import active
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -72,7 +72,7 @@ PROFILE_HELP = "locality profile id (a folder of profiles/; default: env KTXH_PR
 def _use_profile(argv: list[str] | None) -> tuple[list[str], int | None]:
     """Take ``--profile ID`` from anywhere on the command line and make it the profile of this run."""
     from ktxh_geo.errors import DataError
-    from ktxh_geo.model.profile import available, set_active
+    from ktxh_geo.vocab.profile import available, set_active
 
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--profile")
@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check geo/ and data/")
-    p.add_argument("--data", default=str(data_dir()))
-    p.add_argument("--geo", default=str(geo_dir()))
+    p.add_argument("--data", default=str(active().data_dir))
+    p.add_argument("--geo", default=str(active().geo_dir))
     p.set_defaults(func=_validate)
 
     p = sub.add_parser("bench", help="print performance figures (name: value unit)")
@@ -116,15 +116,15 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_bench)
 
     p = sub.add_parser("place-projects", help="(re)write geo/projects.geojson from data/projects.csv")
-    p.add_argument("--data", default=str(data_dir()))
-    p.add_argument("--geo", default=str(geo_dir()))
+    p.add_argument("--data", default=str(active().data_dir))
+    p.add_argument("--geo", default=str(active().geo_dir))
     p.set_defaults(func=_place_projects)
 
     p = sub.add_parser("check-locations", help='print the "Cần kiểm tra" list (id, name, reason)')
     p.add_argument("--format", choices=["text", "csv"], default="text")
     p.add_argument("--out", help="write to this file instead of stdout (a new path or a regular file)")
-    p.add_argument("--data", default=str(data_dir()))
-    p.add_argument("--geo", default=str(geo_dir()))
+    p.add_argument("--data", default=str(active().data_dir))
+    p.add_argument("--geo", default=str(active().geo_dir))
     p.add_argument("--state", default=None, help="folder of saved edits (default: KTXH_STATE_DIR or var/)")
     p.set_defaults(func=_check_locations)
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from ktxh_geo.io import shipped as load
-from ktxh_geo.model.profile import DEFAULT_PROFILE, active
+from ktxh_geo.vocab.profile import DEFAULT_PROFILE, active
 
 
 def _median_ms(fn: Callable[[], object], repeat: int) -> float:
@@ -62,8 +62,8 @@ def _params() -> dict[str, str]:
 
 def page_benchmarks(repeat: int = 20) -> Iterator[tuple[str, float, str]]:
     """Median rerun of every page of app.py and of the naive folium page, and each page's ratio to it."""
-    from ktxh_geo.model.editions import get_edition
     from ktxh_geo.ui.bench import app_pages, naive_rerun_ms, page_rerun_ms  # imports Streamlit: only here
+    from ktxh_geo.vocab.editions import get_edition
 
     naive = naive_rerun_ms(get_edition().path, repeat) if active().kind == "district" else None
     if naive:
@@ -104,7 +104,8 @@ def paint_benchmarks() -> Iterator[tuple[str, float, str]]:
 
 def _export_benchmarks(repeat: int = 5) -> Iterator[tuple[str, float, str]]:
     """Export times for the shipped poverty map (target under 2 s each), median of 5."""
-    from ktxh_geo.render.export import prepare, render_html, render_pdf, render_png
+    from ktxh_geo.model.mapcontext import prepare
+    from ktxh_geo.render.export import render_html, render_pdf, render_png
 
     ctx = prepare("poverty_rate", 2023, include_illustrative=True)
     yield "export_png_a4_300dpi", _median_ms(lambda: render_png(ctx, "a4", "landscape", 300), repeat), "ms"

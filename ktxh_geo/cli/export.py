@@ -14,9 +14,9 @@ import sys
 import threading
 from contextlib import contextmanager
 
-from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.render.layout import ORIENTATIONS, PAPERS_MM
 from ktxh_geo.render.maps import DEFAULT_LAYERS
+from ktxh_geo.vocab.editions import EDITIONS
 
 EXIT_ERROR = 2
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -105,7 +105,8 @@ def _check(args) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ktxh_geo.errors import KtxhError
-    from ktxh_geo.render.export import licence_path, mappable_indicators, prepare, write_export
+    from ktxh_geo.model.mapcontext import mappable_indicators, prepare
+    from ktxh_geo.render.export import licence_path, write_export
 
     if args.list:
         for ind_id, ind in mappable_indicators().items():

@@ -38,12 +38,11 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
 
-from ktxh_geo.errors import InputError, LimitExceeded
+from ktxh_geo.errors import InputError, LimitExceeded, LocationError
 from ktxh_geo.io import sandbox, vector_worker
 from ktxh_geo.io.shipped import WGS84
-from ktxh_geo.model.locations import LocationError, vn2000_crs, vn2000_label
-from ktxh_geo.model.profile import active
 from ktxh_geo.text import format_number, printable
+from ktxh_geo.vocab.profile import active
 
 log = logging.getLogger(__name__)
 
@@ -378,7 +377,7 @@ def to_wgs84(gdf: gpd.GeoDataFrame, filename: str, crs_choice: str = "auto") -> 
     if crs_choice == "vn2000" and not metric:
         raise FootprintError(f"Tệp “{filename}” có tọa độ dạng độ (kinh độ, vĩ độ), không phải VN-2000 (mét).")
     if crs_choice == "vn2000":  # the planner's choice wins over a missing, wrong or parameter-less .prj
-        gdf = gdf.set_crs(vn2000_crs(), allow_override=True)
+        gdf = gdf.set_crs(active().vn2000_crs(), allow_override=True)
     elif crs_choice == "wgs84" and declared is None:
         gdf = gdf.set_crs(WGS84)
     elif declared is None:
@@ -387,7 +386,7 @@ def to_wgs84(gdf: gpd.GeoDataFrame, filename: str, crs_choice: str = "auto") -> 
         gdf = gdf.set_crs(WGS84)
     if gdf.crs.is_geographic and _looks_metric(gdf):
         raise FootprintError(f"Tệp “{filename}” ghi hệ tọa độ địa lý nhưng tọa độ tính bằng mét: hãy chọn “VN-2000”.")
-    label = vn2000_label() if crs_choice == "vn2000" else printable(gdf.crs.name or "hệ tọa độ của tệp")[:80]
+    label = active().vn2000_label if crs_choice == "vn2000" else printable(gdf.crs.name or "hệ tọa độ của tệp")[:80]
     try:  # a LOCAL_CS .prj, a CRS without a datum, a transformation PROJ cannot do
         out = gdf.to_crs(WGS84)
         finite = bool(np.isfinite(shapely.get_coordinates(out.geometry.values)).all())

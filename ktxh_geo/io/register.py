@@ -32,15 +32,13 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, delete, insert, select
 
-from ktxh_geo.errors import Change, DataError
+from ktxh_geo.errors import Change, DataError, LocationError
 from ktxh_geo.io import db, schema
 from ktxh_geo.io.shipped import WGS84, load_outline, load_projects
-from ktxh_geo.model.locations import LocationError
-from ktxh_geo.model.profile import active
-from ktxh_geo.model.projects import PRECISION_LABELS
 from ktxh_geo.settings import state_dir  # noqa: F401 — the state folder, for callers and tests
 from ktxh_geo.text import MAX_NOTE_CHARS, within
-from ktxh_geo.vocab import Editor, require_editor
+from ktxh_geo.vocab import PRECISION_LABELS, Editor, require_editor
+from ktxh_geo.vocab.profile import active
 
 EDITS_FILE = "projects_edits.geojson"
 HISTORY_FILE = "projects_history.csv"

@@ -6,18 +6,17 @@ Geometries are read with pyogrio and always come back in EPSG:4326; codes stay 5
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from ktxh_geo.errors import DataError
-from ktxh_geo.model.editions import get_edition
-from ktxh_geo.model.profile import active
-from ktxh_geo.settings import data_dir, geo_dir
 from ktxh_geo.text import fold
 from ktxh_geo.vocab import STATUSES  # noqa: F401  (the file format's allowed statuses)
+from ktxh_geo.vocab.editions import get_edition
+from ktxh_geo.vocab.indicators import Indicator
+from ktxh_geo.vocab.profile import active
 
 WGS84 = "EPSG:4326"
 VALUE_COLUMNS = [
@@ -40,38 +39,6 @@ PROJECTS_FILE = "projects.csv"
 PROJECTS_GEO_FILE = "projects.geojson"
 
 
-@dataclass(frozen=True)
-class Indicator:
-    """One indicator of the catalogue (data/indicators.csv)."""
-
-    id: str
-    name: str
-    unit: str
-    kind: str  # "numeric" or "category"
-    level: str  # "district", "commune" or "both"
-    applies_to: str  # "all", "xa" (xã only) or "" for district-only
-    group: str
-    aggregation: str
-    denominator: str
-    min: float | None
-    max: float | None
-    decimals: int
-    scheme: str
-    breaks: tuple[float, ...]
-    palette: str
-    categories: tuple[str, ...]
-    map: bool
-    description: str = ""
-    extra: dict = field(default_factory=dict, compare=False)
-    # What is known of the figures' year when the source states none (e.g. "năm số liệu không được nêu; công bố
-    # 17/7/2025"): titles, tooltips and exports say this instead of "năm <year>" (column ``year_label``, optional).
-    year_label: str = ""
-
-    @property
-    def is_categorical(self) -> bool:
-        return self.kind == "category"
-
-
 def read_csv_text(path: Path) -> pd.DataFrame:
     """Read a CSV with every column as text (codes like "00123" keep their zero)."""
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
@@ -83,7 +50,7 @@ def _float_or_none(text: str) -> float | None:
 
 def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
     """Indicator catalogue keyed by id, in file order."""
-    df = read_csv_text(path or data_dir() / INDICATORS_FILE)
+    df = read_csv_text(path or active().data_dir / INDICATORS_FILE)
     out: dict[str, Indicator] = {}
     for row in df.to_dict("records"):
         out[row["id"]] = Indicator(
@@ -147,7 +114,7 @@ def load_values(
     ``include_entered`` adds the figures entered in the app (ktxh_geo.store, status official); an entered
     figure replaces a shipped official one for the same indicator, commune, edition and year.
     """
-    directory = directory or data_dir()
+    directory = directory or active().data_dir
     frames = [_with_decimals(read_csv_text(directory / VALUES_FILE))]
     if include_entered:
         from ktxh_geo.io.store import as_values, snapshot
@@ -245,18 +212,18 @@ def _optional_table(path: Path, columns: list[str]) -> pd.DataFrame:
 
 def load_units(directory: Path | None = None) -> pd.DataFrame:
     """The official unit list (data/units.csv): codes, names, types, validity, successors."""
-    return _optional_table((directory or data_dir()) / "units.csv", UNIT_COLUMNS)
+    return _optional_table((directory or active().data_dir) / "units.csv", UNIT_COLUMNS)
 
 
 def load_crosswalk(directory: Path | None = None) -> pd.DataFrame:
     """Old unit → 2025 commune crosswalk (data/crosswalk_2025.csv)."""
-    return _optional_table((directory or data_dir()) / "crosswalk_2025.csv", CROSSWALK_COLUMNS)
+    return _optional_table((directory or active().data_dir) / "crosswalk_2025.csv", CROSSWALK_COLUMNS)
 
 
 def load_projects(data: Path | None = None, geo: Path | None = None) -> gpd.GeoDataFrame:
     """The project register joined to its geometries (objects with no location have none)."""
-    table = read_csv_text((data or data_dir()) / PROJECTS_FILE)
-    shapes = gpd.read_file((geo or geo_dir()) / PROJECTS_GEO_FILE, engine="pyogrio")
+    table = read_csv_text((data or active().data_dir) / PROJECTS_FILE)
+    shapes = gpd.read_file((geo or active().geo_dir) / PROJECTS_GEO_FILE, engine="pyogrio")
     if "id" not in shapes.columns:  # a profile with no located objects
         shapes = gpd.GeoDataFrame({"id": pd.Series(dtype=str)}, geometry=[], crs=WGS84)
     shapes = shapes[["id", "geometry"]]

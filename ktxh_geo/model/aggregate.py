@@ -21,12 +21,13 @@ import dataclasses
 import geopandas as gpd
 import pandas as pd
 
-from ktxh_geo.io.shipped import VALUE_COLUMNS, Indicator, load_indicators
+from ktxh_geo.io.shipped import VALUE_COLUMNS, load_indicators
 from ktxh_geo.model.classify import Classification
 from ktxh_geo.model.crosswalk import UnitVersion, edition_units, versions
-from ktxh_geo.model.editions import EDITIONS, base_edition
 from ktxh_geo.model.join import commune_values, join_indicator, weakest_status
 from ktxh_geo.text import format_number
+from ktxh_geo.vocab.editions import EDITIONS, base_edition
+from ktxh_geo.vocab.indicators import Indicator
 
 RULE_LABELS = {
     "sum": "tổng",

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 from branca.utilities import color_brewer
 
-from ktxh_geo.io.shipped import Indicator
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, NO_DATA, NOT_APPLICABLE
 from ktxh_geo.text import format_number
 from ktxh_geo.vocab import FLAGGED, FLAGGED_LEGEND
+from ktxh_geo.vocab.indicators import Indicator
 
 SCHEMES = {
     "natural_breaks": "Ngắt tự nhiên (Jenks)",

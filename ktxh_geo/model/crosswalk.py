@@ -23,10 +23,10 @@ from pathlib import Path
 import pandas as pd
 
 from ktxh_geo.io.shipped import load_crosswalk, load_units
-from ktxh_geo.model.editions import EDITIONS, base_edition
 from ktxh_geo.model.gazetteer import area_key, match_key, unit_aliases
-from ktxh_geo.model.profile import active
 from ktxh_geo.text import fold
+from ktxh_geo.vocab.editions import EDITIONS, base_edition
+from ktxh_geo.vocab.profile import active
 
 # Former module constants, now the active profile's legal texts (read as ``crosswalk.<name>``).
 _LEGAL_ALIASES = {"NQ_1191": "interim", "NQ_1658": "reform"}

@@ -14,7 +14,8 @@ from datetime import date
 import pandas as pd
 
 from ktxh_geo.io import shipped as load
-from ktxh_geo.model.profile import active
+from ktxh_geo.vocab.indicators import Indicator
+from ktxh_geo.vocab.profile import active
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Dataset:
         return next(c for c in self.columns if c.indicator_id == indicator_id)
 
 
-def load_datasets(indicators: dict[str, load.Indicator] | None = None) -> dict[str, Dataset]:
+def load_datasets(indicators: dict[str, Indicator] | None = None) -> dict[str, Dataset]:
     """The active profile's import datasets (``[[datasets]]``), ranges and categories from the indicator catalogue.
 
     A profile without datasets has none (nothing to import).

@@ -18,8 +18,8 @@ from functools import cached_property
 import pandas as pd
 
 from ktxh_geo.model.datasets import units_in_year, validity_text
-from ktxh_geo.model.profile import active
 from ktxh_geo.text import fold
+from ktxh_geo.vocab.profile import active
 
 _PUNCTUATION = re.compile(r"[.,;:_\-–—/()]+")
 # Unit prefixes of commune-level names, longest first ("thi tran" before "tt", "phuong" before "p").

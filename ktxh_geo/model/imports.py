@@ -20,8 +20,8 @@ from ktxh_geo.io.uploads import CODE_HEADERS, NAME_HEADERS, FileProblem, Table, 
 from ktxh_geo.model import plausibility
 from ktxh_geo.model.datasets import Column, Dataset, edition_for_year
 from ktxh_geo.model.gazetteer import Gazetteer, NameMatch
-from ktxh_geo.model.profile import active
 from ktxh_geo.text import fold, format_number, printable
+from ktxh_geo.vocab.profile import active
 
 _HTML = re.compile(r"[<>]|&#|javascript:", re.IGNORECASE)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from ktxh_geo.io.shipped import Indicator
 from ktxh_geo.text import format_value
 from ktxh_geo.vocab import STATUS_LABELS, STATUS_ORDER  # noqa: F401  (re-exported for the layers above)
+from ktxh_geo.vocab.indicators import Indicator
 
 NO_DATA = "Chưa có số liệu"
 NOT_APPLICABLE = "Không áp dụng"

@@ -22,9 +22,9 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import commune_codes
 from ktxh_geo.text import format_number
+from ktxh_geo.vocab.profile import active
 
 KINDS = {
     "outside": "Ngoài địa bàn",  # shown as "Ngoài <area_word>" ("Ngoài huyện", "Ngoài tỉnh"): kind_label()

@@ -10,40 +10,19 @@ from dataclasses import dataclass
 from functools import cache
 
 import geopandas as gpd
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 from shapely.geometry import Point
 
-from ktxh_geo.errors import InputError
-from ktxh_geo.model.profile import active
+from ktxh_geo.errors import LocationError
 from ktxh_geo.text import format_number
+from ktxh_geo.vocab.profile import active, crs_from_proj
 
 WGS84 = "EPSG:4326"
 
 
-class LocationError(InputError):
-    """A location that cannot be accepted; the message is Vietnamese and meant for the planner."""
-
-
-@cache
-def _vn2000(proj: str) -> CRS:
-    return CRS.from_proj4(proj)
-
-
-def vn2000_crs() -> CRS:
-    """The active profile's VN-2000 plane (``LocationError`` when the profile has none)."""
-    proj = active().vn2000.get("proj")
-    if not proj:
-        raise LocationError(f"Hồ sơ địa phương “{active().label}” không khai báo hệ VN-2000; hãy nhập WGS84.")
-    return _vn2000(str(proj))
-
-
-def vn2000_label() -> str:
-    return str(active().vn2000.get("label", "VN-2000"))
-
-
 @cache
 def _transformer(proj: str, inverse: bool) -> Transformer:
-    crs = _vn2000(proj)
+    crs = crs_from_proj(proj)
     source, target = (WGS84, crs) if inverse else (crs, WGS84)
     return Transformer.from_crs(source, target, always_xy=True)
 
@@ -63,17 +42,17 @@ def vn2000_to_wgs84(x_north: float, y_east: float) -> tuple[float, float]:
             )
         raise LocationError(
             f"Tọa độ VN-2000 X = {format_number(x_north, 2)} m, Y = {format_number(y_east, 2)} m không hợp lệ cho "
-            f"{vn2000_label()} (X khoảng {format_number(xr[0], 0)}–{format_number(xr[1], 0)} m, "
+            f"{active().vn2000_label} (X khoảng {format_number(xr[0], 0)}–{format_number(xr[1], 0)} m, "
             f"Y khoảng {format_number(yr[0], 0)}–{format_number(yr[1], 0)} m)."
         )
-    vn2000_crs()
+    active().vn2000_crs()
     lon, lat = _transformer(str(vn["proj"]), False).transform(y_east, x_north)
     return lon, lat
 
 
 def wgs84_to_vn2000(lon: float, lat: float) -> tuple[float, float]:
     """WGS84 (lon, lat) → VN-2000 of the profile (X northing, Y easting) in metres."""
-    vn2000_crs()
+    active().vn2000_crs()
     east, north = _transformer(str(active().vn2000["proj"]), True).transform(lon, lat)
     return north, east
 

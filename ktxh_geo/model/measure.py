@@ -9,8 +9,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from ktxh_geo.model.profile import active
 from ktxh_geo.text import format_number
+from ktxh_geo.vocab.profile import active
 
 
 def format_distance(metres: float) -> str:

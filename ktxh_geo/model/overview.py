@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ktxh_geo.io.shipped import Indicator
 from ktxh_geo.text import format_number
+from ktxh_geo.vocab.indicators import Indicator
 
 GROUPS = {
     "kinh_te": "Kinh tế",

@@ -215,9 +215,9 @@ _MEASURES = {"population": ("dân số", "người", 0), "area_km2": ("diện t�
 def sum_conflicts(province_code: str | None = None, data: Path | None = None) -> pd.DataFrame:
     """Provinces whose communes add up to more than 1 % off the province's own figure (population, area): both
     figures, the number of communes with a figure and the gap. Empty when the profile has no such table."""
-    from ktxh_geo.settings import data_dir
+    from ktxh_geo.vocab.profile import active
 
-    path = (data or data_dir()) / CONFLICTS_FILE
+    path = (data or active().data_dir) / CONFLICTS_FILE
     if not path.exists():
         return pd.DataFrame()
     table = pd.read_csv(path, dtype={"province_code": str})
@@ -270,7 +270,7 @@ def flag_imported(edition: str, population: Mapping[str, float]) -> list[Flag]:
 
     Returns the population flags only (a density is computed from it). Nothing when the profile ships no areas.
     """
-    from ktxh_geo.model.profile import active
+    from ktxh_geo.vocab.profile import active
 
     if not population:
         return []

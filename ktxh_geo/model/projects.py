@@ -15,8 +15,9 @@ import pandas as pd
 from shapely.geometry import MultiPoint, Point
 from shapely.ops import polylabel
 
-from ktxh_geo.model.profile import active
 from ktxh_geo.text import format_number as _number
+from ktxh_geo.vocab import PRECISION_LABELS
+from ktxh_geo.vocab.profile import active
 
 CATEGORIES = {
     "cluster": "Cụm công nghiệp (CCN)",
@@ -41,12 +42,6 @@ STATUS_LABELS = {
     "approved": "Đã phê duyệt",
     "under_construction": "Đang xây dựng",
     "done": "Hoàn thành",
-}
-PRECISION_LABELS = {
-    "exact": "Vị trí chính xác",
-    "approximate": "Vị trí gần đúng",
-    "commune": "Vị trí gần đúng (chỉ biết xã; điểm đặt trong phạm vi xã)",
-    "unknown": "Chưa rõ vị trí",
 }
 SLOT_SPACING_M = 450.0
 

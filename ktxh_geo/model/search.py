@@ -14,8 +14,8 @@ import pandas as pd
 from shapely.geometry import Point
 
 from ktxh_geo.model.gazetteer import NameIndex, match_key, unit_aliases, variants
-from ktxh_geo.model.profile import active
 from ktxh_geo.text import fold, nfc
+from ktxh_geo.vocab.profile import active
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,10 @@ from sqlalchemy import Connection, delete, insert, select
 
 from ktxh_geo.errors import Change, DataError
 from ktxh_geo.io import db, schema
-from ktxh_geo.model.profile import DEFAULT_PROFILE, active, available, load
-from ktxh_geo.settings import data_dir, state_dir
+from ktxh_geo.settings import state_dir
 from ktxh_geo.text import MAX_TITLE_CHARS, within
 from ktxh_geo.vocab import Editor, require_editor
+from ktxh_geo.vocab.profile import DEFAULT_PROFILE, active, available, load
 
 DECK_FILE = "slides.json"
 LEGACY = ""  # the locality of rows of the shared deck of schema version 2, until adopted
@@ -65,7 +65,7 @@ class Deck(NamedTuple):
 
 
 def shipped_deck_path(profile_id: str | None = None) -> Path:
-    return (load(profile_id).data_dir if profile_id else data_dir()) / DECK_FILE
+    return (load(profile_id).data_dir if profile_id else active().data_dir) / DECK_FILE
 
 
 def user_deck_path() -> Path:

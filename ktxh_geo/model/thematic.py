@@ -13,12 +13,12 @@ import geopandas as gpd
 import pandas as pd
 
 from ktxh_geo.errors import InputError
-from ktxh_geo.io.shipped import Indicator
 from ktxh_geo.model.aggregate import DERIVED_MARK, join_for_edition, mark_derived
 from ktxh_geo.model.classify import SCHEMES, Classification, classify
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, available_years
-from ktxh_geo.model.profile import Edition, Profile, active
 from ktxh_geo.vocab import FLAGGED, FLAGGED_MARK
+from ktxh_geo.vocab.indicators import Indicator
+from ktxh_geo.vocab.profile import Edition, Profile, active
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,11 @@ from ktxh_geo.io.shipped import (
     VALUE_COLUMNS,
     read_csv_text,
 )
-from ktxh_geo.model.editions import EDITIONS, base_edition
-from ktxh_geo.model.profile import Edition, active
-from ktxh_geo.model.projects import CATEGORIES, PRECISION_LABELS, STATUS_LABELS, commune_codes
+from ktxh_geo.model.projects import CATEGORIES, STATUS_LABELS, commune_codes
 from ktxh_geo.text import format_date_vn, name_key
-from ktxh_geo.vocab import FLAGGED, NOTE_REQUIRED
+from ktxh_geo.vocab import FLAGGED, NOTE_REQUIRED, PRECISION_LABELS
+from ktxh_geo.vocab.editions import EDITIONS, base_edition
+from ktxh_geo.vocab.profile import Edition, active
 
 CODE_RE = re.compile(r"^\d{5}$")  # a commune (ward, township) GSO code
 PROVINCE_CODE_RE = re.compile(r"^\d{2}$")  # a province GSO code (editions of provinces)

@@ -320,7 +320,7 @@ def _flag(text: str) -> bool | None:
 
 
 def build_options(indicators: Mapping, values, communes: Mapping[str, frozenset[str]], **defaults) -> Options:
-    """Options from the catalogue (``load.Indicator`` objects with ``map`` set) and the values table."""
+    """Options from the catalogue (``Indicator`` objects with ``map`` set) and the values table."""
     from ktxh_geo.model.join import available_years
 
     inds = {
@@ -341,9 +341,9 @@ def shipped_options(values: pd.DataFrame | None = None) -> Options:
     the values to take years from (default: shipped and entered ones, read here)."""
     from ktxh_geo.io import shipped as load
     from ktxh_geo.model.classify import SCHEMES
-    from ktxh_geo.model.editions import EDITIONS, default_edition
-    from ktxh_geo.model.profile import DEFAULT_PROFILE, active
     from ktxh_geo.model.projects import CATEGORIES
+    from ktxh_geo.vocab.editions import EDITIONS, default_edition
+    from ktxh_geo.vocab.profile import DEFAULT_PROFILE, active
 
     profile = active()
     drill = profile.drill_down

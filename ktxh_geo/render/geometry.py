@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ktxh_geo.model.profile import active
+from ktxh_geo.vocab.profile import active
 
 WGS84 = "EPSG:4326"
 # Well below one pixel up to zoom 14 (1 px ≈ 9,5 m) and far below the boundaries' own accuracy (~150 m).

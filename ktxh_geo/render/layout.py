@@ -28,11 +28,11 @@ from shapely.geometry import Point
 
 from ktxh_geo.model.classify import NO_DATA_COLOR
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK
-from ktxh_geo.model.profile import Profile, active
 from ktxh_geo.model.projects import CATEGORIES, CATEGORY_COLORS, layer_objects
 from ktxh_geo.model.thematic import ThematicMap
 from ktxh_geo.text import format_date_vn, format_number, printable
 from ktxh_geo.vocab import FLAGGED
+from ktxh_geo.vocab.profile import Profile, active
 
 FONT = "DejaVu Sans"  # bundled with matplotlib; covers every Vietnamese letter
 PAPERS_MM = {"a4": (297.0, 210.0), "a3": (420.0, 297.0)}  # landscape (width, height)

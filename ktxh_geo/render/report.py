@@ -18,10 +18,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Pt, RGBColor
 
+from ktxh_geo.io.licences import Licences
 from ktxh_geo.model.aggregate import DERIVED_MARK, RULE_LABELS
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
+from ktxh_geo.model.mapcontext import MapContext
 from ktxh_geo.model.plausibility import flagged_rows
-from ktxh_geo.render.export import MapContext, credits, licences, render_png
 from ktxh_geo.render.layout import source_line
 from ktxh_geo.text import format_date_vn, printable
 from ktxh_geo.vocab import FLAGGED_MARK
@@ -175,13 +176,10 @@ def notes(ctx: MapContext) -> list[str]:
 
 
 def render_docx(
-    ctx: MapContext,
-    paper: str = "a4",
-    orientation: str = "landscape",
-    dpi: int = 300,
-    export_date: date | None = None,
+    ctx: MapContext, png: bytes, credit_lines: list[str], terms: Licences, export_date: date | None = None
 ) -> bytes:
-    """The report as .docx bytes."""
+    """The report as .docx bytes: ``png`` is the print layout's map (``export.render_png``), ``credit_lines`` and
+    ``terms`` the sources and licences every export carries (``export.credits``, ``export.licences``)."""
     from PIL import Image
 
     export_date = export_date or date.today()
@@ -191,7 +189,6 @@ def render_docx(
     if ctx.subtitle:
         _para(doc, ctx.subtitle, "Subtitle")
 
-    png = render_png(ctx, paper, orientation, dpi, export_date)
     with Image.open(io.BytesIO(png)) as img:
         size = img.size
     picture = doc.add_paragraph()
@@ -244,12 +241,11 @@ def render_docx(
 
     doc.add_heading("Nguồn", level=1)
     _para(doc, source_line(list(ctx.thematic.sources), ctx.year))
-    for line in credits(joined.columns, ctx.profile):
+    for line in credit_lines:
         _para(doc, line)
     _para(doc, f"Ngày xuất: {day} · {SOFTWARE}")
 
     doc.add_heading("Giấy phép dữ liệu", level=1)
-    terms = licences(ctx.profile)
     for line in terms.section():
         _para(doc, line)
     for block in terms.quoted().split("\n\n"):  # the licence as it must travel: quoted, verbatim

@@ -6,9 +6,9 @@ import folium
 import geopandas as gpd
 
 from ktxh_geo.model.crosswalk import UnitVersion, container, edition_units
-from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import html_text
 from ktxh_geo.render.maps import STATIC_URL, control, fit_clear, geo_layer, label_layer, offline_map
+from ktxh_geo.vocab.profile import active
 
 # Qualitative ColorBrewer "Set2" (colour-blind friendly), one colour per 2025 commune.
 COLORS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854"]

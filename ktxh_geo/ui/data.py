@@ -13,9 +13,10 @@ import streamlit as st
 
 from ktxh_geo.errors import StorageError
 from ktxh_geo.io import shipped as load
-from ktxh_geo.model.profile import active
 from ktxh_geo.model.thematic import MapRequest, ThematicMap, build
 from ktxh_geo.render.escape import md_text
+from ktxh_geo.vocab.indicators import Indicator
+from ktxh_geo.vocab.profile import active
 
 UNAVAILABLE = "kho-khong-truy-cap-duoc"  # the cache key of the shipped data alone, while the store is down
 STORE_DOWN = "_ktxh_store_down"  # session: the message of the last failed store read
@@ -57,12 +58,12 @@ def store_notice() -> None:
         st.info("Kho dữ liệu đã hoạt động trở lại. Nếu vừa lưu không được, hãy thử lưu lại.")
 
 
-def indicators() -> dict[str, load.Indicator]:
+def indicators() -> dict[str, Indicator]:
     return _indicators(active().id)
 
 
 @st.cache_data(show_spinner=False)
-def _indicators(profile_id: str) -> dict[str, load.Indicator]:
+def _indicators(profile_id: str) -> dict[str, Indicator]:
     return load.load_indicators()
 
 
@@ -323,7 +324,7 @@ def choose_profile() -> str | None:
     the signed-in editor: nothing of one locality shows on another.
     """
     from ktxh_geo.errors import DataError
-    from ktxh_geo.model.profile import DEFAULT_PROFILE, available, set_active
+    from ktxh_geo.vocab.profile import DEFAULT_PROFILE, available, set_active
 
     wanted = st.query_params.get("profile") or st.session_state.get(PROFILE_KEY) or DEFAULT_PROFILE
     notice = None
@@ -346,7 +347,7 @@ def choose_profile() -> str | None:
 def keep_profile_in_url() -> None:
     """Put ``?profile=`` in the address bar of a page that does not write its own parameters (the default
     locality stays out of links), so a copied link opens the same locality."""
-    from ktxh_geo.model.profile import DEFAULT_PROFILE, active
+    from ktxh_geo.vocab.profile import DEFAULT_PROFILE, active
 
     chosen = active().id
     if chosen != DEFAULT_PROFILE and st.query_params.get("profile") != chosen:
@@ -355,7 +356,7 @@ def keep_profile_in_url() -> None:
 
 def _switch_profile() -> None:
     """The locality selector's callback: the chosen locality with its own defaults (the URL keeps only it)."""
-    from ktxh_geo.model.profile import DEFAULT_PROFILE
+    from ktxh_geo.vocab.profile import DEFAULT_PROFILE
 
     chosen = st.session_state[PROFILE_WIDGET]
     st.session_state[PROFILE_KEY] = chosen
@@ -364,7 +365,7 @@ def _switch_profile() -> None:
 
 def profile_selector() -> None:
     """The one locality selector of the app ("Địa phương"), in the sidebar of every page."""
-    from ktxh_geo.model.profile import available
+    from ktxh_geo.vocab.profile import available
 
     profiles = available()
     st.sidebar.selectbox(  # its value is the session's locality (``choose_profile`` sets it)
@@ -418,7 +419,7 @@ def fragment(func):
     rerun skips app.py, where both are set up."""
     import functools
 
-    from ktxh_geo.model.profile import set_active
+    from ktxh_geo.vocab.profile import set_active
 
     @functools.wraps(func)
     def run(*args, **kwargs):

@@ -12,9 +12,10 @@ import logging
 import streamlit as st
 
 from ktxh_geo.errors import KtxhError
+from ktxh_geo.model.mapcontext import MapContext
 from ktxh_geo.model.thematic import ThematicMap
 from ktxh_geo.render.escape import md_text
-from ktxh_geo.render.export import DPIS, FORMATS, MAP_FORMATS, MapContext, download_bytes, download_name
+from ktxh_geo.render.export import DPIS, FORMATS, MAP_FORMATS, download_bytes, download_name
 from ktxh_geo.ui import data as ui
 
 log = logging.getLogger(__name__)

@@ -20,13 +20,13 @@ from ktxh_geo.io.shipped import load_indicators, load_values
 from ktxh_geo.io.uploads import MAX_BYTES
 from ktxh_geo.model.datasets import Dataset, default_year, edition_for_year, units_in_year, years
 from ktxh_geo.model.imports import Report, cells_from_edit, check_file
-from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.xlsx_template import build_template
 from ktxh_geo.text import MAX_SOURCE_CHARS, format_number, printable
 from ktxh_geo.ui import conflicts
 from ktxh_geo.ui import data as ui
 from ktxh_geo.vocab import Editor
+from ktxh_geo.vocab.profile import active
 
 REPORT_CACHE = "import-reports"  # session-state key of the checked uploads
 REPORT_CACHE_SIZE = 4

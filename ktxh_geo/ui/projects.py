@@ -11,19 +11,20 @@ import pandas as pd
 import streamlit as st
 from shapely.geometry import Point
 
-from ktxh_geo.errors import Conflict, KtxhError
+from ktxh_geo.errors import Conflict, KtxhError, LocationError
 from ktxh_geo.io.footprints import CRS_CHOICES, MAX_UPLOAD_BYTES, FootprintError, kml_supported, load_footprint
 from ktxh_geo.io.register import read_history, save_location
 from ktxh_geo.model.location_check import check_locations, format_csv
-from ktxh_geo.model.locations import LocationError, preview_point, vn2000_label, vn2000_to_wgs84, wgs84_to_vn2000
+from ktxh_geo.model.locations import preview_point, vn2000_to_wgs84, wgs84_to_vn2000
 from ktxh_geo.model.measure import distances_to_projects, format_distance, nearest_boundary
-from ktxh_geo.model.projects import CATEGORIES, PRECISION_LABELS, STATUS_LABELS, commune_codes
+from ktxh_geo.model.projects import CATEGORIES, STATUS_LABELS, commune_codes
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.project_map import object_at
 from ktxh_geo.text import MAX_NOTE_CHARS, format_number
 from ktxh_geo.ui import conflicts
 from ktxh_geo.ui import data as ui
-from ktxh_geo.vocab import Editor
+from ktxh_geo.vocab import PRECISION_LABELS, Editor
+from ktxh_geo.vocab.profile import active
 
 TABLE_KEY = "du_an_table"
 SELECTED = "du_an_selected"
@@ -142,7 +143,6 @@ def _check(profile_id: str, version: str, _projects, _communes, _outline):
 
 def check_panel(projects, communes, outline) -> None:
     from ktxh_geo.model.location_check import kind_label
-    from ktxh_geo.model.profile import active
     from ktxh_geo.ui.data import store_version
 
     report = _check(active().id, store_version(), projects, communes, outline)
@@ -229,7 +229,7 @@ def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Poi
         key="edit_method",
         format_func={
             "wgs84": "WGS84 (kinh độ, vĩ độ)",
-            "vn2000": f"{vn2000_label()}: X, Y (mét)",
+            "vn2000": f"{active().vn2000_label}: X, Y (mét)",
         }.get,
     )
     try:
@@ -250,7 +250,7 @@ def edit_panel(projects, communes, outline, editor: Editor | None = None) -> Poi
                 st.error("X và Y phải là số mét, ví dụ 2.375.981,72 hoặc 2375981.72.")
                 return None
             lon, lat = vn2000_to_wgs84(x, y)
-            input_text = f"{vn2000_label()} X={x:.2f} Y={y:.2f}"
+            input_text = f"{active().vn2000_label} X={x:.2f} Y={y:.2f}"
         pv = preview_point(lon, lat, outline, communes)
     except LocationError as err:
         st.error(md_text(err))

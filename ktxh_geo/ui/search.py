@@ -14,12 +14,12 @@ import pandas as pd
 import streamlit as st
 
 from ktxh_geo.model.gazetteer import NameIndex
-from ktxh_geo.model.profile import Profile, active
 from ktxh_geo.model.search import name_index, search_communes, unit_at
 from ktxh_geo.model.viewstate import ViewState
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.ui import data as ui
 from ktxh_geo.ui.view import W
+from ktxh_geo.vocab.profile import Profile, active
 
 _ACTED = "_vs_search_acted"  # the result the search last drilled to (a later manual province choice wins)
 _CLICKED = "_vs_map_clicked"  # the map click last followed (the component repeats its last value on reruns)

@@ -10,12 +10,12 @@ import streamlit as st
 
 from ktxh_geo.errors import Conflict, KtxhError, StorageError
 from ktxh_geo.model import slides
-from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.text import MAX_TITLE_CHARS
 from ktxh_geo.ui import conflicts
 from ktxh_geo.ui import data as ui
 from ktxh_geo.vocab import Editor
+from ktxh_geo.vocab.profile import active
 
 FORM = "slide-add"
 TITLE = "slide_new_title"

@@ -39,8 +39,8 @@ COMMUNE = "_vs_commune"  # the selected commune (kept while the search widgets a
 
 def view_options() -> Options:
     """What the active profile's data allows in a view (cached per profile)."""
-    from ktxh_geo.model.profile import active
     from ktxh_geo.ui import data
+    from ktxh_geo.vocab.profile import active
 
     data.store_version()  # notes whether the store can be read in this run
     return _view_options(active().id, data.STORE_DOWN not in st.session_state)

@@ -9,6 +9,7 @@ import pytest
 from browser import offline_page, streamlit_server
 from PIL import Image
 
+from ktxh_geo.model import mapcontext
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK
 from ktxh_geo.render import export
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_exported_html_draws_19_communes_from_disk_with_network_blocked(tmp_path):
-    ctx = export.prepare("poverty_rate", 2023, include_illustrative=True)
+    ctx = mapcontext.prepare("poverty_rate", 2023, include_illustrative=True)
     out = export.write_export("html", ctx, tmp_path / "ban-do.html", export_date=date(2024, 3, 5))
     with offline_page() as page:
         page.goto(out.as_uri())  # as from a USB stick: file://, no server, no internet

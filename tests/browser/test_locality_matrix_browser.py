@@ -19,8 +19,8 @@ import pytest
 from browser import CHROMIUM, LOCAL_HOSTS, streamlit_server
 from localities import foreign
 
-from ktxh_geo.model import profile as profiles
 from ktxh_geo.ui.bench import CHROMIUM_ARGS
+from ktxh_geo.vocab import profile as profiles
 
 pytestmark = pytest.mark.browser
 

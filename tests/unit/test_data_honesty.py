@@ -282,7 +282,8 @@ def test_flagged_units_and_their_rules(national_values):
 
 def test_population_never_claims_a_year():
     from ktxh_geo.io.shipped import load_indicators
-    from ktxh_geo.model import profile, thematic
+    from ktxh_geo.model import thematic
+    from ktxh_geo.vocab import profile
 
     for profile_id in ("national-2025", "bac-ninh-2025"):
         with profile.use(profile_id) as p:
@@ -306,9 +307,10 @@ def test_province_sums_that_disagree_are_disclosed():
 
 
 def test_a_flagged_unit_is_drawn_hatched_with_its_rule_in_legend_tooltip_and_table():
-    from ktxh_geo.model import profile, thematic
+    from ktxh_geo.model import thematic
     from ktxh_geo.model.plausibility import flagged_rows
     from ktxh_geo.render import maps
+    from ktxh_geo.vocab import profile
 
     with profile.use("national-2025"):
         communes = load.load_communes("2025", where={"province_code": "08"})
@@ -328,7 +330,8 @@ def test_a_flagged_unit_is_drawn_hatched_with_its_rule_in_legend_tooltip_and_tab
 
 
 def test_an_import_that_would_publish_an_implausible_value_says_so():
-    from ktxh_geo.model import datasets, imports, profile
+    from ktxh_geo.model import datasets, imports
+    from ktxh_geo.vocab import profile
 
     with profile.use("national-2025"):
         dataset = datasets.load_datasets()["population"]

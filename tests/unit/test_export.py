@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from shapely.geometry import Point
 
 from ktxh_geo.__main__ import main
+from ktxh_geo.model import mapcontext
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK
 from ktxh_geo.render import export
 from ktxh_geo.render.layout import render_layout
@@ -31,13 +32,13 @@ DAY = date(2024, 3, 5)
 @pytest.fixture(scope="module")
 def poverty():
     """All 19 values illustrative (the only commune-level poverty figures shipped)."""
-    return export.prepare("poverty_rate", 2023, include_illustrative=True)
+    return mapcontext.prepare("poverty_rate", 2023, include_illustrative=True)
 
 
 @pytest.fixture(scope="module")
 def villages():
     """Official values only; the two thị trấn are "Không áp dụng"."""
-    return export.prepare("model_villages", 2023, include_illustrative=False, layers=("cluster", "village"))
+    return mapcontext.prepare("model_villages", 2023, include_illustrative=False, layers=("cluster", "village"))
 
 
 def _pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -114,7 +115,7 @@ def test_png_pixel_mapping_is_not_trivially_satisfied(villages):
 
 def test_png_hatches_communes_without_data():
     """Official NTM status only: most xã have no figure and print as hatched grey, like the legend's swatch."""
-    ctx = export.prepare("ntm_status", 2023, include_illustrative=False, layers=())
+    ctx = mapcontext.prepare("ntm_status", 2023, include_illustrative=False, layers=())
     lay = export.layout(ctx, "a4", "landscape", 150, DAY)
     img = np.asarray(Image.open(io.BytesIO(export.save_png(lay))).convert("RGB")).astype(int)
     communes = ctx.joined.to_crs(UTM48N)

@@ -25,9 +25,10 @@ from docx import Document
 from localities import foreign
 from PIL import Image
 
-from ktxh_geo.model import profile
+from ktxh_geo.model import mapcontext
 from ktxh_geo.render import export
 from ktxh_geo.render.layout import boundary_credit
+from ktxh_geo.vocab import profile
 
 DAY = date(2025, 9, 2)
 # locality → (profile, indicator, province, units shown)
@@ -44,7 +45,7 @@ RAW = re.compile(r"profiles/|SOURCES\.md|LICENSES\.md|/work/|/tmp/|\(\w+_\w+\)")
 def case(request):
     profile_id, indicator, province, n = LOCALITIES[request.param]
     with profile.use(profile_id):
-        ctx = export.prepare(indicator, province=province, layers=())
+        ctx = mapcontext.prepare(indicator, province=province, layers=())
         yield request.param, ctx, n
 
 

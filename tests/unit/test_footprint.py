@@ -9,7 +9,7 @@ from shapely.geometry import Point, Polygon, box
 
 from ktxh_geo.io import shipped as load
 from ktxh_geo.io.footprints import FootprintError, kml_supported, load_footprint
-from ktxh_geo.model.locations import vn2000_crs
+from ktxh_geo.vocab.profile import active
 
 CENTRE = (106.266, 21.477)  # inside xã Đông Sơn
 
@@ -60,7 +60,7 @@ def test_area_differs_more_than_20_percent_warns(tmp_path, outline):
 
 
 def test_zipped_shapefile_in_vn2000_with_and_without_prj(tmp_path, outline):
-    sq = _square(500).to_crs(vn2000_crs())
+    sq = _square(500).to_crs(active().vn2000_crs())
     with_prj = _zip_shapefile(sq, tmp_path / "a", with_prj=True) if (tmp_path / "a").mkdir() is None else None
     fp = load_footprint("ranh_gioi.zip", with_prj, outline, 25)
     assert fp.area_ha == pytest.approx(25, rel=0.01)
@@ -114,7 +114,7 @@ def test_partly_outside_and_metric_geojson(tmp_path, outline):
     data = _bytes(_square(2000, edge).to_crs("EPSG:4326"), "GeoJSON", ".geojson", tmp_path)
     with pytest.raises(FootprintError, match=r"một phần \(.* ha\) nằm ngoài huyện"):
         load_footprint("bien.geojson", data, outline, 25)
-    metric = _square(500).to_crs(vn2000_crs()).set_crs(None, allow_override=True)
+    metric = _square(500).to_crs(active().vn2000_crs()).set_crs(None, allow_override=True)
     raw = metric.to_json().encode()
     with pytest.raises(FootprintError, match="tọa độ tính bằng mét"):
         load_footprint("met.geojson", raw, outline, 25)

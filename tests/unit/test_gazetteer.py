@@ -3,9 +3,10 @@
 import pytest
 
 from ktxh_geo.io import shipped as load
-from ktxh_geo.model import crosswalk, profile
+from ktxh_geo.model import crosswalk
 from ktxh_geo.model.gazetteer import Gazetteer, NameIndex, match_key
 from ktxh_geo.model.search import name_index, search_communes
+from ktxh_geo.vocab import profile
 
 
 @pytest.mark.parametrize(

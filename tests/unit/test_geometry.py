@@ -5,8 +5,8 @@ import pytest
 import shapely
 
 from ktxh_geo.io import shipped as load
-from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.render.geometry import simplify_coverage
+from ktxh_geo.vocab.editions import EDITIONS
 
 UTM48N = "EPSG:32648"
 

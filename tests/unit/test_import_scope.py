@@ -4,10 +4,10 @@ import pandas as pd
 import pytest
 
 from ktxh_geo.io import shipped as load
-from ktxh_geo.model import profile
 from ktxh_geo.model.datasets import load_datasets
 from ktxh_geo.model.imports import check_file
 from ktxh_geo.render.xlsx_template import template_rows
+from ktxh_geo.vocab import profile
 
 
 def _csv(rows: list[tuple[str, str]]) -> bytes:

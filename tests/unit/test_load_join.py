@@ -2,8 +2,8 @@ import pandas as pd
 import pytest
 
 from ktxh_geo.io import shipped as load
-from ktxh_geo.model.editions import EDITIONS
 from ktxh_geo.model.join import NO_DATA, NOT_APPLICABLE, commune_values, has_illustrative, join_indicator
+from ktxh_geo.vocab.editions import EDITIONS
 
 
 @pytest.mark.parametrize("edition", list(EDITIONS))

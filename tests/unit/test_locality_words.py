@@ -12,10 +12,11 @@ import pytest
 
 from ktxh_geo.io import shipped
 from ktxh_geo.io.licences import parse_licences, read_licences
-from ktxh_geo.model import crosswalk, profile
+from ktxh_geo.model import crosswalk, mapcontext
 from ktxh_geo.model.overview import area_figures, entered_figures, province_table
 from ktxh_geo.model.thematic import MapRequest, build, empty_note
 from ktxh_geo.render import export
+from ktxh_geo.vocab import profile
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,7 +128,7 @@ def test_a_map_with_no_values_says_why_and_what_to_do():
         assert not tm.has_data and "19 xã, thị trấn" in note
         assert "bật “Hiện số liệu minh họa”" in note and "trang “Nhập số liệu”" in note
         assert "0 lớp" not in tm.subtitle and "Phân loại" not in tm.subtitle
-        ctx = export.MapContext(tm, shipped.load_outline())
+        ctx = mapcontext.MapContext(tm, shipped.load_outline())
         lay = export.layout(ctx, "a4", "landscape", 72)
         footer = " ".join(t.get_text() for t in lay.figure.texts)
         assert "Nguồn số liệu: chưa có số liệu của chỉ tiêu này năm 2023" in footer and "—." not in footer

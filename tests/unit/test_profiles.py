@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ktxh_geo.model import profile
+from ktxh_geo.vocab import profile
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "ktxh_geo"

@@ -9,14 +9,14 @@ from pyproj import CRS, Geod, Transformer
 from pyproj.transformer import TransformerGroup
 from shapely.geometry import Point
 
-from ktxh_geo.errors import DataError, Forbidden, StorageError
+from ktxh_geo.errors import DataError, Forbidden, LocationError, StorageError
 from ktxh_geo.io import register as register_store
 from ktxh_geo.io import shipped as load
 from ktxh_geo.io.register import load_register, read_edits, read_history, save_location
 from ktxh_geo.model.auth import signed_in
-from ktxh_geo.model.locations import LocationError, preview_point, vn2000_to_wgs84, wgs84_to_vn2000
-from ktxh_geo.model.profile import active
+from ktxh_geo.model.locations import preview_point, vn2000_to_wgs84, wgs84_to_vn2000
 from ktxh_geo.settings import ROOT
+from ktxh_geo.vocab.profile import active
 
 GEOD = Geod(ellps="WGS84")
 A = signed_in("A", "password")

@@ -13,6 +13,7 @@ from docx.shared import Cm
 from PIL import Image
 
 from ktxh_geo.__main__ import main
+from ktxh_geo.model import mapcontext
 from ktxh_geo.model.aggregate import DERIVED_MARK
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.render import export, report
@@ -37,13 +38,13 @@ def _text(doc) -> str:
 @pytest.fixture(scope="module")
 def poverty():
     """All 19 values illustrative."""
-    return export.prepare("poverty_rate", 2023, include_illustrative=True)
+    return mapcontext.prepare("poverty_rate", 2023, include_illustrative=True)
 
 
 @pytest.fixture(scope="module")
 def villages():
     """No illustrative values; the two thị trấn are "Không áp dụng"."""
-    return export.prepare("model_villages", 2023, include_illustrative=False)
+    return mapcontext.prepare("model_villages", 2023, include_illustrative=False)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,7 @@ def villages_doc(villages):
 @pytest.fixture(scope="module")
 def merged():
     """The 2025 communes: values summed from the former communes."""
-    ctx = export.prepare("model_villages", 2023, edition="2025", include_illustrative=False)
+    ctx = mapcontext.prepare("model_villages", 2023, edition="2025", include_illustrative=False)
     return ctx, _doc(ctx)
 
 

@@ -22,6 +22,7 @@ from docx import Document
 from hostile import EVALUATED, HOSTILE
 from streamlit.testing.v1 import AppTest
 
+from ktxh_geo.model import mapcontext
 from ktxh_geo.render import export
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.text import printable
@@ -32,7 +33,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @pytest.fixture(scope="module")
 def base():
-    return export.prepare("model_villages", 2023)
+    return mapcontext.prepare("model_villages", 2023)
 
 
 def _hostile(ctx, text: str):

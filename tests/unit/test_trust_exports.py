@@ -24,6 +24,7 @@ from matplotlib.text import Text
 from ktxh_geo.__main__ import main
 from ktxh_geo.errors import InputError
 from ktxh_geo.io.licences import read_licences
+from ktxh_geo.model import mapcontext
 from ktxh_geo.render import export
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,13 +36,13 @@ NOTICE_NAMES = ("Marc Choisy", "Thang Le Quoc", "Tran Ngoc Minh Hieu", "MIT")
 
 @pytest.fixture(scope="module")
 def villages():
-    return export.prepare("model_villages", 2023, include_illustrative=False, layers=())
+    return mapcontext.prepare("model_villages", 2023, include_illustrative=False, layers=())
 
 
 @pytest.fixture(scope="module")
 def villages_2025():
     """The 2025 communes: the table carries vietnamadminunits' population and area columns."""
-    return export.prepare("model_villages", 2023, edition="2025", include_illustrative=False, layers=())
+    return mapcontext.prepare("model_villages", 2023, edition="2025", include_illustrative=False, layers=())
 
 
 def _with(ctx, indicator_name=None, **columns):
@@ -388,10 +389,10 @@ def test_a_province_profile_exports_data_with_the_licence_of_the_layers_it_uses(
     import dataclasses
 
     from ktxh_geo.errors import DataError
-    from ktxh_geo.model import profile
+    from ktxh_geo.vocab import profile
 
     with profile.use("bac-ninh-2025") as p:  # its boundaries are the national layers (profile licence_file)
-        ctx = export.prepare("density", 2025, include_illustrative=False, layers=())
+        ctx = mapcontext.prepare("density", 2025, include_illustrative=False, layers=())
         out = export.write_export("xlsx", ctx, tmp_path / "bn.xlsx", export_date=DAY)
         licence = " ".join(str(c.value) for row in openpyxl.load_workbook(out)["Giấy phép"].iter_rows() for c in row)
         assert "Thang Le Quoc" in licence and "MIT" in licence

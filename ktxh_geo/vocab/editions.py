@@ -1,4 +1,4 @@
-"""The administrative editions of the active locality profile (``model.profile``).
+"""The administrative editions of the active locality profile (``vocab.profile``).
 
 ``EDITIONS`` is a live view: it always answers for the profile of the current run, so a session that
 switches to another locality sees that locality's editions.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from ktxh_geo.model.profile import Edition, active
+from ktxh_geo.vocab.profile import Edition, active
 
 
 class _Editions(Mapping[str, Edition]):

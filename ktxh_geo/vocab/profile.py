@@ -20,7 +20,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from ktxh_geo.errors import DataError
+from ktxh_geo.errors import DataError, LocationError
 from ktxh_geo.settings import profiles_dir
 
 DEFAULT_PROFILE = "yen-the-2024"
@@ -127,6 +127,18 @@ class Profile:
     def geo_dir(self) -> Path:
         return self.folder / "geo"
 
+    def vn2000_crs(self):
+        """This locality's VN-2000 plane as a pyproj CRS (``LocationError`` when the profile declares none)."""
+        proj = self.vn2000.get("proj")
+        if not proj:
+            raise LocationError(f"Hồ sơ địa phương “{self.label}” không khai báo hệ VN-2000; hãy nhập WGS84.")
+        return crs_from_proj(str(proj))
+
+    @property
+    def vn2000_label(self) -> str:
+        """How the VN-2000 plane is named in text ("VN-2000, kinh tuyến trục …")."""
+        return str(self.vn2000.get("label", "VN-2000"))
+
     def edition(self, edition_id: str | None = None) -> Edition:
         """The edition (default: the profile's default) or ``KeyError`` naming the valid ids."""
         key = edition_id or self.default_edition
@@ -134,6 +146,14 @@ class Profile:
             return self.editions[key]
         except KeyError:
             raise KeyError(f"Unknown edition {key!r}; expected one of {', '.join(self.editions)}") from None
+
+
+@cache
+def crs_from_proj(proj: str):
+    """A pyproj CRS from a PROJ string (cached: building one is slow)."""
+    from pyproj import CRS
+
+    return CRS.from_proj4(proj)
 
 
 def _date(value) -> date | None:

@@ -40,6 +40,15 @@ FLAGGED_MARK = "Số liệu cần kiểm tra"
 FLAGGED_LEGEND = "Cần kiểm tra (không phải số liệu chính thức)"
 
 
+# ---- where an object of the register is known to be (projects.csv ``location_precision``) ----
+PRECISION_LABELS = {
+    "exact": "Vị trí chính xác",
+    "approximate": "Vị trí gần đúng",
+    "commune": "Vị trí gần đúng (chỉ biết xã; điểm đặt trong phạm vi xã)",
+    "unknown": "Chưa rõ vị trí",
+}
+
+
 # ---- who writes: the signed-in editor ----
 # ``Editor`` is the identity recorded with every write. It lives here so the store (``io``) can check it without
 # importing ``model.auth`` (which uses the store for its sign-in counters): the password and OIDC checks stay in
