@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ktxh_geo.render import export
+from ktxh_geo.render import export, report
 from ktxh_geo.ui import export_panel
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -71,3 +71,44 @@ def test_the_file_is_made_once_then_downloaded(monkeypatch):
     assert calls == ["xlsx"]
     book = openpyxl.load_workbook(io.BytesIO(at.session_state[export_panel.READY]["data"]))
     assert {"Số liệu", "Ghi chú", "Giấy phép"} <= set(book.sheetnames)
+
+
+def test_map_page_panel_builds_no_file_until_asked(monkeypatch):
+    """The panel is on the map page, and page runs never render an export (generated on click only)."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("export generated during a page run")
+
+    for name in ("render_png", "render_pdf", "render_html", "_write_data"):
+        monkeypatch.setattr(export, name, refuse)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("views/ban_do.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert "Xuất bản đồ" in [e.label for e in at.expander]
+    fmt = at.radio(key="export_format")
+    assert fmt.options[:2] == ["Ảnh PNG (cho Word)", "PDF (in ấn, chữ chọn được)"]
+    assert at.selectbox(key="export_dpi").value == 300
+    fmt.set_value("pdf").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="export_paper").options == ["A4", "A3"]
+    assert not [s for s in at.selectbox if s.key == "export_dpi"]  # resolution is for PNG only
+
+
+def test_map_page_offers_the_report_and_builds_it_only_on_click(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("report generated during a page run")
+
+    monkeypatch.setattr(report, "render_docx", refuse)
+    monkeypatch.setattr(export, "render_png", refuse)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("views/ban_do.py")
+    at.run()
+    fmt = at.radio(key="export_format")
+    assert "Báo cáo (.docx)" in fmt.options
+    fmt.set_value("docx").run()
+    assert not at.exception, at.exception
+    assert any("Tài liệu Word" in c.value for c in at.caption)
+    assert not [s for s in at.selectbox if s.key in ("export_paper", "export_dpi")]  # A4 landscape, 300 dpi

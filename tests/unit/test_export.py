@@ -389,27 +389,3 @@ def test_cli_runs_as_a_module(tmp_path):
 
 
 # ---- map page panel ----------------------------------------------------------------------------
-
-
-def test_map_page_panel_builds_no_file_until_asked(monkeypatch):
-    """The panel is on the map page, and page runs never render an export (generated on click only)."""
-    from streamlit.testing.v1 import AppTest
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("export generated during a page run")
-
-    for name in ("render_png", "render_pdf", "render_html", "_write_data"):
-        monkeypatch.setattr(export, name, refuse)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("views/ban_do.py")
-    at.run()
-    assert not at.exception, at.exception
-    assert "Xuất bản đồ" in [e.label for e in at.expander]
-    fmt = at.radio(key="export_format")
-    assert fmt.options[:2] == ["Ảnh PNG (cho Word)", "PDF (in ấn, chữ chọn được)"]
-    assert at.selectbox(key="export_dpi").value == 300
-    fmt.set_value("pdf").run()
-    assert not at.exception, at.exception
-    assert at.selectbox(key="export_paper").options == ["A4", "A3"]
-    assert not [s for s in at.selectbox if s.key == "export_dpi"]  # resolution is for PNG only

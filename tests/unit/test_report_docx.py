@@ -4,7 +4,6 @@ import dataclasses
 import io
 import zipfile
 from datetime import date
-from pathlib import Path
 
 import pytest
 from docx import Document
@@ -234,24 +233,3 @@ def test_cli_bad_out_is_one_line_and_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("lỗi:") and err.count("\n") == 1
     assert not out.parent.exists()
-
-
-def test_map_page_offers_the_report_and_builds_it_only_on_click(monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("report generated during a page run")
-
-    monkeypatch.setattr(report, "render_docx", refuse)
-    monkeypatch.setattr(export, "render_png", refuse)
-    root = Path(__file__).resolve().parents[2]
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("views/ban_do.py")
-    at.run()
-    fmt = at.radio(key="export_format")
-    assert "Báo cáo (.docx)" in fmt.options
-    fmt.set_value("docx").run()
-    assert not at.exception, at.exception
-    assert any("Tài liệu Word" in c.value for c in at.caption)
-    assert not [s for s in at.selectbox if s.key in ("export_paper", "export_dpi")]  # A4 landscape, 300 dpi

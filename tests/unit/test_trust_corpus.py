@@ -13,21 +13,17 @@ import json
 import re
 import subprocess
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 from docx import Document
 from hostile import EVALUATED, HOSTILE
-from streamlit.testing.v1 import AppTest
 
 from ktxh_geo.model import mapcontext
 from ktxh_geo.render import export
-from ktxh_geo.render.escape import md_text
 from ktxh_geo.text import printable
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -108,17 +104,3 @@ def test_pdf_prints_hostile_text_literally(text, base, tmp_path):
     for marker in EVALUATED:  # printed text is never code; it only must not have been evaluated first
         assert marker not in flat
     assert " ".join(text.split())[:12] in flat  # the footer's sources print the text as typed
-
-
-@pytest.mark.parametrize("text", HOSTILE[:12])
-def test_slide_titles_and_sources_on_the_map_page_are_plain_text(text, tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-    deck = {"slides": [{"title": text, "params": {"indicator": "model_villages"}}]}
-    (tmp_path / "slides.json").write_text(json.dumps(deck, ensure_ascii=False), encoding="utf-8")
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("views/ban_do.py")
-    at.run()
-    assert not at.exception
-    labels = [b.label for b in at.sidebar.button if b.key == "slide_go_0"]
-    assert labels == [f"1. {md_text(text)}"]  # Markdown-escaped: shown as typed, never rendered
