@@ -16,8 +16,8 @@ from browser import CHROMIUM, streamlit_server
 from test_locality_matrix_browser import _offline, run_count, wait_run
 
 from ktxh_geo.io import shipped
-from ktxh_geo.model import profile as profiles
 from ktxh_geo.ui.bench import CHROMIUM_ARGS
+from ktxh_geo.vocab import profile as profiles
 
 pytestmark = pytest.mark.browser
 
