@@ -49,7 +49,7 @@ def test_map_page_serves_leaflet_locally_and_draws_19_communes():
     codes = set(re.findall(r'"(\d{5})":\{"_s"', args["script"]))  # values by code; shapes come from a static file
     assert len(codes) == 19
     assert re.search(r'"url":"/app/static/cache/geo/yen-the-2024-2020-2024-[0-9a-f]+\.geojson"', args["script"])
-    assert args["returned_objects"] == []  # pan and zoom never rerun the page
+    assert args["returned_objects"] == ["last_object_clicked"]  # a click picks a unit; pan and zoom never rerun
 
 
 def test_illustrative_toggle_marks_the_page():
