@@ -17,7 +17,7 @@ from ktxh_geo.model.projects import CATEGORIES
 from ktxh_geo.model.thematic import MapRequest, empty_note, years
 from ktxh_geo.model.viewstate import ViewState
 from ktxh_geo.render.escape import md_text
-from ktxh_geo.render.maps import BASEMAPS, build_map
+from ktxh_geo.render.maps import BASEMAPS, map_parts, restyle_group
 from ktxh_geo.ui import auth as ui_auth
 from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import slides as ui_slides
@@ -158,12 +158,14 @@ with st.sidebar:
     if ui_view.current_view()[0] is not None:
         st.button("Xem toàn bản đồ", on_click=_reset_view, help="Bỏ tâm và mức thu phóng đã lưu trong liên kết.")
 
-if present:
-    ui_view.presentation_chrome()
-    ui_view.slide_keys()
-
-for notice in ui_view.notices():
-    st.warning(md_text(notice))
+# Elements that come and go sit in fixed containers: the map below keeps its place in the page (its delta path),
+# so Streamlit keeps its frame and a rerun only restyles it.
+with st.container():
+    if present:
+        ui_view.presentation_chrome()
+        ui_view.slide_keys()
+    for notice in ui_view.notices():
+        st.warning(md_text(notice))
 
 slide_index = st.session_state.get("_vs_slide")
 with st.container(key="ktxh_slidebar", horizontal=True, vertical_alignment="center"):
@@ -200,17 +202,18 @@ state = ViewState(
 )
 if edition != url_state.edition or province != url_state.province:
     ui_view.clear_view()  # new units: fit them, not the centre of the last view
-if not present:
-    st.subheader(md_text(tm.title))
-if tm.illustrative:
-    st.warning(f"⚠️ {ILLUSTRATIVE_MARK}: giá trị cấp xã trên bản đồ này không phải số liệu chính thức.")
-importable = any(ind_id == c.indicator for d in profile.datasets for c in d.columns)
-if note := empty_note(tm, ui.values(True), importable):  # never an unexplained empty map
-    st.info(md_text(note))
-if tm.refusal:
-    st.warning(md_text(tm.refusal))
-if tm.aggregated:
-    st.info("ℹ️ Số liệu gộp theo đơn vị mới: giá trị của các xã cũ được gộp theo quy tắc của chỉ tiêu (xem bảng).")
+with st.container():  # title and notes: any number of elements, one place in the page
+    if not present:
+        st.subheader(md_text(tm.title))
+    if tm.illustrative:
+        st.warning(f"⚠️ {ILLUSTRATIVE_MARK}: giá trị cấp xã trên bản đồ này không phải số liệu chính thức.")
+    importable = any(ind_id == c.indicator for d in profile.datasets for c in d.columns)
+    if note := empty_note(tm, ui.values(True), importable):  # never an unexplained empty map
+        st.info(md_text(note))
+    if tm.refusal:
+        st.warning(md_text(tm.refusal))
+    if tm.aggregated:
+        st.info("ℹ️ Số liệu gộp theo đơn vị mới: giá trị của các xã cũ được gộp theo quy tắc của chỉ tiêu (xem bảng).")
 
 
 @ui.fragment
@@ -218,18 +221,18 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
     """Search, map and the selected commune's value: choosing a commune reruns only this part."""
     where = ((profile.drill_down["key"], state.province),) if state.province else ()
     communes = ui.communes(state.edition, where)
-    selected = None
-    if not state.present:
-        selected = unit_search(state, communes)
-    else:
-        selected = st.session_state.get(ui_view.COMMUNE)
+    with st.container():  # the search and its messages: one place, so the map after it keeps its frame
+        if not state.present:
+            selected = unit_search(state, communes)
+        else:
+            selected = st.session_state.get(ui_view.COMMUNE)
     if selected != st.session_state.get(ui_view.COMMUNE):
         ui_view.clear_view()  # a newly chosen commune: fit it, not the linked centre
     st.session_state[ui_view.COMMUNE] = selected
     center, zoom = ui_view.current_view()
     ui_view.write_url(replace(state, commune=selected))
 
-    m = build_map(
+    m, restyle = map_parts(
         joined,
         classification,
         ui.outline(state.province),
@@ -250,7 +253,15 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
     )
     clicks = [] if state.present else ["last_object_clicked"]  # a click picks a unit; pan and zoom never rerun
     height = 1000 if state.present else 640
-    value = st_folium(m, height=height, use_container_width=True, returned_objects=clicks, key="map")
+    # The base map (same text while the units stay) keeps its frame; only the restyle is evaluated in it.
+    value = st_folium(
+        m,
+        height=height,
+        use_container_width=True,
+        returned_objects=clicks,
+        key="map",
+        feature_group_to_add=restyle_group(restyle),
+    )
     follow_click(value, replace(state, commune=selected), communes)
 
     if selected and not state.present:

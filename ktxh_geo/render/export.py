@@ -30,7 +30,7 @@ from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.mapcontext import MapContext
 from ktxh_geo.render import report
 from ktxh_geo.render.layout import RC, boundary_credit, render_layout, source_line
-from ktxh_geo.render.maps import build_map, control
+from ktxh_geo.render.maps import build_map, control, map_js
 from ktxh_geo.settings import LEAFLET_DIR
 from ktxh_geo.text import format_date_vn, printable
 from ktxh_geo.vocab.profile import active
@@ -162,6 +162,8 @@ def render_html(ctx: MapContext, export_date=None) -> str:
     js = (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
     root.header.add_child(folium.Element(f"<style>{_inline_leaflet_css()}</style>"), name="leaflet_css", index=0)
     root.header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js", index=1)
+    helpers = map_js().replace("</script", "<\\/script")
+    root.header.add_child(folium.Element(f"<script>{helpers}</script>"), name="ktxh_js", index=2)
     day = format_date_vn(export_date or date.today())
     credit = f"{html.escape(boundary_credit(ctx.profile))}<br>Ngày xuất: {day} · ktxh-geo"
     m.add_child(control(credit, "bottomleft", "ktxh-credit"))

@@ -6,6 +6,7 @@ The legend is our own HTML control, so streamlit-folium never pulls d3 for a bra
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 
@@ -20,6 +21,7 @@ from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.projects import CATEGORIES, CATEGORY_COLORS, layer_objects, object_rows
 from ktxh_geo.render.escape import harden_jinja, html_text, script_json
 from ktxh_geo.render.geometry import simplify_coverage
+from ktxh_geo.settings import STATIC_DIR
 from ktxh_geo.vocab import FLAGGED
 
 LEAFLET_VERSION = "1.9.4"
@@ -43,288 +45,46 @@ FLAG_PATTERN = (
 harden_jinja()
 
 
+MAP_JS = STATIC_DIR / "js" / "ktxh-map.js"
+
+
+@lru_cache(maxsize=1)
+def map_js_url() -> str:
+    """URL of the map helpers (static/js/ktxh-map.js) carrying a hash of their content: a browser that cached an
+    older file fetches the new one."""
+    digest = hashlib.sha256(MAP_JS.read_bytes()).hexdigest()[:12]
+    return f"/app/static/js/ktxh-map.js?v={digest}"
+
+
+def map_js() -> str:
+    """The map helpers' source, for a page that must carry them inline (an exported HTML file)."""
+    return MAP_JS.read_text(encoding="utf-8")
+
+
 def use_local_leaflet(m: folium.Map, base_url: str = STATIC_URL) -> folium.Map:
-    """Point the map's only script and stylesheet at the vendored Leaflet."""
-    m.default_js = [("leaflet", f"{base_url}/leaflet.js")]
+    """Point the map's scripts and stylesheet at the vendored Leaflet and our helpers (loaded in this order)."""
+    m.default_js = [("leaflet", f"{base_url}/leaflet.js"), ("ktxh_map", map_js_url())]
     m.default_css = [("leaflet_css", f"{base_url}/leaflet.css")]
-    m.add_child(_IconPath(f"{base_url}/images/"))
+    # marker images (Leaflet's guess drops a "/" in the iframe); Leaflet credited without the flag Leaflet 1.9 puts
+    # in its attribution prefix: an official Vietnamese map carries no flag
+    m.add_child(Call("iconPath", {"path": f"{base_url}/images/", "prefix": LEAFLET_CREDIT}))
     return m
 
 
-class _IconPath(MacroElement):
-    """Tell Leaflet where its marker images are: its guess from the stylesheet URL drops a "/" inside
-    the streamlit-folium iframe (404 on .../leaflet-1.9.4marker-icon.png for every marker). Also credit Leaflet
-    without the flag Leaflet 1.9 puts in its attribution prefix: an official Vietnamese map carries no flag."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        L.Icon.Default.imagePath = {{ this.path|tojson }};
-        if ({{ this._parent.get_name() }}.attributionControl) {
-          {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
-        }
-        {% endmacro %}
-        """
-    )
-    prefix = LEAFLET_CREDIT
-
-    def __init__(self, path: str):
-        super().__init__()
-        self._name = "IconPath"
-        self.path = path
-
-
-# Map helpers, defined once per map page. Static code (no data); every data-bearing call below passes its data
-# as one ``script_json`` literal, and text reaches the page only through ``textContent`` (tooltips, popups,
-# labels) or as HTML escaped on the server (legend, title). No ``{{``, ``{%`` or ``{#`` may appear here.
-HELPERS_JS = """
-window.ktxh = window.ktxh || {};
-(function (K) {
-  K.rows = function (rows) {
-    var box = document.createElement('div');
-    rows.forEach(function (r) {
-      var line = document.createElement('div');
-      if (r[2]) line.className = r[2];
-      if (r[0]) { var b = document.createElement('b'); b.textContent = r[0] + ': '; line.appendChild(b); }
-      line.appendChild(document.createTextNode(r[1]));
-      box.appendChild(line);
-    });
-    return box;
-  };
-  K.fetchJSON = function (url) {
-    K.cache = K.cache || {};
-    if (!K.cache[url]) K.cache[url] = fetch(url).then(function (r) { return r.json(); });
-    return K.cache[url];
-  };
-  K.halo = function (map, f, l, pane) {
-    // A white ring under an object symbol, so it stays visible on a fill of its own colour.
-    var own = (f.properties && f.properties._s) || {}, o = Object.assign({}, l.options || {}, own);
-    var style = { color: '#fff', weight: (o.weight || 2) + 4, opacity: 0.95, fill: false, interactive: false,
-      className: 'ktxh-halo', radius: o.radius || 8 };
-    if (pane) style.pane = pane;
-    var h = L.geoJSON(f.geometry, { interactive: false, style: style, pane: pane || 'overlayPane',
-      pointToLayer: function (g, latlng) { return L.circleMarker(latlng, style); } });
-    return h.addTo(map);
-  };
-  K.geo = function (map, spec) {
-    var pane = spec.pane || 'overlayPane';
-    if (!map.getPane(pane)) map.createPane(pane).style.zIndex = 450;  // above the communes, under the labels
-    var layer = L.geoJSON(null, {
-      pane: pane,
-      interactive: spec.interactive !== false,
-      smoothFactor: spec.smooth || 1,
-      style: function (f) {
-        var own = (f && f.properties && f.properties._s) || {};
-        return Object.assign({}, spec.style || {}, own);
-      },
-      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 8, pane: pane }); },
-      onEachFeature: function (f, l) {
-        var p = f.properties || {};
-        if (spec.halo) K.halo(map, f, l, pane);
-        if (p._t) l.bindTooltip(function () { return K.rows(p._t); }, { sticky: !!spec.sticky });
-        if (p._p) l.bindPopup(function () { return K.rows(p._p); }, { maxWidth: 320 });
-        if (spec.highlight) {
-          l.on('mouseover', function () { l.setStyle(spec.highlight); if (l.bringToFront) l.bringToFront(); });
-          l.on('mouseout', function () { layer.resetStyle(l); });
-        }
-      }
-    }).addTo(map);
-    function show(fc) {
-      if (spec.props) {
-        fc = { type: 'FeatureCollection', features: fc.features.map(function (f) {
-          var own = spec.props[f.properties.code];
-          if (!own) return f;
-          return { type: 'Feature', geometry: f.geometry, properties: Object.assign({ code: f.properties.code }, own) };
-        }) };
-      }
-      layer.addData(fc);
-      if (spec.open) {
-        layer.eachLayer(function (l) { if (l.feature && l.feature.properties.id === spec.open) l.openPopup(); });
-      }
-    }
-    if (spec.url) K.fetchJSON(spec.url).then(show); else show(spec.data);
-    return layer;
-  };
-  // Labels placed greedily (items in the given order: largest unit first), each at its point or at one of a
-  // few offsets; a label that would overlap one already placed (or an overlay) is hidden. Recomputed on zoom.
-  K.labels = function (map, spec) {
-    var group = L.layerGroup(), items = [], shown = spec.show !== false;
-    var OFFS = [[0, 0], [0, -0.9], [0, 0.9], [-0.45, 0], [0.45, 0], [-0.35, -0.8], [0.35, -0.8], [-0.35, 0.8],
-      [0.35, 0.8], [0, -1.7], [0, 1.7]];
-    spec.items.forEach(function (it) {
-      var el = document.createElement('div');
-      el.className = spec.cls + (it[4] ? ' ' + it[4] : '');
-      el.textContent = it[2];
-      var icon = L.divIcon({ html: el, className: 'ktxh-label-icon', iconSize: [0, 0], iconAnchor: [0, 0] });
-      var mk = L.marker([it[0], it[1]], { icon: icon, interactive: false, keyboard: false }).addTo(group);
-      items.push({ el: el, marker: mk, area: it[3] || 0 });
-    });
-    items.sort(function (a, b) { return b.area - a.area; });
-    function hit(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
-    function place() {
-      if (!map.hasLayer(group)) return;
-      var off = map.getZoom() < (spec.minZoom || 0);
-      var busy = K.overlayRects ? K.overlayRects(map).map(function (r) { return [r.x0, r.y0, r.x1, r.y1]; }) : [];
-      items.forEach(function (it) {
-        var el = it.el;
-        el.style.left = '0px'; el.style.top = '0px';
-        if (off) { el.style.visibility = 'hidden'; return; }
-        var w = el.offsetWidth, h = el.offsetHeight, p = map.latLngToContainerPoint(it.marker.getLatLng());
-        var m = 2, done = false;
-        for (var i = 0; i < OFFS.length && !done; i++) {
-          var dx = Math.round(OFFS[i][0] * w), dy = Math.round(OFFS[i][1] * h);
-          var r = [p.x + dx - w / 2 - m, p.y + dy - h / 2 - m, p.x + dx + w / 2 + m, p.y + dy + h / 2 + m];
-          if (busy.some(function (b) { return hit(r, b); })) continue;
-          busy.push(r);
-          el.style.left = dx + 'px'; el.style.top = dy + 'px';
-          done = true;
-        }
-        el.style.visibility = done ? '' : 'hidden';
-      });
-    }
-    group.place = place;
-    if (shown) group.addTo(map);
-    map.on('zoomend viewreset resize', place);
-    map.whenReady(function () { place(); setTimeout(place, 300); setTimeout(place, 1500); });
-    if (spec.toggle) {
-      var ctl = L.control({ position: 'topright' });
-      ctl.onAdd = function () {
-        var d = L.DomUtil.create('label', 'ktxh-toggle leaflet-bar');
-        var box = document.createElement('input');
-        box.type = 'checkbox'; box.checked = shown;
-        d.appendChild(box); d.appendChild(document.createTextNode(' ' + spec.toggle));
-        L.DomEvent.disableClickPropagation(d);
-        L.DomEvent.on(box, 'change', function () {
-          if (box.checked) { group.addTo(map); place(); } else { map.removeLayer(group); }
-        });
-        return d;
-      };
-      ctl.addTo(map);
-    }
-    return group;
-  };
-  // Rectangles (container pixels) of what lies over the map: its controls and, when embedded, the parent page's
-  // floating elements (spec.parentSel, e.g. the presentation slide bar).
-  K.overlayRects = function (map) {
-    var c = map.getContainer(), cr = c.getBoundingClientRect(), out = [];
-    function add(r, dx, dy) {
-      var x0 = r.left + dx - cr.left, y0 = r.top + dy - cr.top;
-      var x1 = r.right + dx - cr.left, y1 = r.bottom + dy - cr.top;
-      if (r.width < 1 || r.height < 1 || x1 <= 0 || y1 <= 0 || x0 >= cr.width || y0 >= cr.height) return;
-      out.push({ x0: x0, y0: y0, x1: x1, y1: y1 });
-    }
-    c.querySelectorAll('.leaflet-control').forEach(function (e) {
-      if (!e.classList.contains('leaflet-control-attribution')) add(e.getBoundingClientRect(), 0, 0);
-    });
-    try {
-      var fe = window.frameElement;
-      if (fe && K.parentSel) {
-        var fr = fe.getBoundingClientRect();
-        window.parent.document.querySelectorAll(K.parentSel).forEach(function (e) {
-          add(e.getBoundingClientRect(), -fr.left, -fr.top);
-        });
-      }
-    } catch (err) { /* not embedded */ }
-    return out;
-  };
-  // Fit bounds in the part of the map that no overlay covers: each overlay is avoided by padding the side
-  // (left/right or top/bottom, by the corner it sits in) that keeps the largest zoom.
-  K.fitClear = function (map, spec) {
-    if (spec.parentSel) K.parentSel = spec.parentSel;
-    var b = L.latLngBounds(spec.bounds), gap = spec.gap || 8;
-    function fit() {
-      if (K.touched) return;  // the user moved a map of this page: never take the view back
-      var size = map.getSize(), rects = K.overlayRects(map), best = null;
-      var n = Math.min(rects.length, 10);
-      for (var mask = 0; mask < (1 << n); mask++) {
-        var pad = [gap, gap, gap, gap];  // top, right, bottom, left
-        rects.slice(0, n).forEach(function (r, i) {
-          var cx = (r.x0 + r.x1) / 2, cy = (r.y0 + r.y1) / 2;
-          if (mask & (1 << i)) {
-            if (cy < size.y / 2) pad[0] = Math.max(pad[0], r.y1 + gap);
-            else pad[2] = Math.max(pad[2], size.y - r.y0 + gap);
-          } else if (cx < size.x / 2) pad[3] = Math.max(pad[3], r.x1 + gap);
-          else pad[1] = Math.max(pad[1], size.x - r.x0 + gap);
-        });
-        if (pad[1] + pad[3] > size.x - 40 || pad[0] + pad[2] > size.y - 40) continue;
-        var z = map.getBoundsZoom(b, false, L.point(pad[1] + pad[3], pad[0] + pad[2]));
-        if (!best || z > best.z) best = { z: z, pad: pad };
-      }
-      var pad = best ? best.pad : [gap, gap, gap, gap];
-      K.fitting = true;  // the URL keeps no centre/zoom for a fitted view (a rerun fits again)
-      try {
-        map.fitBounds(b, { paddingTopLeft: [pad[3], pad[0]], paddingBottomRight: [pad[1], pad[2]],
-          maxZoom: spec.maxZoom || 18, animate: false });
-      } finally { K.fitting = false; }
-    }
-    var c = map.getContainer();
-    ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function (ev) {
-      c.addEventListener(ev, function () { K.touched = true; }, { capture: true, passive: true });
-    });
-    fit();
-    map.on('resize', fit);
-    [200, 800, 2000].forEach(function (t) { setTimeout(fit, t); });
-    if (document.fonts && document.fonts.ready) document.fonts.ready.then(fit);
-    return { refit: fit };
-  };
-  // A full-screen button (outside presentation mode): the map's frame, else the map itself, fills the screen.
-  K.fullscreen = function (map, spec) {
-    var ctl = L.control({ position: spec.position || 'topleft' });
-    function target() {
-      try { if (window.frameElement && window.frameElement.requestFullscreen) return window.frameElement; }
-      catch (err) { /* cross-origin: use the map */ }
-      return map.getContainer();
-    }
-    function current() {
-      var d = document.fullscreenElement;
-      try { d = d || window.parent.document.fullscreenElement; } catch (err) { /* not embedded */ }
-      return d;
-    }
-    ctl.onAdd = function () {
-      var bar = L.DomUtil.create('div', 'leaflet-bar ktxh-fullscreen');
-      var a = L.DomUtil.create('a', '', bar);
-      a.href = '#'; a.setAttribute('role', 'button');
-      a.title = spec.title; a.setAttribute('aria-label', spec.title);
-      L.DomUtil.create('span', 'ktxh-fs-icon', a);  // four corners drawn in CSS (no font has the glyph)
-      L.DomEvent.disableClickPropagation(bar);
-      L.DomEvent.on(a, 'click', function (e) {
-        L.DomEvent.preventDefault(e);
-        var doc = current();
-        if (doc) { (doc.ownerDocument || document).exitFullscreen(); return; }
-        var t = target(), p = t.requestFullscreen();
-        var own = map.getContainer();
-        if (p && p.catch) p.catch(function () { if (t !== own) own.requestFullscreen(); });
-      });
-      return bar;
-    };
-    ctl.addTo(map);
-    window.addEventListener('resize', function () { map.invalidateSize(); });
-    return ctl;
-  };
-  K.control = function (map, spec) {
-    var ctl = L.control({ position: spec.position });
-    ctl.onAdd = function () {
-      var div = L.DomUtil.create('div', spec.cls);
-      div.innerHTML = spec.html;
-      L.DomEvent.disableClickPropagation(div);
-      L.DomEvent.disableScrollPropagation(div);
-      return div;
-    };
-    ctl.addTo(map);
-    return ctl;
-  };
-})(window.ktxh);
-"""
-
-
-class _Helpers(MacroElement):
-    """The static helper functions (``HELPERS_JS``), first in the map's script."""
-
-    _template = Template("{% macro script(this, kwargs) %}" + HELPERS_JS + "{% endmacro %}")
-
-    def __init__(self):
-        super().__init__()
-        self._name = "KtxhHelpers"
+# The helpers of static/js/ktxh-map.js a map may call (``Call``).
+HELPERS = (
+    "geo",
+    "labels",
+    "control",
+    "fitClear",
+    "fullscreen",
+    "restyle",
+    "scale",
+    "iconPath",
+    "tileNotice",
+    "urlSync",
+    "keyForward",
+)
 
 
 class Call(MacroElement):
@@ -332,18 +92,25 @@ class Call(MacroElement):
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "var {{ this.get_name() }} = ktxh.{{ this.helper }}({{ this._parent.get_name() }}, {{ this.spec }});"
+        "var {{ this.get_name() }} = ktxh.{{ this.helper }}({{ this.map_name() }}, {{ this.spec }});"
         "{% endmacro %}"
     )
 
     def __init__(self, helper: str, spec: dict, bounds=None):
         super().__init__()
-        if helper not in ("geo", "labels", "control", "fitClear", "fullscreen"):
+        if helper not in HELPERS:
             raise ValueError(f"unknown map helper {helper!r}")
         self._name = f"Ktxh_{helper}"
         self.helper = helper
         self.spec = script_json(spec)
         self._bounds = bounds
+
+    def map_name(self) -> str:
+        """The JS name of the map this call acts on (its nearest map ancestor: a restyle sits in a feature group)."""
+        node = self._parent
+        while not isinstance(node, folium.Map) and getattr(node, "_parent", None) is not None:
+            node = node._parent
+        return node.get_name()
 
     def _get_self_bounds(self):
         """streamlit-folium asks every element for its bounds; ours are known (never walk coordinates)."""
@@ -356,46 +123,6 @@ class Call(MacroElement):
 def control(html_text_: str, position: str, css_class: str) -> Call:
     """A Leaflet control holding HTML built on the server (every piece of data in it escaped with html_text)."""
     return Call("control", {"position": position, "cls": css_class, "html": html_text_})
-
-
-class _MetricScale(MacroElement):
-    """Scale bar in metres/kilometres only (Leaflet's default adds miles)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        L.control.scale({imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-
-class _TileErrorNotice(MacroElement):
-    """Show a small notice on the map when base tiles cannot load (no internet)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var shown = false;
-            {{ this.layer }}.on('tileerror', function() {
-                if (shown) return; shown = true;
-                var ctl = L.control({position: 'bottomleft'});
-                ctl.onAdd = function() {
-                    var d = L.DomUtil.create('div', 'ktxh-notice');
-                    d.innerHTML = 'Bản đồ nền không tải được (không có Internet). Ranh giới xã vẫn hiển thị.';
-                    return d;
-                };
-                ctl.addTo({{ this._parent.get_name() }});
-            });
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, layer_name: str):
-        super().__init__()
-        self.layer = layer_name
 
 
 CSS = f"""
@@ -446,12 +173,10 @@ COMPACT_CSS = """
 # High contrast (projectors in bright rooms): thicker boundaries (set in build_map), larger black labels,
 # larger legend text.
 CONTRAST_CSS = """
-.ktxh-contrast.ktxh-label { font-size: 15px; color: #000;
+.ktxh-contrast .ktxh-label { font-size: 15px; color: #000;
   text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff, 0 0 5px #fff; }
 .ktxh-contrast.ktxh-legend, .ktxh-contrast.ktxh-title { font-size: 16px; color: #000; background: #fff; }
 .ktxh-contrast.ktxh-legend .sw { border: 2px solid #000; }
-.ktxh-present.ktxh-contrast.ktxh-label { font-size: 20px; }
-.ktxh-present.ktxh-contrast.ktxh-legend { font-size: 24px; }
 """
 
 # Presentation mode: legend, title, banner and labels get class ktxh-present (readable from the back of a room).
@@ -464,55 +189,10 @@ PRESENT_CSS = """
 .ktxh-present.ktxh-title { font-size: 30px; max-width: 70vw; }
 .ktxh-present.ktxh-label { font-size: 17px; }
 .ktxh-notice { font-size: 18px; }
+.ktxh-contrast .ktxh-present.ktxh-label { font-size: 20px; }
+.ktxh-present.ktxh-contrast.ktxh-legend { font-size: 24px; }
 #root, #parent, .float-child, #map_div, .folium-map { height: 100vh !important; }
 """
-
-
-class _UrlSync(MacroElement):
-    """Mirror the live centre/zoom into the parent page's URL on every move (history.replaceState).
-
-    Runs in the streamlit-folium iframe (same origin as the app). It never talks to Streamlit, so
-    panning and zooming cause no rerun; copying the address bar gives a link to exactly this view.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.on('moveend', function(e) {
-            if (window.ktxh && window.ktxh.fitting) return;  // fitted by the app, not moved by the user
-            try {
-                var m = e.target, c = m.getCenter(), loc = window.parent.location;
-                var q = new URLSearchParams(loc.search);
-                q.set('center', c.lat.toFixed(5) + ',' + c.lng.toFixed(5));
-                q.set('zoom', String(Math.round(m.getZoom() * 100) / 100));
-                window.parent.history.replaceState(window.parent.history.state, '',
-                    loc.pathname + '?' + q.toString().replace(/%2C/g, ','));
-            } catch (err) { /* not embedded in the app page: nothing to sync */ }
-        });
-        {% endmacro %}
-        """
-    )
-
-
-class _KeyForward(MacroElement):
-    """Presentation mode: the slide keys (←/→, a presenter clicker's PageUp/PageDown) and Esc pressed while the
-    map has focus (after any click on it) reach the app page (which steps through slides or leaves presentation)
-    instead of stopping in this iframe; the map itself has no keyboard handler then (arrows never pan)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        document.addEventListener('keydown', function(e) {
-            var keys = ['ArrowLeft', 'ArrowRight', 'PageUp', 'PageDown', 'Escape'];
-            if (keys.indexOf(e.key) < 0) return;
-            try {
-                e.preventDefault();
-                window.parent.document.dispatchEvent(new KeyboardEvent('keydown', {key: e.key, bubbles: true}));
-            } catch (err) { /* not embedded */ }
-        });
-        {% endmacro %}
-        """
-    )
 
 
 @lru_cache(maxsize=32)
@@ -564,8 +244,7 @@ def offline_map(bounds, asset_base: str = STATIC_URL, extra_css: str = "", heigh
         height=height,
         zoom_snap=0.25,
     )
-    use_local_leaflet(m, asset_base)
-    m.add_child(_Helpers())  # first: every data-bearing element below calls these helpers
+    use_local_leaflet(m, asset_base)  # with static/js/ktxh-map.js: every data-bearing element calls its helpers
     m.get_root().header.add_child(folium.Element(f"<style>{CSS}{COMPACT_CSS}{FULLSCREEN_CSS}{extra_css}</style>"))
     return m
 
@@ -634,7 +313,9 @@ def build_map(
     fixed_labels: tuple[tuple[str, float, float], ...] = (),
     label_first: tuple[str, ...] = (),
 ) -> folium.Map:
-    """A fresh folium map of one joined indicator (build per run; cache the data, not the map).
+    """A fresh folium map of one joined indicator, complete (exports, the comparison page): ``map_parts``'s base
+    map with its restyle inside. The map page sends the two apart (``restyle_group``), so that a new indicator,
+    year, classification or contrast restyles the map already on screen instead of building a new one.
 
     ``outline`` is the area shown and fitted (a whole locality, or one chosen province of the country).
     ``fixed_labels`` (the profile's map labels) and ``label_first`` (codes named first) go to ``label_layer``.
@@ -652,31 +333,132 @@ def build_map(
     mirrors the live centre/zoom into the parent page's URL (no Streamlit rerun), so the address bar
     always holds a link to exactly this view.
     """
-    m = offline_map(outline.total_bounds, asset_base, height=height)
-    m.add_child(_MetricScale())
+    m, spec = map_parts(**{k: v for k, v in locals().items()})
+    m.add_child(Call("restyle", spec))
+    return m
+
+
+def map_parts(
+    joined: gpd.GeoDataFrame,
+    classification: Classification,
+    outline: gpd.GeoDataFrame,
+    projects: gpd.GeoDataFrame | None = None,
+    layers: list[str] | tuple[str, ...] = DEFAULT_LAYERS,
+    basemap: str = "none",
+    selected: str | None = None,
+    title: str | None = None,
+    asset_base: str = STATIC_URL,
+    labels: bool = True,
+    height: str = "100%",
+    presentation: bool = False,
+    center: tuple[float, float] | None = None,
+    zoom: float | None = None,
+    sync_url: bool = False,
+    geometry_url: str | None = None,
+    compact: bool = False,
+    high_contrast: bool = False,
+    overlays: list[tuple[str, gpd.GeoDataFrame]] | tuple = (),
+    fixed_labels: tuple[tuple[str, float, float], ...] = (),
+    label_first: tuple[str, ...] = (),
+    outline_url: str | None = None,
+    overlay_urls: tuple[str, ...] | list[str] = (),
+) -> tuple[folium.Map, dict]:
+    """(base map, restyle spec) of ``build_map``'s arguments.
+
+    The base map holds what stays while the units stay (vendored Leaflet and our helpers, the communes' shapes
+    by URL, outline, overlays, labels, objects, scale, buttons), and is the same text, byte for byte, whatever
+    the indicator, year, classification, contrast, title, selected unit or view. The spec (plain data, sent by
+    ``script_json``) holds what changes: each unit's fill and tooltip rows, the base styles, the legend, title and
+    banner as escaped HTML, the selected unit, the view. ``outline_url``/``overlay_urls``: the same shapes as
+    static files (``geometry.publish``), so the base map carries only their URLs.
+    """
     pc = " ktxh-present" if presentation else (" ktxh-compact" if compact else "")
-    if high_contrast:
-        pc += " ktxh-contrast"
-        m.get_root().header.add_child(folium.Element(f"<style>{CONTRAST_CSS}</style>"))
+    m = offline_map(outline.total_bounds, asset_base, extra_css=CONTRAST_CSS, height=height)
+    m.get_root().html.add_child(folium.Element(FLAG_PATTERN))
+    m.add_child(Call("scale", {}))
     if not presentation:  # on a half-width map, top right (the title needs the left side's height)
         where = "topright" if compact else "topleft"
         m.add_child(Call("fullscreen", {"title": "Toàn màn hình (bấm lại hoặc Esc để thoát)", "position": where}))
     if presentation:
         m.get_root().header.add_child(folium.Element(f"<style>{PRESENT_CSS}</style>"))
-        m.add_child(_KeyForward())
+        m.add_child(Call("keyForward", {}))
         m.options["keyboard"] = False  # ←/→ step slides (forwarded to the page), never pan the map
         m.options["zoomAnimation"] = False  # projectors and slow laptops: no half-scaled frames
-
     if basemap == "osm":
-        tiles = folium.TileLayer(OSM_URL, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19)
-        tiles.add_to(m)
-        m.add_child(_TileErrorNotice(tiles.get_name()))
+        folium.TileLayer(OSM_URL, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(m)
+        m.add_child(Call("tileNotice", {"html": TILE_ERROR}))
 
+    codes = [{"code": str(c)} for c in joined["code"]]
+    m.add_child(
+        geo_layer(
+            joined,
+            None if geometry_url else codes,
+            url=geometry_url,
+            name="communes",
+            restyle=True,
+            style=COMMUNE_STYLE,
+            highlight={"weight": 3, "color": "#000"},
+            sticky=True,
+            smooth=0.5,
+        )
+    )
+    m.add_child(geo_layer(outline, None, url=outline_url, interactive=False, style=OUTLINE_STYLE, name="outline"))
+    urls = list(overlay_urls) or [None] * len(overlays)
+    for (_, shape), url in zip(overlays, urls, strict=True):
+        m.add_child(geo_layer(shape, None, url=url, interactive=False, style=OVERLAY_STYLE))
+    if labels:
+        m.add_child(
+            label_layer(
+                joined, joined["name"], "ktxh-label" + pc, not presentation, first=label_first, fixed=fixed_labels
+            )
+        )
+    shown_layers = [c for c in layers if c in CATEGORIES]
+    if projects is not None:
+        for cat in shown_layers:
+            m.add_child(object_layer(layer_objects(projects, [cat])))
+    # clear of the title, legend, banner, scale bar and (presenting) the slide bar, measured in the browser;
+    # the restyle names what to fit (a unit) or the centre/zoom to keep
+    m.add_child(
+        fit_clear(outline.total_bounds, PRESENT_OVERLAYS if presentation else None, gap=14 if presentation else 8)
+    )
+    if sync_url:
+        m.add_child(Call("urlSync", {}))
+    stable_ids(m)
+
+    spec = restyle_spec(
+        joined, classification, shown_layers, projects, [label for label, _ in overlays], title, pc, high_contrast
+    )
+    if selected and selected in set(joined["code"]):
+        sel = joined[joined["code"] == selected]
+        spec["selected"] = {"code": str(selected), "style": {"fill": False, "color": SELECTED_COLOR, "weight": 4}}
+        minx, miny, maxx, maxy = (float(v) for v in _wgs84(sel).total_bounds)
+        spec["fit"] = [[miny, minx], [maxy, maxx]]
+    if center is not None and zoom is not None:
+        spec["view"] = [float(center[0]), float(center[1]), float(zoom)]
+    return m, spec
+
+
+COMMUNE_STYLE = {"fillOpacity": 0.85, "color": "#444", "weight": 1.2}
+OUTLINE_STYLE = {"fill": False, "color": "#111", "weight": 3}
+TILE_ERROR = "Bản đồ nền không tải được (không có Internet). Ranh giới xã vẫn hiển thị."
+
+
+def restyle_spec(
+    joined: gpd.GeoDataFrame,
+    classification: Classification,
+    shown_layers: list[str],
+    projects: gpd.GeoDataFrame | None,
+    overlay_labels: list[str],
+    title: str | None,
+    pc: str = "",
+    high_contrast: bool = False,
+) -> dict:
+    """What ``ktxh.restyle`` changes on a map already drawn: per code its fill and tooltip rows, base styles,
+    contrast, and the title, banner and legend controls (server-escaped HTML)."""
     status_labels = joined["status"].map(STATUS_LABELS).fillna("")
     flagged = (joined["status"] == FLAGGED).to_numpy()
-    properties = [
-        {
-            "code": code,
+    props = {
+        str(code): {
             "_s": {"fillColor": "url(#ktxh-flag)" if flag else fill},
             "_t": [
                 ["Đơn vị", name],
@@ -699,62 +481,47 @@ def build_map(
             joined["value_note"] if "value_note" in joined else [""] * len(joined),
             strict=True,
         )
-    ]
-    if flagged.any():
-        m.get_root().html.add_child(folium.Element(FLAG_PATTERN))
-    m.add_child(
-        geo_layer(
-            joined,
-            properties,
-            url=geometry_url,
-            name="communes",
-            style={
-                "fillOpacity": 0.85,
-                "color": "#000" if high_contrast else "#444",
-                "weight": 2.4 if high_contrast else 1.2,
-            },
-            highlight={"weight": 3, "color": "#000"},
-            sticky=True,
-            smooth=0.5,
-        )
-    )
-    outline_style = {"fill": False, "color": "#000" if high_contrast else "#111", "weight": 5 if high_contrast else 3}
-    m.add_child(geo_layer(outline, None, interactive=False, style=outline_style))
-    for _, shape in overlays:
-        m.add_child(geo_layer(shape, None, interactive=False, style=OVERLAY_STYLE))
-
-    if labels:
-        m.add_child(
-            label_layer(
-                joined, joined["name"], "ktxh-label" + pc, not presentation, first=label_first, fixed=fixed_labels
-            )
-        )
-
-    shown_layers = [c for c in layers if c in CATEGORIES]
-    if projects is not None:
-        for cat in shown_layers:
-            m.add_child(object_layer(layer_objects(projects, [cat])))
-
-    sources = sorted(set(s for s in joined["source"] if s))
+    }
+    if high_contrast:
+        pc += " ktxh-contrast"
+    controls = []
     if title:
-        m.add_child(control(html_text(title), "topleft", "ktxh-title" + pc))
+        controls.append({"position": "topleft", "cls": "ktxh-title" + pc, "html": html_text(title)})
     if (joined["status"] == "illustrative").any():
-        m.add_child(control(f"{ILLUSTRATIVE_MARK} — không phải số liệu chính thức", "topright", "ktxh-banner" + pc))
-    legend = legend_html(classification, shown_layers, sources, projects, [label for label, _ in overlays])
-    m.add_child(control(legend, "bottomright", "ktxh-legend" + pc))
+        banner = f"{ILLUSTRATIVE_MARK} — không phải số liệu chính thức"
+        controls.append({"position": "topright", "cls": "ktxh-banner" + pc, "html": banner})
+    sources = sorted(set(s for s in joined["source"] if s))
+    legend = legend_html(classification, shown_layers, sources, projects, overlay_labels)
+    controls.append({"position": "bottomright", "cls": "ktxh-legend" + pc, "html": legend})
+    return {
+        "props": props,
+        "style": {**COMMUNE_STYLE, "color": "#000", "weight": 2.4} if high_contrast else COMMUNE_STYLE,
+        "outline": {**OUTLINE_STYLE, "color": "#000", "weight": 5} if high_contrast else OUTLINE_STYLE,
+        "contrast": high_contrast,
+        "controls": controls,
+    }
 
-    if selected and selected in set(joined["code"]):
-        sel = joined[joined["code"] == selected]
-        m.add_child(geo_layer(sel, None, interactive=False, style={"fill": False, "color": "#0050ff", "weight": 4}))
-        fit = sel.total_bounds
-    else:
-        fit = outline.total_bounds
-    if center is not None and zoom is not None:
-        m.location, m.options["zoom"] = [center[0], center[1]], zoom
-    else:  # clear of the title, legend, banner, scale bar and (presenting) the slide bar, measured in the browser
-        m.add_child(fit_clear(fit, PRESENT_OVERLAYS if presentation else None, gap=14 if presentation else 8))
-    if sync_url:
-        m.add_child(_UrlSync())
+
+def restyle_group(spec: dict) -> folium.FeatureGroup:
+    """The restyle as streamlit-folium's ``feature_group_to_add``: re-sent alone on every rerun and evaluated in
+    the map already on screen (same frame, same Leaflet, same shapes)."""
+    group = folium.FeatureGroup(name="ktxh-restyle", control=False)
+    group.add_child(Call("restyle", spec))
+    return group
+
+
+def stable_ids(m: folium.Map) -> folium.Map:
+    """Number the map's elements in order instead of folium's random ids, so the same map is the same text."""
+    count = 0
+
+    def walk(el) -> None:
+        nonlocal count
+        el._id = f"{count:04d}"
+        count += 1
+        for child in list(getattr(el, "_children", {}).values()):
+            walk(child)
+
+    walk(m)
     return m
 
 
@@ -841,16 +608,10 @@ def object_layer(objects: gpd.GeoDataFrame, popups: bool = False, selected: str 
 
 
 def geojson_codes(m: folium.Map) -> list[str]:
-    """Codes of the communes drawn on a built map (for tests and checks)."""
+    """Codes of the communes drawn on a built map (for tests and checks): those its restyle styles."""
     for child in m._children.values():
-        if isinstance(child, Call) and child.helper == "geo":
-            spec = json.loads(child.spec)
-            if spec.get("name") == "communes":
-                return (
-                    list(spec["props"])
-                    if "url" in spec
-                    else [f["properties"]["code"] for f in spec["data"]["features"]]
-                )
+        if isinstance(child, Call) and child.helper == "restyle":
+            return list(json.loads(child.spec)["props"])
     return []
 
 

@@ -125,7 +125,8 @@ def test_upload_report_fix_and_confirm_updates_the_map():
     at.switch_page("views/ban_do.py").run()
     at.sidebar.selectbox(key="v_indicator").set_value("poverty_rate").run()
     comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
-    script = json.loads(comps[0].proto.json_args)["script"]
+    args = json.loads(comps[0].proto.json_args)
+    script = args["script"] + (args.get("feature_group") or "")  # base map and its restyle (issue 24)
     assert "1,75 %" in script and "Báo cáo rà soát hộ nghèo 2023" in script
     assert "3,50 %" in script and "0,50 %" in script
     assert not any("minh họa" in w.value for w in at.warning)

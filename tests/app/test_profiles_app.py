@@ -26,7 +26,8 @@ def _open(params: dict[str, str]) -> AppTest:
 
 def _map_script(at: AppTest) -> str:
     comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
-    return json.loads(comps[0].proto.json_args)["script"]
+    args = json.loads(comps[0].proto.json_args)
+    return args["script"] + (args.get("feature_group") or "")  # base map and its restyle (issue 24)
 
 
 def _codes(at: AppTest) -> set[str]:
