@@ -52,8 +52,28 @@ def offline_page(width: int = 1600, height: int = 1000):
 
 
 def map_frame(page, timeout: float = 60_000):
-    """The streamlit-folium iframe, once its commune shapes are drawn."""
+    """The streamlit-folium iframe, once its map has settled: shapes fetched, the restyle applied and fitted
+    (``data-ktxh-settled`` on the map's container, set by static/js/ktxh-map.js after the next frame)."""
     page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=timeout)
     frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    frame.locator("[data-ktxh-settled]").first.wait_for(state="attached", timeout=timeout)
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=timeout)
     return frame
+
+
+def settled_count(page) -> int:
+    """How many restyles the map on the page has applied (0 before its first)."""
+    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    return int(frame.locator("[data-ktxh-settled]").first.get_attribute("data-ktxh-settled") or 0)
+
+
+def wait_restyled(page, before: int, timeout: float = 60_000):
+    """Wait until the map on the page has applied a restyle after the ``before``-th (same frame), and return it."""
+    handle = page.locator("iframe[title*='streamlit_folium']").first.element_handle().content_frame()
+    handle.wait_for_function(
+        "(n) => { const e = document.querySelector('[data-ktxh-settled]');"
+        " return e && Number(e.getAttribute('data-ktxh-settled')) > n; }",
+        arg=before,
+        timeout=timeout,
+    )
+    return page.frame_locator("iframe[title*='streamlit_folium']").first

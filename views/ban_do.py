@@ -250,6 +250,8 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
         overlays=ui.overlays(),
         fixed_labels=ui.map_labels(),
         label_first=profile.label_first,
+        outline_url=ui.outline_url(state.province),
+        overlay_urls=ui.overlay_urls(),
     )
     clicks = [] if state.present else ["last_object_clicked"]  # a click picks a unit; pan and zoom never rerun
     height = 1000 if state.present else 640

@@ -40,8 +40,10 @@ def publish(
 ) -> str:
     """Write the layer's display geometry (features keyed by ``code``) as a static file; return its URL.
 
-    The browser fetches it once (gzip from the server, cached by name: the name carries a hash of the
-    content), so a page rerun sends only values and styles. Written atomically into ``static/cache/geo``.
+    The browser fetches it once (gzip from the server, cached by name). The name carries a hash of the source
+    (codes, geometry, tolerance, CRS), so when that file exists nothing is simplified again: a fresh server
+    answers at once. Written atomically into ``static/cache/geo``. A layer without ``code`` (an outline) is keyed
+    by position.
     """
     import hashlib
     import json
@@ -50,16 +52,22 @@ def publish(
 
     from ktxh_geo.settings import STATIC_DIR
 
-    geoms = simplify_coverage(gdf.geometry, tolerance_m, metric_crs)
-    features = [
-        {"type": "Feature", "properties": {"code": str(code)}, "geometry": json.loads(g)}
-        for code, g in zip(gdf["code"], shapely.to_geojson(geoms), strict=True)
-    ]
-    body = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode()
-    digest = hashlib.sha256(body).hexdigest()[:16]
+    metric_crs = metric_crs or active().metric_crs
+    wgs = gdf.to_crs(WGS84) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+    codes = [str(c) for c in wgs["code"]] if "code" in wgs else [str(i) for i in range(len(wgs))]
+    source = hashlib.sha256()
+    source.update(json.dumps([codes, tolerance_m, metric_crs, GRID_DEG]).encode())
+    for wkb in shapely.to_wkb(np.asarray(wgs.geometry.values)):
+        source.update(wkb)
     folder = STATIC_DIR / "cache" / "geo"
-    path = folder / f"{name}-{digest}.geojson"
+    path = folder / f"{name}-{source.hexdigest()[:16]}.geojson"
     if not path.exists():
+        geoms = simplify_coverage(wgs.geometry, tolerance_m, metric_crs)
+        features = [
+            {"type": "Feature", "properties": {"code": code}, "geometry": json.loads(g)}
+            for code, g in zip(codes, shapely.to_geojson(geoms), strict=True)
+        ]
+        body = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode()
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".geo-", suffix=".tmp")
         try:

@@ -113,6 +113,50 @@ def _geometry_url(profile_id: str, edition: str, where: tuple[tuple[str, str], .
     return publish(name, communes(edition, where), tolerance_m=tolerance, metric_crs=active().metric_crs)
 
 
+def outline_url(province: str | None = None) -> str:
+    """URL of the outline as a static file (as ``geometry_url``): the map page's script carries only its URL."""
+    return _static(_outline_url, active().id, province)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _outline_url(profile_id: str, province: str | None) -> str:
+    from ktxh_geo.render.geometry import publish
+
+    name = "-".join([profile_id, "outline", *([province] if province else [])])
+    return publish(name, outline(province), tolerance_m=_tolerance(), metric_crs=active().metric_crs)
+
+
+def overlay_urls() -> tuple[str, ...]:
+    """URLs of the overlays (``overlays()``, same order) as static files."""
+    return _static(_overlay_urls, active().id)
+
+
+@st.cache_data(show_spinner=False)
+def _overlay_urls(profile_id: str) -> tuple[str, ...]:
+    from ktxh_geo.render.geometry import publish
+
+    return tuple(
+        publish(f"{profile_id}-overlay-{i}", shape, tolerance_m=_tolerance(), metric_crs=active().metric_crs)
+        for i, (_, shape) in enumerate(overlays())
+    )
+
+
+def _tolerance() -> float:
+    return 5.0 if active().kind == "district" else 50.0  # province/national layers are generalised at 50 m
+
+
+def _static(cached, *key):
+    """A cached function's static URL(s), computed again when a file went missing (a cleaned cache folder)."""
+    from ktxh_geo.settings import STATIC_DIR
+
+    urls = cached(*key)
+    many = urls if isinstance(urls, tuple) else (urls,)
+    if not all((STATIC_DIR / u.removeprefix("/app/static/")).exists() for u in many):
+        cached.clear()
+        urls = cached(*key)
+    return urls
+
+
 def outline(province: str | None = None) -> gpd.GeoDataFrame:
     """The area's outline, or (``province``, national profile) that province's."""
     return _outline(active().id, province)

@@ -109,6 +109,7 @@ root.ktxh = root.ktxh || {};
     D.controls.forEach(function (c) { map.removeControl(c); });
     D.controls = (spec.controls || []).map(function (c) { return K.control(map, c); });
     map.getContainer().classList.toggle('ktxh-contrast', !!spec.contrast);
+    if (M.labels) M.labels.place();
     var outline = M.layers.outline;
     if (outline && spec.outline) { outline.ktxhSpec.style = spec.outline; outline.setStyle(spec.outline); }
     M.restyled = (M.restyled || 0) + 1;
@@ -240,6 +241,7 @@ root.ktxh = root.ktxh || {};
       });
     }
     group.place = place;
+    K.of(map).labels = group;  // placed again by a restyle (contrast changes their size)
     if (shown) group.addTo(map);
     map.on('zoomend viewreset resize', place);
     map.whenReady(function () { place(); setTimeout(place, 300); setTimeout(place, 1500); });

@@ -1,0 +1,29 @@
+"""The map helpers (static/js/ktxh-map.js) tested in node (``node --test``, no npm package): restyle in place and
+tooltip rows, on stubs of the DOM and Leaflet (tests/js/ktxh-map.test.js)."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from ktxh_geo.render.maps import MAP_JS, map_js_url
+from ktxh_geo.settings import ROOT
+
+
+def test_map_helpers_pass_their_node_tests():
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is needed for tests/js (Debian package nodejs)")
+    done = subprocess.run(
+        [node, "--test", str(ROOT / "tests" / "js")], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "# pass 3" in done.stdout and "# fail 0" in done.stdout
+
+
+def test_map_helpers_url_names_their_content():
+    url = map_js_url()
+    assert url.startswith("/app/static/js/ktxh-map.js?v=") and len(url.rsplit("=", 1)[1]) == 12
+    text = MAP_JS.read_text(encoding="utf-8")
+    assert not any(t in text for t in ("{{", "{%", "{#")), "no template syntax in the helpers"
+    assert "innerHTML = spec.html" in text and text.count("innerHTML") == 1  # only server-escaped control HTML
