@@ -58,7 +58,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from ktxh_geo.io import shipped as load
-from ktxh_geo.model.profile import set_active, active
+try:
+    from ktxh_geo.vocab.profile import active, set_active
+except ImportError:  # a checkout from before the vocabulary floor
+    from ktxh_geo.model.profile import active, set_active
 
 q = st.query_params
 set_active(q.get("profile"))
@@ -198,7 +201,7 @@ def query(profile: str, province: str | None) -> str:
 def indicator_names(profile: str) -> tuple[str, str]:
     """Two mappable indicators of the profile whose names do not contain each other (the legend check)."""
     from ktxh_geo.io import shipped as load
-    from ktxh_geo.model.profile import set_active
+    from ktxh_geo.vocab.profile import set_active
 
     set_active(profile)
     mappable = [i for i in load.load_indicators().values() if i.map]

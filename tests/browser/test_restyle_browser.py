@@ -9,7 +9,7 @@ import pytest
 from browser import map_frame, offline_page, settled_count, streamlit_server, wait_restyled
 
 from ktxh_geo.io import shipped as load
-from ktxh_geo.model.profile import use
+from ktxh_geo.vocab.profile import use
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("KTXH_SHOTS")
