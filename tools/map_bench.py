@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
@@ -222,17 +223,7 @@ def shown(page) -> str:
 
 def switches(page, pid: int, names: tuple[str, str], n: int, legend_in_page: bool) -> dict:
     """n indicator switches: widget→map ms, websocket bytes received, server CPU ms (medians / per switch)."""
-    received = [0]
-
-    def frame(e) -> None:  # binary frames (Streamlit's protobuf) arrive base64-encoded: count their real size
-        r = e["response"]
-        n = len(r["payloadData"])
-        received[0] += n * 3 // 4 if r.get("opcode") == 2 else n
-
-    # the page's websocket opened before any Playwright handler could attach: CDP sees its frames
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.on("Network.webSocketFrameReceived", frame)
+    received = page.ktxh_received  # counted from before the page opened its websocket (see paint)
     widget = page.locator(".st-key-v_indicator").first
     times, sizes, cpu0 = [], [], cpu_seconds(pid)
     for _ in range(n):
@@ -257,6 +248,17 @@ def paint(browser, url: str) -> dict:
     """Cold first paint (new context), warm (reload in it), JS heap (one isolate) after the map settled."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 720})
     page = ctx.new_page()
+    received = [0]
+
+    def frame(e) -> None:  # binary frames (Streamlit's protobuf) arrive base64-encoded: count their real size
+        r = e["response"]
+        n = len(r["payloadData"])
+        received[0] += n * 3 // 4 if r.get("opcode") == 2 else n
+
+    cdp = ctx.new_cdp_session(page)  # before navigation, so the network agent sees the websocket open
+    cdp.send("Network.enable")
+    cdp.on("Network.webSocketFrameReceived", frame)
+    page.ktxh_received = received
     t = time.perf_counter()
     page.goto(url)
     wait_settled(page)
@@ -272,20 +274,13 @@ def paint(browser, url: str) -> dict:
     return {"ctx": ctx, "page": page, "cold": cold, "warm": warm, "heap": heap}
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--root", default=str(HERE))
-    ap.add_argument("--switches", type=int, default=6)
-    ap.add_argument("--only", default="")
-    args = ap.parse_args(argv)
-    root = Path(args.root).resolve()
+def measure(root: Path = HERE, n: int = 6, only: str = "") -> Iterator[tuple[str, float, str]]:
+    """Yield (name, value, unit) per locality, every figure from the same run; a name starting with "#" is a note
+    (its text in the unit field)."""
     from playwright.sync_api import sync_playwright
 
     load = os.getloadavg()
-    print(
-        f"# root {root}; load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores",
-        flush=True,
-    )
+    yield "#", 0, f"root {root}; load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores"
     with tempfile.TemporaryDirectory() as tmp:
         naive_script = Path(tmp) / "naive_page.py"
         naive_script.write_text(NAIVE_PAGE, encoding="utf-8")
@@ -293,42 +288,54 @@ def main(argv=None) -> int:
         state = str(Path(tmp) / "state")
         with (
             server(root, "app.py", state) as (app, app_pid),
-            server(root, str(naive_script), state + "-n") as (
-                naive,
-                naive_pid,
-            ),
+            server(root, str(naive_script), state + "-n") as (naive, naive_pid),
             sync_playwright() as p,
         ):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             fresh_start = True
             for profile, province in LOCALITIES:
-                tag = profile + (f"?province={province}" if province else "")
-                if args.only and args.only not in tag:
+                tag = profile + (f"_province_{province}" if province else "")
+                if only and only not in tag:
                     continue
                 names = indicator_names(profile)
                 ours = paint(browser, app + "/ban-do" + query(profile, province))
-                if fresh_start:
-                    print(f"{tag} first_paint_fresh_server: {ours['cold']:.0f} ms", flush=True)
+                if fresh_start:  # the server's very first map: nothing simplified or cached in this process yet
+                    yield f"first_paint_fresh_server_{tag}", ours["cold"], "ms"
                     ours["ctx"].close()
                     ours = paint(browser, app + "/ban-do" + query(profile, province))
                     fresh_start = False
-                mine = switches(ours["page"], app_pid, names, args.switches, False)
+                mine = switches(ours["page"], app_pid, names, n, False)
                 ours["ctx"].close()
                 theirs = paint(browser, naive + "/" + query(profile, province))
-                base = switches(theirs["page"], naive_pid, names, args.switches, True)
+                base = switches(theirs["page"], naive_pid, names, n, True)
                 theirs["ctx"].close()
-                print(
-                    f"{tag}: widget_to_map {mine['ms']:.0f} ms vs naive {base['ms']:.0f} ms "
-                    f"(ratio {mine['ms'] / base['ms']:.2f}); bytes/switch {mine['bytes'] / 1024:.1f} KB "
-                    f"(naive {base['bytes'] / 1024:.1f} KB); server CPU/switch {mine['cpu_ms']:.0f} ms "
-                    f"(naive {base['cpu_ms']:.0f} ms); first paint cold {ours['cold']:.0f} ms, warm {ours['warm']:.0f} ms "
-                    f"(naive {theirs['cold']:.0f}/{theirs['warm']:.0f}); JS heap {ours['heap']:.1f} MB "
-                    f"(naive {theirs['heap']:.1f} MB); all switches {[round(t) for t in mine['all_ms']]}",
-                    flush=True,
-                )
+                yield f"widget_to_map_{tag}", mine["ms"], "ms"
+                yield f"widget_to_map_naive_{tag}", base["ms"], "ms"
+                yield f"widget_to_map_{tag}_vs_naive", mine["ms"] / base["ms"], "x"
+                yield f"bytes_per_switch_{tag}", mine["bytes"] / 1024, "KB"
+                yield f"bytes_per_switch_naive_{tag}", base["bytes"] / 1024, "KB"
+                yield f"server_cpu_per_switch_{tag}", mine["cpu_ms"], "ms"
+                yield f"server_cpu_per_switch_naive_{tag}", base["cpu_ms"], "ms"
+                yield f"first_paint_cold_{tag}", ours["cold"], "ms"
+                yield f"first_paint_warm_{tag}", ours["warm"], "ms"
+                yield f"first_paint_naive_cold_{tag}", theirs["cold"], "ms"
+                yield f"first_paint_naive_warm_{tag}", theirs["warm"], "ms"
+                yield f"js_heap_{tag}", ours["heap"], "MB"
+                yield f"js_heap_naive_{tag}", theirs["heap"], "MB"
+                yield "#", 0, f"{tag} switches (ms): {[round(t) for t in mine['all_ms']]}"
             browser.close()
     load = os.getloadavg()
-    print(f"# load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+    yield "#", 0, f"load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", default=str(HERE))
+    ap.add_argument("--switches", type=int, default=6)
+    ap.add_argument("--only", default="")
+    args = ap.parse_args(argv)
+    for name, value, unit in measure(Path(args.root).resolve(), args.switches, args.only):
+        print(f"# {unit}" if name == "#" else f"{name}: {value:.2f} {unit}", flush=True)
     return 0
 
 

@@ -494,11 +494,33 @@ def restyle_spec(
     legend = legend_html(classification, shown_layers, sources, projects, overlay_labels)
     controls.append({"position": "bottomright", "cls": "ktxh-legend" + pc, "html": legend})
     return {
-        "props": props,
+        **compact_props(props),
         "style": {**COMMUNE_STYLE, "color": "#000", "weight": 2.4} if high_contrast else COMMUNE_STYLE,
         "outline": {**OUTLINE_STYLE, "color": "#000", "weight": 5} if high_contrast else OUTLINE_STYLE,
         "contrast": high_contrast,
         "controls": controls,
+    }
+
+
+def compact_props(props: dict[str, dict]) -> dict:
+    """Per-unit fill and tooltip rows with every text written once: ``texts`` (distinct strings) and ``units``
+    (code → [fill index, [row label index, row value index, …]]); ``ktxh.restyle`` expands them. A source or a
+    status shared by a province's hundred communes travels once, not a hundred times."""
+    index: dict[str, int] = {}
+
+    def at(text) -> int:
+        return index.setdefault(str(text), len(index))
+
+    units = {code: [at(p["_s"]["fillColor"]), [at(t) for row in p["_t"] for t in row]] for code, p in props.items()}
+    return {"texts": list(index), "units": units}
+
+
+def expand_props(spec: dict) -> dict[str, dict]:
+    """``compact_props`` undone (what the browser rebuilds): code → {"_s": {fillColor}, "_t": rows}."""
+    t = spec["texts"]
+    return {
+        code: {"_s": {"fillColor": t[fill]}, "_t": [[t[a], t[b]] for a, b in zip(rows[::2], rows[1::2], strict=True)]}
+        for code, (fill, rows) in spec["units"].items()
     }
 
 
@@ -611,7 +633,7 @@ def geojson_codes(m: folium.Map) -> list[str]:
     """Codes of the communes drawn on a built map (for tests and checks): those its restyle styles."""
     for child in m._children.values():
         if isinstance(child, Call) and child.helper == "restyle":
-            return list(json.loads(child.spec)["props"])
+            return list(json.loads(child.spec)["units"])
     return []
 
 

@@ -103,63 +103,6 @@ def naive_rerun_ms(communes_file: Path, repeat: int = 20) -> float:
         return _median_reruns(at, repeat)
 
 
-def first_paint(paths: list[str], chromium: str = "/usr/bin/chromium") -> list[tuple[str, float, float]]:
-    """(path, ms from navigation to the first units drawn, browser JS heap in MB) for each app URL path,
-    measured twice: on a cold server (first visit) and warm (a new browser context, server caches filled).
-
-    Runs the app with ``streamlit run`` on a free local port and Debian's chromium through Playwright (a test
-    dependency); every non-local request is refused, as offline. Raises RuntimeError when either is missing.
-    """
-    from urllib.parse import urlparse
-
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        raise RuntimeError("cần Playwright (make test cài đặt) để đo thời gian vẽ") from exc
-    if not Path(chromium).exists():
-        raise RuntimeError(f"không có {chromium} (make test cài đặt chromium)")
-    out = []
-    with app_servers(1) as (base,):
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=chromium,
-                args=CHROMIUM_ARGS,
-            )
-            for path in [p_ for p_ in paths for _ in (0, 1)]:  # cold (first visit), then warm (server caches filled)
-                context = browser.new_context(viewport={"width": 1280, "height": 720})
-                context.route(
-                    "**/*",
-                    lambda r: (
-                        r.continue_()
-                        if urlparse(r.request.url).hostname in ("127.0.0.1", "localhost", None)
-                        or r.request.url.startswith(("data:", "blob:", "about:"))
-                        else r.abort()
-                    ),
-                )
-                page = context.new_page()
-                start = time.perf_counter()
-                page.goto(base + path)
-                frame = page.frame_locator("iframe[title*='streamlit_folium']").first
-                frame.locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
-                ms = (time.perf_counter() - start) * 1000
-                cdp = context.new_cdp_session(page)
-                cdp.send("Performance.enable")
-                metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-                heap = metrics.get("JSHeapUsedSize", 0) / 1e6
-                for frame_obj in page.frames:  # the map iframe's own heap
-                    if "streamlit_folium" in (frame_obj.url or ""):
-                        try:
-                            heap += (
-                                frame_obj.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0") / 1e6
-                            )
-                        except Exception:  # noqa: BLE001 — a measurement only
-                            pass
-                out.append((path, ms, heap))
-                context.close()
-            browser.close()
-    return out
-
-
 # --- Load: N concurrent browser sessions switching the indicator on the map page (issue 11) ---------------------
 
 # Armed in the app page before a switch: marks the shapes and legend on screen in every map iframe (streamlit-folium

@@ -104,6 +104,7 @@ root.ktxh = root.ktxh || {};
   // layer, outline style, contrast class, the legend/title/banner controls replaced, the selected unit outlined,
   // and the view (fit a unit or the area, or a centre/zoom from a link). Shapes, labels and the frame stay.
   K.restyle = function (map, spec) {
+    if (spec.units) spec = Object.assign({}, spec, { props: K.expand(spec) });
     var M = K.of(map), D = M.dyn = M.dyn || { controls: [], sel: null, fit: undefined };
     var layer = M.layers[spec.layer || 'communes'];
     D.controls.forEach(function (c) { map.removeControl(c); });
@@ -150,6 +151,16 @@ root.ktxh = root.ktxh || {};
     if (layer && layer.ktxhLoaded) apply();
     else if (layer) (layer.ktxhOnLoad = layer.ktxhOnLoad || []).push(apply);
     return layer;
+  };
+  // Per-unit fill and tooltip rows from their compact form (render/maps.compact_props: each text written once).
+  K.expand = function (spec) {
+    var t = spec.texts, out = {};
+    Object.keys(spec.units).forEach(function (code) {
+      var u = spec.units[code], rows = [];
+      for (var i = 0; i + 1 < u[1].length; i += 2) rows.push([t[u[1][i]], t[u[1][i + 1]]]);
+      out[code] = { _s: { fillColor: t[u[0]] }, _t: rows };
+    });
+    return out;
   };
   // The "map settled" signal: once no geometry is being fetched and the last restyle (if the map has one) is
   // applied, after the next frame: data-ktxh-settled on the map's container holds the number of restyles applied.

@@ -49,7 +49,7 @@ def test_map_page_serves_leaflet_locally_and_draws_19_communes():
     args = _map_args(_app("views/ban_do.py"))
     links = args["js_links"] + args["css_links"]
     assert links and not any(link.startswith("http") for link in links)
-    codes = set(re.findall(r'"(\d{5})":\{"_s"', args["script"]))  # values by code; shapes come from a static file
+    codes = set(re.findall(r'"(\d{5})":\[\d+,\[', args["script"]))  # values by code; shapes come from a static file
     assert len(codes) == 19
     assert re.search(r'"url":"/app/static/cache/geo/yen-the-2024-2020-2024-[0-9a-f]+\.geojson"', args["script"])
     assert args["returned_objects"] == ["last_object_clicked"]  # a click picks a unit; pan and zoom never rerun
@@ -79,5 +79,5 @@ def test_edition_selector(edition, n):
     at = _app("views/ban_do.py")
     at.sidebar.selectbox(key="v_edition").set_value(edition).run()
     assert not at.exception
-    codes = set(re.findall(r'"(\d{5})":\{"_s"', _map_args(at)["script"]))
+    codes = set(re.findall(r'"(\d{5})":\[\d+,\[', _map_args(at)["script"]))
     assert len(codes) == n

@@ -114,7 +114,7 @@ def test_stale_and_invalid_params_fall_back_with_notices():
     for fragment in ("indicator=gdp", "year=1990", "commune=07243", "zoom=99", "“x”"):
         assert fragment in notices
     assert _widgets(at)["selectboxes"][:2] == ["model_villages", "2025"]
-    codes = set(re.findall(r'"(\d{5})":\{"_s"', _map_args(at)["script"]))  # values by code (shapes: static file)
+    codes = set(re.findall(r'"(\d{5})":\[\d+,\[', _map_args(at)["script"]))  # values by code (shapes: static file)
     assert len(codes) == 5
 
 

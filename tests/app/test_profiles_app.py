@@ -31,7 +31,7 @@ def _map_script(at: AppTest) -> str:
 
 
 def _codes(at: AppTest) -> set[str]:
-    return set(re.findall(r'"(\d{5}|\d{2})":\{"_s"', _map_script(at)))
+    return set(re.findall(r'"(\d{5}|\d{2})":\[\d+,\[', _map_script(at)))
 
 
 def test_default_is_yen_the_and_the_url_carries_no_profile():

@@ -112,6 +112,14 @@ test('restyle: new fills and tooltip rows on the same shapes, one legend, the se
   assert.ok(!layer.subs[0].tip && !m.getContainer().classList.set.has('ktxh-contrast'));
 });
 
+test('restyle from the compact form: each text once, expanded by code', () => {
+  const m = map();
+  const layer = K.geo(m, { data: fc, name: 'communes', restyle: true });
+  K.restyle(m, { texts: ['#555', 'Đơn vị', 'A', 'Nguồn', 'QĐ 1', 'B'], units: { '01': [0, [1, 2, 3, 4]], '02': [0, [1, 5, 3, 4]] } });
+  assert.deepStrictEqual(layer.subs.map((l) => l.style.fillColor), ['#555', '#555']);
+  assert.deepStrictEqual(layer.subs[1].feature.properties._t, [['Đơn vị', 'B'], ['Nguồn', 'QĐ 1']]);
+});
+
 test('restyle before the shapes arrive: applied when they do', async () => {
   const m = map();
   let resolve;

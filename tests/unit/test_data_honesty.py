@@ -1,5 +1,6 @@
 """The shipped data says no more than the plan: statuses, inferred values, draft estimates, the plan's decimals."""
 
+import json
 import re
 from pathlib import Path
 
@@ -324,8 +325,11 @@ def test_a_flagged_unit_is_drawn_hatched_with_its_rule_in_legend_tooltip_and_tab
         assert 72 < min(built.classification.bins)  # a flagged figure takes no part in the class breaks
         table = flagged_rows(built.joined)
         assert "02215" in set(table["Mã"]) and table["Quy tắc kiểm tra và lý do"].str.contains("Quy tắc DS").all()
-        html = maps.build_map(built.joined, built.classification, load.load_outline()).get_root().render()
-        assert html.count("url(#ktxh-flag)") == len(table) and '<pattern id="ktxh-flag"' in html
+        m = maps.build_map(built.joined, built.classification, load.load_outline())
+        html = m.get_root().render()
+        (restyle,) = [c for c in m._children.values() if isinstance(c, maps.Call) and c.helper == "restyle"]
+        fills = [p["_s"]["fillColor"] for p in maps.expand_props(json.loads(restyle.spec)).values()]
+        assert fills.count("url(#ktxh-flag)") == len(table) and '<pattern id="ktxh-flag"' in html
         assert "Cần kiểm tra" in html and "cần kiểm tra" in html  # tooltip row and status label
 
 

@@ -18,7 +18,7 @@ def test_map_helpers_pass_their_node_tests():
         [node, "--test", str(ROOT / "tests" / "js")], capture_output=True, text=True, timeout=120, cwd=ROOT
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "# pass 3" in done.stdout and "# fail 0" in done.stdout
+    assert "# pass 4" in done.stdout and "# fail 0" in done.stdout
 
 
 def test_map_helpers_url_names_their_content():
@@ -27,3 +27,23 @@ def test_map_helpers_url_names_their_content():
     text = MAP_JS.read_text(encoding="utf-8")
     assert not any(t in text for t in ("{{", "{%", "{#")), "no template syntax in the helpers"
     assert "innerHTML = spec.html" in text and text.count("innerHTML") == 1  # only server-escaped control HTML
+
+
+def test_restyle_carries_each_text_once_and_expands_back(indicators, values, communes):
+    import json
+
+    from ktxh_geo.model.classify import classify
+    from ktxh_geo.model.join import join_indicator
+    from ktxh_geo.render.maps import compact_props, expand_props, restyle_spec
+
+    ind = indicators["poverty_rate"]
+    joined = join_indicator(communes, values, ind, 2023)
+    spec = restyle_spec(joined, classify(joined, ind), [], None, [], None)
+    assert len(spec["texts"]) == len(set(spec["texts"]))  # each text once
+    props = expand_props(spec)
+    assert compact_props(props) == {"texts": spec["texts"], "units": spec["units"]}
+    first = joined["code"][0]
+    assert list(props) == list(joined["code"]) and props[first]["_t"][0] == ["Đơn vị", joined["full_name"][0]]
+    sources = {row[1] for p in props.values() for row in p["_t"] if row[0] == "Nguồn"}
+    assert json.dumps(spec, ensure_ascii=False).count(json.dumps(next(iter(sources)), ensure_ascii=False)) == 1
+    assert sum(t in sources for t in spec["texts"]) == len(sources)  # a shared source travels once
