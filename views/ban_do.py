@@ -17,7 +17,7 @@ from ktxh_geo.model.projects import CATEGORIES
 from ktxh_geo.model.thematic import MapRequest, empty_note, years
 from ktxh_geo.model.viewstate import ViewState
 from ktxh_geo.render.escape import md_text
-from ktxh_geo.render.maps import BASEMAPS, map_parts, restyle_group
+from ktxh_geo.render.maps import BASEMAPS, map_parts, restyle_group, stable_ids
 from ktxh_geo.ui import auth as ui_auth
 from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import slides as ui_slides
@@ -253,6 +253,7 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
         outline_url=ui.outline_url(state.province),
         overlay_urls=ui.overlay_urls(),
     )
+    stable_ids(m)  # the same base map is the same text: streamlit-folium keeps its frame
     clicks = [] if state.present else ["last_object_clicked"]  # a click picks a unit; pan and zoom never rerun
     height = 1000 if state.present else 640
     # The base map (same text while the units stay) keeps its frame; only the restyle is evaluated in it.

@@ -367,10 +367,11 @@ def map_parts(
 
     The base map holds what stays while the units stay (vendored Leaflet and our helpers, the communes' shapes
     by URL, outline, overlays, labels, objects, scale, buttons), and is the same text, byte for byte, whatever
-    the indicator, year, classification, contrast, title, selected unit or view. The spec (plain data, sent by
-    ``script_json``) holds what changes: each unit's fill and tooltip rows, the base styles, the legend, title and
-    banner as escaped HTML, the selected unit, the view. ``outline_url``/``overlay_urls``: the same shapes as
-    static files (``geometry.publish``), so the base map carries only their URLs.
+    the indicator, year, classification, contrast, title, selected unit or view once numbered by ``stable_ids``
+    (the map page does; two maps of one page, as on the comparison page, keep folium's own ids). The spec (plain
+    data, sent by ``script_json``) holds what changes: each unit's fill and tooltip rows, the base styles, the
+    legend, title and banner as escaped HTML, the selected unit, the view. ``outline_url``/``overlay_urls``: the
+    same shapes as static files (``geometry.publish``), so the base map carries only their URLs.
     """
     pc = " ktxh-present" if presentation else (" ktxh-compact" if compact else "")
     m = offline_map(outline.total_bounds, asset_base, extra_css=CONTRAST_CSS, height=height)
@@ -423,7 +424,6 @@ def map_parts(
     )
     if sync_url:
         m.add_child(Call("urlSync", {}))
-    stable_ids(m)
 
     spec = restyle_spec(
         joined, classification, shown_layers, projects, [label for label, _ in overlays], title, pc, high_contrast
@@ -533,7 +533,8 @@ def restyle_group(spec: dict) -> folium.FeatureGroup:
 
 
 def stable_ids(m: folium.Map) -> folium.Map:
-    """Number the map's elements in order instead of folium's random ids, so the same map is the same text."""
+    """Number the map's elements in order instead of folium's random ids, so the same map is the same text
+    (one map per page: two numbered maps in one page would share names)."""
     count = 0
 
     def walk(el) -> None:

@@ -47,3 +47,33 @@ def test_restyle_carries_each_text_once_and_expands_back(indicators, values, com
     sources = {row[1] for p in props.values() for row in p["_t"] if row[0] == "Nguồn"}
     assert json.dumps(spec, ensure_ascii=False).count(json.dumps(next(iter(sources)), ensure_ascii=False)) == 1
     assert sum(t in sources for t in spec["texts"]) == len(sources)  # a shared source travels once
+
+
+def test_base_map_is_the_same_text_whatever_the_indicator_and_contrast(indicators, values, communes):
+    import streamlit_folium
+
+    from ktxh_geo.io import shipped as load
+    from ktxh_geo.model.classify import classify
+    from ktxh_geo.model.join import join_indicator
+    from ktxh_geo.render.maps import map_parts, restyle_group, stable_ids
+
+    texts, groups = [], []
+    for ind_id, year, contrast in (("poverty_rate", 2023, False), ("model_villages", 2023, True)):
+        ind = indicators[ind_id]
+        joined = join_indicator(communes, values, ind, year)
+        m, spec = map_parts(
+            joined,
+            classify(joined, ind),
+            load.load_outline(),
+            load.load_projects(),
+            high_contrast=contrast,
+            geometry_url="/app/static/cache/geo/x.geojson",
+            outline_url="/app/static/cache/geo/o.geojson",
+        )
+        stable_ids(m)
+        texts.append(streamlit_folium._get_map_string(m))
+        groups.append(streamlit_folium._get_feature_group_string(restyle_group(spec), m))
+    assert texts[0] == texts[1]  # same frame kept by streamlit-folium: nothing reloaded
+    assert groups[0] != groups[1] and "ktxh.restyle(map_div, " in groups[1] and '"contrast":true' in groups[1]
+    assert '"url":"/app/static/cache/geo/x.geojson"' in texts[0]  # units and outline by URL, not inline
+    assert '"url":"/app/static/cache/geo/o.geojson"' in texts[0] and "MultiPolygon" not in texts[0]
