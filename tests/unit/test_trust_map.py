@@ -95,3 +95,18 @@ def test_md_text_escapes_every_markdown_construct():
     assert md_text("**ĐÃ HỦY**") == "\\*\\*ĐÃ HỦY\\*\\*"
     assert "<" not in md_text("<img src=x>").replace("\\<", "")
     assert md_text("a\nb") == "a b"
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_map_page_restyle_keeps_hostile_text_inert(text, thematic):
+    """The map page sends the restyle alone (streamlit-folium's feature group, evaluated in the map's frame)."""
+    from ktxh_geo.render.maps import map_parts, restyle_group
+
+    ind, joined = thematic
+    joined = joined.copy()
+    joined.loc[0, "source"] = text
+    joined.loc[2, "display"] = text
+    m, spec = map_parts(joined, classify(joined, ind), load.load_outline(), title=text, geometry_url="/x.geojson")
+    group = streamlit_folium._get_feature_group_string(restyle_group(spec), m)
+    _inert(group)
+    assert script_json(text)[1:-1] in group and script_json(html_text(text))[1:-1] in group
