@@ -57,3 +57,53 @@ def map_frame(page, timeout: float = 60_000):
     frame = page.frame_locator("iframe[title*='streamlit_folium']").first
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=timeout)
     return frame
+
+
+# ---- waiting on what the page says, never on the clock ------------------------------------------------------------
+
+RUN_FINISHED = """() => {
+  const s = document.querySelector('[data-test-script-state]');
+  return !!document.querySelector("[data-testid='stMain']")
+    && (!s || s.getAttribute('data-test-script-state') === 'notRunning')
+    && !document.querySelector("[data-testid='stStatusWidget']");
+}"""
+
+# The map's own "settled" mark (an element with ``data-ktxh-settled``) once the map gives one. Until then what the
+# map does is known: render/maps.py refits at 200, 800 and 2000 ms after it is made and when the fonts are loaded
+# (K.fitClear), and places labels at 300 and 1500 ms; each refit moves the map. So: settled when no map of the frame
+# has moved for longer than the last of those, counted from when this check first saw the map.
+MAP_SETTLED = """() => {
+  if (document.querySelector('[data-ktxh-settled]')) return true;
+  if (typeof L === 'undefined' || !document.querySelector('path.leaflet-interactive')) return false;
+  const maps = [];
+  for (const k of Object.keys(window)) { try { if (window[k] instanceof L.Map) maps.push(window[k]); } catch (e) {} }
+  if (!maps.length) return false;
+  const now = performance.now();
+  maps.forEach(m => { if (!m.__ktxhStill) {
+    m.__ktxhStill = now; m.on('move zoom resize viewreset', () => { m.__ktxhStill = performance.now(); }); } });
+  return document.fonts.status === 'loaded' && maps.every(m => now - m.__ktxhStill > 2300);
+}"""
+
+
+def wait_rerun(page, timeout: float = 60_000) -> None:
+    """Until Streamlit has finished the page's script run (no running indicator; the app says ``notRunning``)."""
+    page.wait_for_function(RUN_FINISHED, timeout=timeout)
+
+
+def settled_map(page, timeout: float = 60_000, nth: int = 0):
+    """The map iframe's frame once its map is drawn and will not move by itself any more (see ``MAP_SETTLED``)."""
+    iframe = page.locator("iframe[title*='streamlit_folium']").nth(nth)
+    iframe.wait_for(state="attached", timeout=timeout)
+    frame = iframe.element_handle().content_frame()
+    frame.wait_for_function(MAP_SETTLED, timeout=timeout)
+    return frame
+
+
+def frames_loaded(page, timeout: float = 60_000) -> None:
+    """Until every iframe of the page (maps, charts, components) has loaded its document."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('iframe')].every(f => {"
+        " try { return f.contentDocument && f.contentDocument.readyState === 'complete'; }"
+        " catch (e) { return true; } })",
+        timeout=timeout,
+    )

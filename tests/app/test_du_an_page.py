@@ -20,8 +20,7 @@ def at(tmp_path, monkeypatch):
     return _page(tmp_path, monkeypatch)
 
 
-def _page(tmp_path, monkeypatch, secrets=None):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def _page(state, secrets=None):
     app = AppTest.from_file(APP, default_timeout=60)
     for k, v in (secrets or {}).items():
         app.secrets[k] = v

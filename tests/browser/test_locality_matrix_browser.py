@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser import CHROMIUM, LOCAL_HOSTS, streamlit_server
+from browser import CHROMIUM, LOCAL_HOSTS
 from localities import foreign
 
 from ktxh_geo.ui.bench import CHROMIUM_ARGS
@@ -56,12 +56,6 @@ RAW = [
     re.compile(r"profiles/|SOURCES\.md|LICENSES\.md|\.py\b|/work/|/tmp/|\.venv"),  # paths
 ]
 SHOTS = Path(os.environ.get("KTXH_SHOTS_DIR", "")) if os.environ.get("KTXH_SHOTS_DIR") else None
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path_factory.mktemp("state"))}) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

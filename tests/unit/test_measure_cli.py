@@ -18,12 +18,6 @@ from ktxh_geo.settings import ROOT
 ED = signed_in("A", "cli")
 
 
-@pytest.fixture()
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-    return tmp_path
-
-
 def test_format_distance():
     assert format_distance(849.6) == "850 m"
     assert format_distance(2345.0) == "2,35 km"

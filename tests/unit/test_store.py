@@ -133,8 +133,7 @@ def test_writer_killed_mid_save_leaves_a_complete_version(tmp_path):
     assert _save(path, 5.0) == latest + 1
 
 
-def test_entered_values_replace_illustrative_ones(tmp_path, monkeypatch, communes, indicators):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def test_entered_values_replace_illustrative_ones(state, communes, indicators):
     ind = indicators["poverty_rate"]
     joined = join_indicator(communes, load.load_values(True), ind, 2023, True)
     assert has_illustrative(joined)
@@ -150,8 +149,7 @@ def test_entered_values_replace_illustrative_ones(tmp_path, monkeypatch, commune
     assert len(load.load_values(True, include_entered=False)) == len(values) - 19
 
 
-def test_an_entered_figure_replaces_a_shipped_official_one(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def test_an_entered_figure_replaces_a_shipped_official_one(state):
     shipped = load.load_values(False)
     row = shipped[(shipped["indicator_id"] == "ntm_status") & (shipped["level"] == "commune")].iloc[0]
     cell = store.Cell("ntm_status", row["code"], row["edition"], int(row["year"]), None, "NTM kiểu mẫu")

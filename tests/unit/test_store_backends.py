@@ -160,9 +160,8 @@ def test_eight_writers_on_two_servers_lose_nothing(target):
     assert sorted(snap["version_id"]) == list(range(1, 401))
 
 
-def test_db_copy_moves_an_old_sqlite_store_to_postgresql(tmp_path, monkeypatch, pg_url, capsys):
+def test_db_copy_moves_an_old_sqlite_store_to_postgresql(state, tmp_path, monkeypatch, pg_url, capsys):
     monkeypatch.delenv(db.ENV_URL, raising=False)
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     _save(1.0)
     _save(2.0)
     auth.record_failure("x")

@@ -61,9 +61,8 @@ def _clean(message: str, url: str) -> None:
 
 
 @pytest.fixture()
-def pg_store(pg_url, monkeypatch, tmp_path):
+def pg_store(state, pg_url, monkeypatch):
     """A fresh, upgraded PostgreSQL store configured like the app does; yields its URL."""
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     with pg_schema(pg_url) as url:
         monkeypatch.setenv(db.ENV_URL, url)
         yield url
@@ -285,9 +284,8 @@ def test_a_frozen_writer_on_postgresql_stops_no_one_for_long(pg_store, tmp_path,
     assert history["id"].tolist() == [2, 1] and "treo" not in set(history["user"])
 
 
-def test_a_frozen_writer_on_sqlite_costs_others_only_the_busy_timeout(tmp_path, monkeypatch, record_property):
+def test_a_frozen_writer_on_sqlite_costs_others_only_the_busy_timeout(state, tmp_path, monkeypatch, record_property):
     monkeypatch.delenv(db.ENV_URL, raising=False)
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     _save(1.0)
     proc, _marker = _freeze(tmp_path, {})
     try:

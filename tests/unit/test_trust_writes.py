@@ -28,12 +28,6 @@ WRITE = "Không ghi được vào kho dữ liệu trong thư mục trạng thái
 READ = "Không đọc được kho dữ liệu trong thư mục trạng thái (KTXH_STATE_DIR): "
 
 
-@pytest.fixture()
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-    return tmp_path
-
-
 def _cells(value):
     return [store.Cell("poverty_rate", c, "2020-2024", 2023, value) for c in CODES]
 
