@@ -61,12 +61,12 @@ def map_frame(page, timeout: float = 60_000):
 
 # ---- waiting on what the page says, never on the clock ------------------------------------------------------------
 
-RUN_FINISHED = """() => {
-  const s = document.querySelector('[data-test-script-state]');
-  return !!document.querySelector("[data-testid='stMain']")
-    && (!s || s.getAttribute('data-test-script-state') === 'notRunning')
-    && !document.querySelector("[data-testid='stStatusWidget']");
+# app.py ends every script run with ``[data-ktxh-run=N]`` (ui.data.run_done; N counts the session's runs).
+RUN_FINISHED = """n => {
+  const m = document.querySelector('[data-ktxh-run]');
+  return !!m && +m.dataset.ktxhRun > n && !document.querySelector("[data-testid='stStatusWidget']");
 }"""
+
 
 # The map's own "settled" mark (an element with ``data-ktxh-settled``) once the map gives one. Until then what the
 # map does is known: render/maps.py refits at 200, 800 and 2000 ms after it is made and when the fonts are loaded
@@ -85,9 +85,16 @@ MAP_SETTLED = """() => {
 }"""
 
 
-def wait_rerun(page, timeout: float = 60_000) -> None:
-    """Until Streamlit has finished the page's script run (no running indicator; the app says ``notRunning``)."""
-    page.wait_for_function(RUN_FINISHED, timeout=timeout)
+def run_count(page) -> int:
+    """How many script runs of this session have ended (0 before the first)."""
+    marker = page.locator("[data-ktxh-run]")
+    return int(marker.first.get_attribute("data-ktxh-run")) if marker.count() else 0
+
+
+def wait_rerun(page, after: int = 0, timeout: float = 60_000) -> int:
+    """Until a script run numbered above ``after`` has ended and no other is running; its number."""
+    page.wait_for_function(RUN_FINISHED, arg=after, timeout=timeout)
+    return run_count(page)
 
 
 def settled_map(page, timeout: float = 60_000, nth: int = 0):

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser import CHROMIUM, LOCAL_HOSTS
+from browser import CHROMIUM, LOCAL_HOSTS, run_count, wait_rerun
 from localities import foreign
 
 from ktxh_geo.ui.bench import CHROMIUM_ARGS
@@ -83,20 +83,10 @@ def _offline(context) -> list[str]:
     return blocked
 
 
-def run_count(page) -> int:
-    marker = page.locator("[data-ktxh-run]")
-    return int(marker.first.get_attribute("data-ktxh-run")) if marker.count() else 0
-
-
 def wait_run(page, after: int = 0, timeout: float = 120_000) -> int:
     """Wait for the end of a script run numbered above ``after`` (app.py marks each run's end), then for each
     embedded map to have fetched its geometry files and drawn them."""
-    page.wait_for_function(
-        "n => { const m = document.querySelector('[data-ktxh-run]');"
-        " return m && +m.dataset.ktxhRun > n && !document.querySelector('[data-testid=\"stStatusWidget\"]'); }",
-        arg=after,
-        timeout=timeout,
-    )
+    wait_rerun(page, after, timeout)
     for frame in page.frames[1:]:
         try:
             frame.wait_for_function(

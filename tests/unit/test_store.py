@@ -107,6 +107,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_writer_killed_mid_save_leaves_a_complete_version(tmp_path):
     path = tmp_path / "s.sqlite"
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), ",".join(CODES_19)], env={**os.environ})
@@ -208,6 +209,7 @@ def _assert_version_1_then_new_save(path):
     con.close()
 
 
+@pytest.mark.slow
 def test_writer_killed_inside_a_transaction_readers_see_the_previous_version(tmp_path):
     """SIGKILL while a save's rows are written but not committed: readers (even the first one) see version 1."""
     path, marker = tmp_path / "s.sqlite", tmp_path / "marker"
@@ -241,6 +243,7 @@ HOT_JOURNAL_WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_hot_rollback_journal_left_by_a_killed_writer_does_not_take_readers_down(tmp_path):
     """The old failure: a hot journal and read-only (mode=ro) readers gave "attempt to write a readonly database"."""
     path, marker = tmp_path / "s.sqlite", tmp_path / "marker"

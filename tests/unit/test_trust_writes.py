@@ -236,6 +236,7 @@ def test_unknown_names_lock_the_same_way_and_say_the_same(state):
     assert messages["an"] == messages["khong-co"] and "Tạm khóa" in messages["an"]
 
 
+@pytest.mark.slow
 def test_failure_counter_is_shared_between_processes(state):
     code = (
         "from datetime import datetime, UTC; from ktxh_geo.model import auth\n"
@@ -318,6 +319,7 @@ def _add_one(i, barrier):
     slides.add_slide(slides.Slide(f"Trang {i}", {"indicator": "poverty_rate", "n": str(i)}), signed_in("an", "cli"))
 
 
+@pytest.mark.slow
 def test_sixteen_processes_adding_slides_keep_all_sixteen(state):
     shipped, _, _ = slides.load_deck()
     ctx = multiprocessing.get_context("spawn")
