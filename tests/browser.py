@@ -23,11 +23,8 @@ def streamlit_server(env: dict | None = None):
         yield url
 
 
-@contextmanager
-def offline_page(width: int = 1600, height: int = 1000):
-    """A Chromium page on which every request to a non-local host is aborted and recorded."""
-    from playwright.sync_api import sync_playwright
-
+def block_outside(context) -> list[str]:
+    """Abort every request of ``context`` to a non-local host; the list the aborted URLs are recorded in."""
     blocked: list[str] = []
 
     def route(r):
@@ -39,10 +36,19 @@ def offline_page(width: int = 1600, height: int = 1000):
             blocked.append(r.request.url)
             r.abort()
 
+    context.route("**/*", route)
+    return blocked
+
+
+@contextmanager
+def offline_page(width: int = 1600, height: int = 1000):
+    """A Chromium page on which every request to a non-local host is aborted and recorded."""
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": width, "height": height})
-        context.route("**/*", route)
+        blocked = block_outside(context)
         page = context.new_page()
         page.blocked = blocked
         try:
@@ -114,3 +120,25 @@ def frames_loaded(page, timeout: float = 60_000) -> None:
         " catch (e) { return true; } })",
         timeout=timeout,
     )
+
+
+def wait_run(page, after: int = 0, timeout: float = 120_000) -> int:
+    """Wait for the end of a script run numbered above ``after`` (app.py marks each run's end), then for each
+    embedded map to have fetched its geometry files and drawn them."""
+    wait_rerun(page, after, timeout)
+    for frame in page.frames[1:]:
+        try:
+            frame.wait_for_function(
+                "() => document.readyState === 'complete' && (!document.querySelector('.leaflet-container')"
+                " || document.querySelector('.leaflet-interactive, .ktxh-legend'))",
+                timeout=timeout,
+            )
+            # a map's geometry files (fetched once, kept as promises), then the frame drawn with them
+            frame.evaluate(
+                "() => Promise.all(Object.values((window.ktxh && window.ktxh.cache) || {}))"
+                ".then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"
+            )
+        except Exception as exc:  # a frame replaced by the run that just ended: it is gone, not broken
+            if "detached" not in str(exc).lower():
+                raise
+    return run_count(page)

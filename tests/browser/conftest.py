@@ -7,10 +7,21 @@ and saves starts its own server with ``streamlit_server(env)`` (tests/browser.py
 """
 
 import pytest
-from browser import streamlit_server
+from browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     with streamlit_server({"KTXH_STATE_DIR": str(tmp_path_factory.mktemp("state"))}) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One chromium for the tests that open their own contexts (a context per viewport, offline)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
