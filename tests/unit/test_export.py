@@ -158,7 +158,6 @@ def test_scale_bar_measures_true_kilometres(villages):
 # ---- PDF ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_pdf_text_has_title_communes_and_legend_with_diacritics(villages, tmp_path):
     data = export.render_pdf(villages, "a4", "landscape", DAY)
     text = _pdf_text(data, tmp_path)
@@ -178,7 +177,6 @@ def test_pdf_text_has_title_communes_and_legend_with_diacritics(villages, tmp_pa
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 595)
 
 
-@pytest.mark.slow
 def test_pdf_says_illustrative_exactly_when_shown(poverty, tmp_path):
     text = _pdf_text(export.render_pdf(poverty, "a3", "portrait", DAY), tmp_path)
     assert "Tỷ lệ hộ nghèo năm 2023 — huyện Yên Thế — đơn vị hành chính 2020–2024" in text
@@ -190,7 +188,6 @@ def test_pdf_says_illustrative_exactly_when_shown(poverty, tmp_path):
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 1191)
 
 
-@pytest.mark.slow
 def test_pdf_embeds_dejavu_sans_as_truetype(villages, tmp_path):
     pdf = tmp_path / "m.pdf"
     pdf.write_bytes(export.render_pdf(villages))
@@ -314,7 +311,6 @@ def test_cli_list(capsys):
     assert {line.split("\t")[0] for line in lines} == {"poverty_rate", "ntm_status", "ntm_criteria", "model_villages"}
 
 
-@pytest.mark.slow
 def test_cli_writes_pdf(tmp_path, capsys):
     out = tmp_path / "bao-cao.pdf"
     rc = main(["export", "--indicator", "model_villages", "--layers", "cluster", "--format", "pdf", "--out", str(out)])

@@ -78,7 +78,6 @@ def _pdf_words(pdf: Path) -> list[tuple[str, float, float, float, float]]:
     return [(w, float(a), float(b), float(c), float(d)) for a, b, c, d, w in words]
 
 
-@pytest.mark.slow
 def test_pdf_title_credits_units_and_labels_that_never_collide(case, tmp_path):
     name, ctx, n = case
     pdf = tmp_path / "map.pdf"

@@ -1,14 +1,20 @@
 """Tiers that match their names: no app in tests/unit (AppTest lives in tests/app, browsers in tests/browser), and
-every unit test that starts a process (the command line, writer processes, PostgreSQL, pdftotext) says so with
+every unit test that starts another Python (the command line, writer processes) or PostgreSQL says so with
 ``@pytest.mark.slow``, so ``pytest tests/unit -m "not slow"`` is a loop of seconds."""
 
 import ast
 import re
 from pathlib import Path
 
+import pytest
+
 UNIT = Path(__file__).resolve().parent
-SPAWNS = re.compile(r"subprocess\.|Popen|multiprocessing|get_context\(|\.Process\(|\bpg_url\b|\bpg_schema\b")
-SLOW_FIXTURES = {"pg_url", "target", "pg_store"}
+# What makes a test slow: another Python (the command line, a writer process), a process pool, PostgreSQL.
+# A quick tool run (pdftotext, node) is not.
+SPAWNS = re.compile(
+    r"sys\.executable|\.venv/bin/python|Popen|multiprocessing|get_context\(|\.Process\(|\bpg_url\b|\bpg_schema\b"
+)
+SLOW_FIXTURES = {"pg_url", "target", "pg_store"}  # marked slow by tests/conftest.py (pg_store uses pg_url)
 
 
 def _unit_files() -> list[Path]:
@@ -37,7 +43,9 @@ def _slow_tests(src: str) -> tuple[set[str], set[str]]:
     marked = {
         n
         for n, node in funcs.items()
-        if whole_file or any("mark.slow" in ast.get_source_segment(src, d) for d in node.decorator_list)
+        if whole_file
+        or any("mark.slow" in ast.get_source_segment(src, d) for d in node.decorator_list)
+        or {a.arg for a in node.args.args} & SLOW_FIXTURES
     }
     return {n for n in spawning if n.startswith("test_")}, marked
 
@@ -57,9 +65,10 @@ def test_every_unit_test_that_starts_a_process_is_marked_slow():
     assert not unmarked, "mark these @pytest.mark.slow:\n" + "\n".join(unmarked)
 
 
+@pytest.mark.slow
 def test_the_check_sees_a_helper_that_spawns():
     src = (
-        "import subprocess\n\ndef _cli():\n    subprocess.run(['x'])\n\n"
+        "import subprocess, sys\n\ndef _cli():\n    subprocess.run([sys.executable])\n\n"
         "def test_a():\n    _cli()\n\ndef test_b():\n    pass\n"
     )
     assert _slow_tests(src) == ({"test_a"}, set())

@@ -95,7 +95,6 @@ def test_word_report_carries_hostile_text_as_plain_text(text, base):
     assert "w:fldSimple" not in xml and "w:instrText" not in xml  # no Word fields
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("text", [t for t in HOSTILE if t.isprintable() and len(t) < 100])
 def test_pdf_prints_hostile_text_literally(text, base, tmp_path):
     pdf = tmp_path / "x.pdf"

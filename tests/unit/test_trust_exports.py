@@ -318,7 +318,6 @@ def _pdf_text(data: bytes, tmp_path: Path) -> str:
     return " ".join(out.split())
 
 
-@pytest.mark.slow
 def test_dollar_signs_in_data_print_literally(villages, tmp_path):
     ctx = _with(villages, indicator_name="Giá $x^2$ chỉ tiêu", source=["giá $x^2$"] * len(villages.joined))
     lay = export.layout(ctx, "a4", "landscape", 72, DAY)
