@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: run test install system-deps lint format validate bench clean
+.PHONY: run test test-fast install system-deps lint format validate bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: install system-deps
 	$(BIN)/ruff format --check .
 	for p in profiles/*/profile.toml; do $(BIN)/python -m ktxh_geo validate --profile $$(basename $$(dirname $$p)) || exit 1; done
 	$(BIN)/pytest
+
+# The quick loop while working: unit tests that start no process, server or browser.
+test-fast: install
+	$(BIN)/pytest tests/unit -m "not slow" -q
 
 lint: install
 	$(BIN)/ruff check --fix .

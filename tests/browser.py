@@ -23,11 +23,8 @@ def streamlit_server(env: dict | None = None):
         yield url
 
 
-@contextmanager
-def offline_page(width: int = 1600, height: int = 1000):
-    """A Chromium page on which every request to a non-local host is aborted and recorded."""
-    from playwright.sync_api import sync_playwright
-
+def block_outside(context) -> list[str]:
+    """Abort every request of ``context`` to a non-local host; the list the aborted URLs are recorded in."""
     blocked: list[str] = []
 
     def route(r):
@@ -39,10 +36,19 @@ def offline_page(width: int = 1600, height: int = 1000):
             blocked.append(r.request.url)
             r.abort()
 
+    context.route("**/*", route)
+    return blocked
+
+
+@contextmanager
+def offline_page(width: int = 1600, height: int = 1000):
+    """A Chromium page on which every request to a non-local host is aborted and recorded."""
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": width, "height": height})
-        context.route("**/*", route)
+        blocked = block_outside(context)
         page = context.new_page()
         page.blocked = blocked
         try:
@@ -77,3 +83,82 @@ def wait_restyled(page, before: int, timeout: float = 60_000):
         timeout=timeout,
     )
     return page.frame_locator("iframe[title*='streamlit_folium']").first
+
+
+# ---- waiting on what the page says, never on the clock ------------------------------------------------------------
+
+# app.py ends every script run with ``[data-ktxh-run=N]`` (ui.data.run_done; N counts the session's runs).
+RUN_FINISHED = """n => {
+  const m = document.querySelector('[data-ktxh-run]');
+  return !!m && +m.dataset.ktxhRun > n && !document.querySelector("[data-testid='stStatusWidget']");
+}"""
+
+
+# The map's own "settled" mark (an element with ``data-ktxh-settled``) once the map gives one. Until then what the
+# map does is known: render/maps.py refits at 200, 800 and 2000 ms after it is made and when the fonts are loaded
+# (K.fitClear), and places labels at 300 and 1500 ms; each refit moves the map. So: settled when no map of the frame
+# has moved for longer than the last of those, counted from when this check first saw the map.
+MAP_SETTLED = """() => {
+  if (document.querySelector('[data-ktxh-settled]')) return true;
+  if (typeof L === 'undefined' || !document.querySelector('path.leaflet-interactive')) return false;
+  const maps = [];
+  for (const k of Object.keys(window)) { try { if (window[k] instanceof L.Map) maps.push(window[k]); } catch (e) {} }
+  if (!maps.length) return false;
+  const now = performance.now();
+  maps.forEach(m => { if (!m.__ktxhStill) {
+    m.__ktxhStill = now; m.on('move zoom resize viewreset', () => { m.__ktxhStill = performance.now(); }); } });
+  return document.fonts.status === 'loaded' && maps.every(m => now - m.__ktxhStill > 2300);
+}"""
+
+
+def run_count(page) -> int:
+    """How many script runs of this session have ended (0 before the first)."""
+    marker = page.locator("[data-ktxh-run]")
+    return int(marker.first.get_attribute("data-ktxh-run")) if marker.count() else 0
+
+
+def wait_rerun(page, after: int = 0, timeout: float = 60_000) -> int:
+    """Until a script run numbered above ``after`` has ended and no other is running; its number."""
+    page.wait_for_function(RUN_FINISHED, arg=after, timeout=timeout)
+    return run_count(page)
+
+
+def settled_map(page, timeout: float = 60_000, nth: int = 0):
+    """The map iframe's frame once its map is drawn and will not move by itself any more (see ``MAP_SETTLED``)."""
+    iframe = page.locator("iframe[title*='streamlit_folium']").nth(nth)
+    iframe.wait_for(state="attached", timeout=timeout)
+    frame = iframe.element_handle().content_frame()
+    frame.wait_for_function(MAP_SETTLED, timeout=timeout)
+    return frame
+
+
+def frames_loaded(page, timeout: float = 60_000) -> None:
+    """Until every iframe of the page (maps, charts, components) has loaded its document."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('iframe')].every(f => {"
+        " try { return f.contentDocument && f.contentDocument.readyState === 'complete'; }"
+        " catch (e) { return true; } })",
+        timeout=timeout,
+    )
+
+
+def wait_run(page, after: int = 0, timeout: float = 120_000) -> int:
+    """Wait for the end of a script run numbered above ``after`` (app.py marks each run's end), then for each
+    embedded map to have fetched its geometry files and drawn them."""
+    wait_rerun(page, after, timeout)
+    for frame in page.frames[1:]:
+        try:
+            frame.wait_for_function(
+                "() => document.readyState === 'complete' && (!document.querySelector('.leaflet-container')"
+                " || document.querySelector('.leaflet-interactive, .ktxh-legend'))",
+                timeout=timeout,
+            )
+            # a map's geometry files (fetched once, kept as promises), then the frame drawn with them
+            frame.evaluate(
+                "() => Promise.all(Object.values((window.ktxh && window.ktxh.cache) || {}))"
+                ".then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"
+            )
+        except Exception as exc:  # a frame replaced by the run that just ended: it is gone, not broken
+            if "detached" not in str(exc).lower():
+                raise
+    return run_count(page)

@@ -45,3 +45,20 @@ def units():
 
 from pg_server import pg_url  # noqa: E402, F401 — a real PostgreSQL/PostGIS server for store tests
 from store_helpers import target  # noqa: E402, F401 — a fresh store on SQLite and on PostgreSQL
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    """A fresh, empty state folder (``KTXH_STATE_DIR``) for one test: nothing another test saved is seen."""
+    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+    return tmp_path
+
+
+SLOW_FIXTURES = {"pg_url", "target"}  # a PostgreSQL store (and its server, started once per session)
+
+
+def pytest_collection_modifyitems(items):
+    """A test on PostgreSQL is ``slow`` whatever file it is in: marked here from the fixtures it uses."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -37,9 +37,8 @@ def pg_schema(pg_url: str, *, upgrade: bool = True) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def target(request, tmp_path, monkeypatch) -> Iterator[db.Backend]:
+def target(state, request, monkeypatch) -> Iterator[db.Backend]:
     """Configure the store like the app does (env); yield the backend."""
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     if request.param == "sqlite":
         monkeypatch.delenv(db.ENV_URL, raising=False)
         yield db.backend()

@@ -71,24 +71,24 @@ def atomic(targets: Sequence[str | os.PathLike], suffixes: Sequence[str] = ()) -
     """Temporary files (mode 0644 when renamed) beside each of ``targets``, after ``check_target`` on each;
     the caller writes them, and when the block ends without an error they are renamed onto the targets — the
     last target last, so a reader never sees it before the others. Any error (or signal) removes them all."""
-    targets = [Path(t) for t in targets]
-    for target in targets:
+    paths = [Path(t) for t in targets]
+    for target in paths:
         check_target(target)
     tmps: list[Path] = []
     try:
-        for i, target in enumerate(targets):
+        for i, target in enumerate(paths):
             suffix = suffixes[i] if i < len(suffixes) else target.suffix
             folder = target.parent if str(target.parent) else Path(".")
             fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=suffix)
             os.close(fd)
             tmps.append(Path(name))
         yield tmps
-        for tmp, target in reversed(list(zip(tmps, targets, strict=True))):
+        for tmp, target in reversed(list(zip(tmps, paths, strict=True))):
             if tmp.exists():
                 tmp.chmod(0o644)  # mkstemp makes 0600; an exported file is an ordinary document
             os.replace(tmp, target)
     except OSError as exc:
-        raise failure(targets[0], exc) from None
+        raise failure(paths[0], exc) from None
     finally:
         for tmp in tmps:
             tmp.unlink(missing_ok=True)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ktxh_geo.io.shipped import load_crosswalk, load_units
 from ktxh_geo.model.gazetteer import area_key, match_key, unit_aliases
-from ktxh_geo.text import fold
+from ktxh_geo.text import fold, format_date_vn
 from ktxh_geo.vocab.editions import EDITIONS, base_edition
 from ktxh_geo.vocab.profile import active
 
@@ -72,8 +72,8 @@ class UnitVersion:
 
     @property
     def period(self) -> str:
-        end = self.valid_to.strftime("%d/%m/%Y") if self.valid_to else "nay"
-        return f"{self.valid_from.strftime('%d/%m/%Y')} – {end}"
+        end = format_date_vn(self.valid_to) if self.valid_to else "nay"
+        return f"{format_date_vn(self.valid_from)} – {end}"
 
 
 @dataclass(frozen=True)
@@ -318,7 +318,7 @@ def history_table(all_versions: tuple[UnitVersion, ...] | None = None) -> pd.Dat
                 "h1_basis": chain.h1.legal_basis if chain.h1.members != (old.code,) else "không đổi",
                 "new_code": chain.new.code,
                 "new_name": chain.new.full_name,
-                "new_from": chain.new.valid_from.strftime("%d/%m/%Y"),
+                "new_from": format_date_vn(chain.new.valid_from),
                 "new_basis": chain.new.legal_basis,
                 "nq1658_item": chain.new.nq1658_item,
             }

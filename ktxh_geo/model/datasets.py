@@ -14,6 +14,7 @@ from datetime import date
 import pandas as pd
 
 from ktxh_geo.io import shipped as load
+from ktxh_geo.text import format_date_vn
 from ktxh_geo.vocab.indicators import Indicator
 from ktxh_geo.vocab.profile import active
 
@@ -130,4 +131,4 @@ def validity_text(row) -> str:
     """The validity of a units.csv row as "dd/mm/yyyy–dd/mm/yyyy"."""
     start = _parse_date(row.valid_from, date.min)
     end = _parse_date(row.valid_to, date.max)
-    return f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
+    return f"{format_date_vn(start)}–{format_date_vn(end)}"

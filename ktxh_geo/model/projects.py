@@ -15,6 +15,7 @@ import pandas as pd
 from shapely.geometry import MultiPoint, Point
 from shapely.ops import polylabel
 
+from ktxh_geo.text import format_date_vn
 from ktxh_geo.text import format_number as _number
 from ktxh_geo.vocab import PRECISION_LABELS
 from ktxh_geo.vocab.profile import active
@@ -121,7 +122,7 @@ def object_rows(row: Mapping) -> list[list[str]]:
 def _date_vn(text: str) -> str:
     """ "2022-10-20" → "20/10/2022"; other text unchanged."""
     try:
-        return date.fromisoformat(str(text).strip()[:10]).strftime("%d/%m/%Y")
+        return format_date_vn(date.fromisoformat(str(text).strip()[:10]))
     except ValueError:
         return str(text)
 

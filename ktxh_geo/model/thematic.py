@@ -16,6 +16,7 @@ from ktxh_geo.errors import InputError
 from ktxh_geo.model.aggregate import DERIVED_MARK, join_for_edition, mark_derived
 from ktxh_geo.model.classify import SCHEMES, Classification, classify
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, available_years
+from ktxh_geo.text import format_date_vn
 from ktxh_geo.vocab import FLAGGED, FLAGGED_MARK
 from ktxh_geo.vocab.indicators import Indicator
 from ktxh_geo.vocab.profile import Edition, Profile, active
@@ -84,8 +85,8 @@ class ThematicMap:
     def units_text(self) -> str:
         """The units shown, counted: "99 xã, phường (từ 01/7/2025)", "19 xã, thị trấn (01/01/2020 – 31/12/2024)"."""
         ed = self.edition
-        start = ed.valid_from.strftime("%d/%m/%Y")
-        period = f"{start} – {ed.valid_to.strftime('%d/%m/%Y')}" if ed.valid_to else f"từ {start}"
+        start = format_date_vn(ed.valid_from)
+        period = f"{start} – {format_date_vn(ed.valid_to)}" if ed.valid_to else f"từ {start}"
         return f"{len(self.joined)} {ed.unit_words} ({period})"
 
     @property

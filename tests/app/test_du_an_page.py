@@ -16,12 +16,11 @@ EDITORS = {"Cán bộ A": hash_password(PASSWORD, 1_000)}
 
 
 @pytest.fixture()
-def at(tmp_path, monkeypatch):
-    return _page(tmp_path, monkeypatch)
+def at(state):
+    return _page()
 
 
-def _page(tmp_path, monkeypatch, secrets=None):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def _page(secrets=None):
     app = AppTest.from_file(APP, default_timeout=60)
     for k, v in (secrets or {}).items():
         app.secrets[k] = v
@@ -93,8 +92,8 @@ def test_clicking_an_object_on_the_map_selects_its_row(at):
     assert s > 21.44 and w > 106.2
 
 
-def test_edit_with_preview_signed_in_editor_and_history(tmp_path, monkeypatch):
-    at = _page(tmp_path, monkeypatch, {"editors": EDITORS})
+def test_edit_with_preview_signed_in_editor_and_history(state):
+    at = _page({"editors": EDITORS})
     at.session_state["du_an_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}  # ccn_tan_soi
     at.run()
     at.number_input(key="lon_ccn_tan_soi").set_value(106.1700).run()
@@ -113,7 +112,7 @@ def test_edit_with_preview_signed_in_editor_and_history(tmp_path, monkeypatch):
     at.button(key="edit_save").click().run()
     assert not at.exception
     assert any("Đã lưu vị trí mới" in s.value and "người sửa: Cán bộ A" in s.value for s in at.success)
-    hist = read_history(tmp_path)
+    hist = read_history(state)
     assert list(hist["who"]) == ["Cán bộ A"] and hist.at[0, "previous_geometry_wkt"] == "POINT (106.166337 21.444415)"
     assert "ccn_tan_soi" not in set(at.dataframe[1].value["Mã"])  # now exact, in its commune
     shown = [df.value for df in at.dataframe if "Người sửa" in df.value.columns][0]
@@ -185,20 +184,20 @@ def test_without_editors_saving_is_disabled_and_explained(at):
     assert any("Cần đăng nhập với quyền biên tập" in c.value for c in at.caption)
 
 
-def test_a_hand_made_editor_in_the_session_cannot_save(tmp_path, monkeypatch):
-    at = _page(tmp_path, monkeypatch, {"editors": EDITORS})
+def test_a_hand_made_editor_in_the_session_cannot_save(state):
+    at = _page({"editors": EDITORS})
     at.session_state["ktxh_editor"] = Editor("Cán bộ A", "password")  # not made by auth.signed_in
     at.session_state["du_an_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
     at.run()
     at.number_input(key="lon_ccn_tan_soi").set_value(106.1700).run()
     assert at.button(key="edit_save").disabled
     assert any(b.label == "Đăng nhập" for b in at.button)
-    assert read_history(tmp_path).empty
+    assert read_history(state).empty
 
 
-def test_measure_text_is_not_rendered_as_markdown(tmp_path, monkeypatch):
+def test_measure_text_is_not_rendered_as_markdown(state, monkeypatch):
     monkeypatch.setattr(ui_projects, "nearest_boundary", lambda *a: (933.0, "**X** [a](javascript:1) <b>"))
-    at = _page(tmp_path, monkeypatch)
+    at = _page()
     at.selectbox(key="ms_pick_None").select("ban_ven").run()
     md = [m.value for m in at.markdown if m.value.startswith("Ranh giới xã gần nhất")]
     assert md and "**\\*\\*X\\*\\* \\[a\\]\\(javascript:\u200b1\\) \\<b\\>**" in md[0]

@@ -13,9 +13,7 @@ from ktxh_geo.ui import export_panel
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("state")
 
 
 def _map_page() -> AppTest:

@@ -12,7 +12,7 @@ ROOT_APP = Path(__file__).resolve().parents[2] / "app.py"
 ED = signed_in("Kiểm thử", "password")
 
 
-def test_saved_footprint_and_point_appear_on_the_thematic_map(indicators, values, communes, tmp_path, monkeypatch):
+def test_saved_footprint_and_point_appear_on_the_thematic_map(state, indicators, values, communes):
     """A planner's saved location (register_store) is what the map page draws: exact point, footprint outline."""
     import json as _json
 
@@ -21,7 +21,6 @@ def test_saved_footprint_and_point_appear_on_the_thematic_map(indicators, values
 
     from ktxh_geo.io import register as register_store
 
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     register_store.save_location("ccn_tan_soi", Point(106.1701, 21.4452), ED, action="test", input_text="")
     footprint = box(106.2600, 21.4750, 106.2620, 21.4770)
     register_store.save_location("ccn_dong_son", footprint, ED, action="test", input_text="")

@@ -141,8 +141,7 @@ def test_next_slide_button_shows_the_next_prepared_view():
     assert at.query_params["slide"] == "2"
 
 
-def test_add_current_view_to_deck(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def test_add_current_view_to_deck(state):
     anonymous = _open("views/ban_do.py", {"indicator": "ntm_criteria"})
     [t for t in anonymous.sidebar.text_input if t.label == "Tên trang mới"][0].set_value("Tiêu chí NTM").run()
     assert [b for b in anonymous.sidebar.button if "Thêm khung nhìn" in b.label][0].disabled  # no editor: no write
@@ -157,8 +156,7 @@ def test_add_current_view_to_deck(tmp_path, monkeypatch):
     assert any("Đã thêm" in s.value for s in at.sidebar.success)
 
 
-def test_broken_user_deck_is_reported_and_kept(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def test_broken_user_deck_is_reported_and_kept(state, tmp_path):
     (tmp_path / "slides.json").write_text('{"slides": [{"title": ""}]}', encoding="utf-8")
     at = _open("views/ban_do.py", {})
     errors = " ".join(e.value for e in at.sidebar.error).replace("\\", "")  # as rendered (Markdown escapes)
@@ -251,8 +249,7 @@ def test_every_page_survives_stale_and_unknown_params(spec):
     assert not at.exception
 
 
-def test_empty_user_deck_and_out_of_range_slide_do_not_raise(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def test_empty_user_deck_and_out_of_range_slide_do_not_raise(state, tmp_path):
     (tmp_path / "slides.json").write_text('{"slides": []}', encoding="utf-8")
     at = _open("views/ban_do.py", {"present": "1", "slide": "7"})
     assert at.button(key="slide_next").disabled

@@ -17,10 +17,7 @@ EDITORS = {"an": hash_password(PASSWORD, 1_000)}
 AN = signed_in("an", "password")
 
 
-@pytest.fixture(autouse=True)
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("state")
 
 
 def _page(secrets: dict | None = None) -> AppTest:

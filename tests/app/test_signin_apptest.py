@@ -22,10 +22,7 @@ OIDC = {
 }
 
 
-@pytest.fixture(autouse=True)
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("state")
 
 
 def _page(secrets: dict, user: dict | None = None) -> AppTest:

@@ -13,8 +13,7 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.mark.parametrize("text", HOSTILE[:12])
-def test_slide_titles_and_sources_on_the_map_page_are_plain_text(text, tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def test_slide_titles_and_sources_on_the_map_page_are_plain_text(state, text, tmp_path):
     deck = {"slides": [{"title": text, "params": {"indicator": "model_villages"}}]}
     (tmp_path / "slides.json").write_text(json.dumps(deck, ensure_ascii=False), encoding="utf-8")
     at = AppTest.from_file(APP, default_timeout=60)

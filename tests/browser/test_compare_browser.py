@@ -1,7 +1,7 @@
 """Real-browser test of the side-by-side view: both maps draw offline and move together."""
 
 import pytest
-from browser import offline_page, streamlit_server
+from browser import offline_page, wait_rerun
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
@@ -13,12 +13,6 @@ def _view(frame, name):
     return frame.evaluate(VIEW.replace("{m}", name))
 
 
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
 def _compare_frame(page):
     """The component frame once both maps are drawn and the page has finished running."""
     iframe = page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
@@ -26,7 +20,7 @@ def _compare_frame(page):
     frame.wait_for_function("window.map_div && window.map_div2", timeout=60_000)
     frame.locator("#map_div path.leaflet-interactive").first.wait_for(timeout=60_000)
     frame.locator("#map_div2 path.leaflet-interactive").first.wait_for(timeout=60_000)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    wait_rerun(page)
     return frame
 
 
@@ -36,7 +30,7 @@ def _set_right_view(page, frame):
         frame.evaluate("window.map_div2.setView([21.48, 106.20], 13, {animate: false})")
         try:
             frame.wait_for_function("Math.abs(window.map_div2.getCenter().lat - 21.48) < 1e-4", timeout=3_000)
-            page.wait_for_timeout(1_000)
+            wait_rerun(page)  # a rerun started by the move would re-render the component
             if abs(_view(frame, "map_div2")[0] - 21.48) < 1e-4:
                 return frame
         except PlaywrightTimeout:
@@ -82,7 +76,12 @@ def test_moving_one_map_moves_the_other(server):
         page.mouse.move(x + 60, y + 40, steps=8)
         page.mouse.move(x + 120, y + 80, steps=8)
         page.mouse.up()
-        frame.wait_for_timeout(500)
+        frame.wait_for_function(  # the right map followed the drag: it moved, to where the left one is
+            "lat => { const a = window.map_div.getCenter(), b = window.map_div2.getCenter();"
+            " return b.lat !== lat && Math.abs(a.lat - b.lat) < 1e-6 && Math.abs(a.lng - b.lng) < 1e-6; }",
+            arg=before[0],
+            timeout=10_000,
+        )
         left, right = _view(frame, "map_div"), _view(frame, "map_div2")
         assert right != pytest.approx(before, abs=1e-6)  # it moved
         assert right == pytest.approx(left, abs=1e-6)  # and it shows the same view as the dragged map

@@ -4,7 +4,7 @@ the titles clear of the district and the scale bars visible (issue 10)."""
 from pathlib import Path
 
 import pytest
-from browser import offline_page, streamlit_server
+from browser import offline_page, settled_map, wait_rerun
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -18,12 +18,6 @@ def hit(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
 @pytest.mark.parametrize("width,height", [(1280, 720), (1366, 768), (1920, 1080)])
 def test_both_maps_fit_the_window_and_the_district(server, width, height):
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -33,8 +27,8 @@ def test_both_maps_fit_the_window_and_the_district(server, width, height):
         frame = iframe.content_frame()
         frame.wait_for_function("window.map_div && window.map_div2", timeout=60_000)
         frame.locator("#map_div2 path.leaflet-interactive").first.wait_for(timeout=60_000)
-        page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-        page.wait_for_timeout(3000)
+        wait_rerun(page)
+        frame = settled_map(page)
         page.screenshot(path=str(SHOTS / f"so_sanh_{width}x{height}.png"))
         box = iframe.bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= height, box  # above the fold

@@ -12,11 +12,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser import CHROMIUM, streamlit_server
-from test_locality_matrix_browser import _offline, run_count, wait_run
+from browser import block_outside as _offline
+from browser import run_count, wait_run
 
 from ktxh_geo.io import shipped
-from ktxh_geo.ui.bench import CHROMIUM_ARGS
 from ktxh_geo.vocab import profile as profiles
 
 pytestmark = pytest.mark.browser
@@ -24,22 +23,6 @@ pytestmark = pytest.mark.browser
 NATIONAL = "profile=national-2025"
 SHOTS = Path(os.environ["KTXH_SHOTS_DIR"]) if os.environ.get("KTXH_SHOTS_DIR") else None
 FRAME = "iframe[title*='streamlit_folium']"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path_factory.mktemp("state"))}) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,7 @@
 """Real-browser test of the "Dự án" page: selecting a table row moves the map to the object (offline)."""
 
 import pytest
-from browser import map_frame, offline_page, streamlit_server
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from browser import map_frame, offline_page, settled_map, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +24,9 @@ def _map_center(page):
         return None
 
 
-def test_select_row_moves_map_to_project(tmp_path):
-    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path)}) as url, offline_page() as page:
-        page.goto(url + "/du-an")
+def test_select_row_moves_map_to_project(server, tmp_path):
+    with offline_page() as page:
+        page.goto(server + "/du-an")
         map_frame(page)
         lat0, lon0, zoom0 = _map_center(page)
         assert abs(lat0 - DONG_SON[0]) > 0.01 or abs(lon0 - DONG_SON[1]) > 0.05  # starts on the whole district
@@ -101,19 +100,13 @@ def test_upload_footprint_and_save_with_history(tmp_path):
     assert hist.at[0, "new_geometry_wkt"].startswith("POLYGON ((")
 
 
-def test_click_object_on_map_selects_its_row(tmp_path):
-    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path)}) as url, offline_page() as page:
-        page.goto(url + "/du-an")
-        frame = map_frame(page)
+def test_click_object_on_map_selects_its_row(server):
+    with offline_page() as page:
+        page.goto(server + "/du-an")
+        frame = settled_map(page)  # clicked while refitting, the marker would move from under the pointer
         # the two CCN markers are drawn in the cluster colour; the first is CCN Đông Sơn (register order)
-        popup = page.frame_locator("iframe[title*='streamlit_folium']").first.locator(".leaflet-popup-content")
-        for _ in range(5):  # the map may still be refitting clear of its overlays when first clicked
-            frame.locator("path.leaflet-interactive[stroke='#7b3294']").first.click(force=True)
-            try:
-                popup.wait_for(timeout=10_000)
-                break
-            except PlaywrightTimeout:
-                page.wait_for_timeout(2_000)
+        popup = frame.locator(".leaflet-popup-content")
+        frame.locator("path.leaflet-interactive[stroke='#7b3294']").first.click(force=True)
         popup.wait_for(timeout=30_000)
         assert "Cụm công nghiệp Đông Sơn" in popup.inner_text()
         # the rerun selects the row and the map is rebuilt around the object

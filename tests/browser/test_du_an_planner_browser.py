@@ -5,19 +5,13 @@ is drawn with its distance; VN-2000 inputs in Vietnamese number format."""
 import re
 
 import pytest
-from browser import map_frame, offline_page, streamlit_server
+from browser import map_frame, offline_page
 
 pytestmark = pytest.mark.browser
 BOUNDS = """() => { for (const k of Object.keys(window)) { const v = window[k];
   if (v && v instanceof L.Map) { const b = v.getBounds();
     return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast(), v.getZoom()]; } } return null; }"""
 TAN_SOI_POINT = (21.444415, 106.166337)  # CCN Tân Sỏi: approximate point in xã Tân Sỏi
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path_factory.mktemp("state"))}) as url:
-        yield url
 
 
 def _live_bounds(page):
@@ -47,7 +41,10 @@ def test_table_legend_and_approximate_selection(server):
         assert scroll[0] <= scroll[1] + 1, scroll
         # a filtered table is as tall as its rows
         _search(page, "cum cong nghiep", "2 / 28 đối tượng")
-        page.wait_for_timeout(1000)
+        page.wait_for_function(  # the grid takes its new height (or the assertion below says how tall it stayed)
+            "document.querySelector(\"[data-testid='stDataFrame']\").getBoundingClientRect().height <= 38 + 3 * 35 + 8",
+            timeout=10_000,
+        )
         box = grid.bounding_box()
         assert box["height"] <= 38 + 3 * 35 + 8, box
         # selecting an approximate object shows its commune, not a blank zoom-15 view around a guessed point

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from browser import offline_page, streamlit_server
+from browser import offline_page
 from PIL import Image
 
 from ktxh_geo.model import mapcontext
@@ -30,12 +30,6 @@ def test_exported_html_draws_19_communes_from_disk_with_network_blocked(tmp_path
         assert page.locator(".ktxh-credit", has_text="05/03/2024").count() == 1
         page.screenshot(path=str(tmp_path / "html.png"))
         assert page.blocked == []
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
 
 
 def test_map_page_downloads_png_and_csv(server, tmp_path):

@@ -7,16 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from browser import offline_page, streamlit_server
+from browser import offline_page
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("KTXH_SHOTS")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
 
 
 def _map(page, n: int):

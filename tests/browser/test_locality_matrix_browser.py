@@ -16,10 +16,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser import CHROMIUM, LOCAL_HOSTS, streamlit_server
+from browser import block_outside as _offline
+from browser import wait_run
 from localities import foreign
 
-from ktxh_geo.ui.bench import CHROMIUM_ARGS
 from ktxh_geo.vocab import profile as profiles
 
 pytestmark = pytest.mark.browser
@@ -56,69 +56,6 @@ RAW = [
     re.compile(r"profiles/|SOURCES\.md|LICENSES\.md|\.py\b|/work/|/tmp/|\.venv"),  # paths
 ]
 SHOTS = Path(os.environ.get("KTXH_SHOTS_DIR", "")) if os.environ.get("KTXH_SHOTS_DIR") else None
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path_factory.mktemp("state"))}) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _offline(context) -> list[str]:
-    blocked: list[str] = []
-
-    def route(r):
-        host = urlparse(r.request.url).hostname or ""
-        if r.request.url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    return blocked
-
-
-def run_count(page) -> int:
-    marker = page.locator("[data-ktxh-run]")
-    return int(marker.first.get_attribute("data-ktxh-run")) if marker.count() else 0
-
-
-def wait_run(page, after: int = 0, timeout: float = 120_000) -> int:
-    """Wait for the end of a script run numbered above ``after`` (app.py marks each run's end), then for each
-    embedded map to have fetched its geometry files and drawn them."""
-    page.wait_for_function(
-        "n => { const m = document.querySelector('[data-ktxh-run]');"
-        " return m && +m.dataset.ktxhRun > n && !document.querySelector('[data-testid=\"stStatusWidget\"]'); }",
-        arg=after,
-        timeout=timeout,
-    )
-    for frame in page.frames[1:]:
-        try:
-            frame.wait_for_function(
-                "() => document.readyState === 'complete' && (!document.querySelector('.leaflet-container')"
-                " || document.querySelector('.leaflet-interactive, .ktxh-legend'))",
-                timeout=timeout,
-            )
-            # a map's geometry files (fetched once, kept as promises), then the frame drawn with them
-            frame.evaluate(
-                "() => Promise.all(Object.values((window.ktxh && window.ktxh.cache) || {}))"
-                ".then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"
-            )
-        except Exception as exc:  # a frame replaced by the run that just ended: it is gone, not broken
-            if "detached" not in str(exc).lower():
-                raise
-    return run_count(page)
 
 
 def visible_text(page) -> str:

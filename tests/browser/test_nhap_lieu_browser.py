@@ -1,8 +1,9 @@
 """Browser: sign in → upload a filled file → report → confirm → the map shows the new figures (offline)."""
 
 import pytest
-from browser import map_frame, offline_page, streamlit_server
+from browser import map_frame, offline_page, settled_map, streamlit_server
 from import_corpus import csv_bytes
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ktxh_geo.io import store
 from ktxh_geo.model.auth import hash_password
@@ -59,16 +60,17 @@ def test_upload_report_confirm_then_map_shows_values(server, tmp_path, monkeypat
         page.get_by_text(
             "Số thôn được công nhận đạt chuẩn NTM kiểu mẫu (công nhận trong năm) năm 2024"
         ).first.wait_for()
+        frame = settled_map(page)  # hovered while refitting, the commune would move from under the pointer
         label = frame.locator(".ktxh-label", has_text="An Thượng")
         tip = frame.locator(".leaflet-tooltip", has_text="Xã An Thượng")
         for dx, dy in ((0, 6), (-25, 10), (25, 10), (0, 18), (-40, 4), (0, -20)):  # around the label, in the commune
             box = label.bounding_box()  # (an object marker may sit right under the first spot)
             page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] + dy, steps=3)
-            if tip.count():
+            try:
+                tip.wait_for(timeout=1_000)
                 break
-            page.wait_for_timeout(400)
-            if tip.count():
-                break
+            except PlaywrightTimeout:
+                continue
         tip.wait_for(timeout=5_000)
         text = tip.inner_text()
         assert "Xã An Thượng" in text and "6 thôn" in text and "2024" in text and SOURCE in text

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 from app_pages import app_pages
-from browser import ROOT, map_frame, offline_page, streamlit_server
+from browser import ROOT, map_frame, offline_page, streamlit_server, wait_rerun
 
 pytestmark = pytest.mark.browser
 
@@ -60,11 +60,7 @@ def guarded_server(tmp_path_factory):
 def wait_until_run_finished(page, timeout: float = 90_000) -> None:
     """The page has content (a heading in the main area) and its script is no longer running."""
     page.wait_for_selector("[data-testid='stMain'] [data-testid='stHeading']", timeout=timeout)
-    page.wait_for_function(
-        "document.querySelector('[data-test-script-state]').getAttribute('data-test-script-state') === 'notRunning'"
-        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout,
-    )
+    wait_rerun(page, timeout=timeout)
 
 
 def test_app_navigation_is_parsed():

@@ -2,17 +2,11 @@
 (nothing cut with "…"), every category labelled, bar labels not overlapping, tables showing all their rows."""
 
 import pytest
-from browser import offline_page, streamlit_server
+from browser import offline_page, wait_rerun
 
 pytestmark = pytest.mark.browser
 TEXTS = """e => [...e.querySelectorAll('text')].map(t => { const b = t.getBoundingClientRect();
   return [t.textContent, b.left, b.top, b.right, b.bottom]; })"""
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
 
 
 def hit(a, b) -> bool:
@@ -24,8 +18,9 @@ def test_charts_and_tables_are_whole(server, width, height):
     with offline_page(width, height) as page:
         page.goto(server + "/")
         charts = page.locator("[data-testid='stVegaLiteChart']")
-        charts.first.locator("svg text, canvas").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(2000)
+        wait_rerun(page)
+        for i in range(3):  # every chart drawn (its axis text laid out)
+            charts.nth(i).locator("svg text, canvas").first.wait_for(timeout=60_000)
         assert charts.count() == 3
         all_text = []
         for i in range(3):

@@ -4,17 +4,11 @@ slides stepped with the keyboard; and a shared link restoring centre and zoom.""
 from pathlib import Path
 
 import pytest
-from browser import map_frame, offline_page, streamlit_server
+from browser import map_frame, offline_page, settled_map
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 LEGEND_TITLE = ".ktxh-legend h4"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path_factory.mktemp("state"))}) as url:
-        yield url
 
 
 def legend_font_px(frame) -> float:
@@ -73,7 +67,7 @@ def test_keyboard_steps_through_slides(server):
         frame = map_frame(page)
         first = frame.locator(LEGEND_TITLE).inner_text()
         assert "kiểu mẫu" in first
-        page.wait_for_timeout(1000)
+        settled_map(page)
         page.keyboard.press("PageDown")  # presenter clicker: slide 1, NTM status
         second = wait_for_legend_title(page, first)
         assert "Tình trạng nông thôn mới" in second
@@ -116,7 +110,7 @@ def test_shared_link_restores_centre_and_zoom_and_panning_updates_the_url(server
         page.mouse.up()
         page.wait_for_function("!location.search.includes('center=21.55000,106.10000')", timeout=10_000)
         assert "zoom=13" in page.url and "indicator=ntm_status" in page.url
-        page.wait_for_timeout(1500)
+        page.wait_for_timeout(1500)  # a window for what must NOT happen: no signal marks a rerun that never starts
         assert page.locator("[data-testid='stStatusWidget']").count() == 0  # no rerun started
         assert page.evaluate("performance.getEntriesByType('resource').length") == runs_before
         assert page.blocked == []

@@ -1,15 +1,9 @@
 """Localities offline in a real browser (issue 13): Bắc Ninh's 99 communes, the 34 provinces, a province's communes."""
 
 import pytest
-from browser import offline_page, streamlit_server
+from browser import offline_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
 
 
 def _units_drawn(page, n: int, timeout: float = 90_000):

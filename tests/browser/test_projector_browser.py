@@ -4,7 +4,7 @@ labels that never collide, object symbols with a halo (issue 10)."""
 from pathlib import Path
 
 import pytest
-from browser import map_frame, offline_page, streamlit_server
+from browser import map_frame, offline_page, settled_map
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -25,17 +25,10 @@ def hit(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path_factory.mktemp("state"))}) as url:
-        yield url
-
-
 def settled(page, frame, sel):
     """The data box once the map has stopped refitting (fonts, late overlays)."""
     frame.locator(".ktxh-legend").wait_for()
-    page.wait_for_timeout(2500)
-    return frame.locator("body").evaluate(DATA_BOX, sel)
+    return settled_map(page).locator("body").evaluate(DATA_BOX, sel)
 
 
 def test_slide_keys_work_after_a_click_on_the_map(server):
@@ -43,7 +36,7 @@ def test_slide_keys_work_after_a_click_on_the_map(server):
         page.goto(server + "/ban-do?indicator=model_villages&year=2023&layers=village&slide=0&present=1")
         frame = map_frame(page)
         frame.locator(".ktxh-legend").wait_for()
-        page.wait_for_timeout(1500)
+        frame = settled_map(page)
         page.mouse.click(640, 400)  # the map (its own iframe) now has the focus
         center = frame.locator("body").evaluate(
             "() => { for (const k in window) { const v = window[k]; if (v && v instanceof L.Map) "
@@ -53,7 +46,7 @@ def test_slide_keys_work_after_a_click_on_the_map(server):
         page.wait_for_function("location.search.includes('slide=1')", timeout=60_000)
         frame = map_frame(page)
         frame.locator(".ktxh-legend h4").get_by_text("Tình trạng nông thôn mới").wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)
+        frame = settled_map(page)
         page.mouse.click(640, 400)
         after = frame.locator("body").evaluate(
             "() => { for (const k in window) { const v = window[k]; if (v && v instanceof L.Map) "
@@ -110,7 +103,7 @@ def test_labels_never_overlap(server, path):
         page.goto(server + path)
         frame = map_frame(page)
         frame.locator(".ktxh-label").first.wait_for()
-        page.wait_for_timeout(2500)
+        frame = settled_map(page)
         labels = frame.locator("body").evaluate(BOXES, ".ktxh-label")
         assert len(labels) >= 12, labels  # most names still shown
         for i, a in enumerate(labels):
@@ -145,6 +138,6 @@ def test_full_screen_button_outside_presentation(server):
         button.click()
         page.wait_for_function("!!document.fullscreenElement", timeout=10_000)
         assert page.evaluate("document.fullscreenElement.tagName") == "IFRAME"
-        page.wait_for_timeout(500)
+        page.wait_for_function("document.fullscreenElement.getBoundingClientRect().height === window.innerHeight")
         button.click()
         page.wait_for_function("!document.fullscreenElement", timeout=10_000)

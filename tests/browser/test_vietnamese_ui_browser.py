@@ -4,7 +4,7 @@ text of its embedded frames (maps), checked against English UI words and raw ide
 import re
 
 import pytest
-from browser import offline_page, streamlit_server
+from browser import frames_loaded, offline_page, wait_rerun
 
 pytestmark = pytest.mark.browser
 ENGLISH = [
@@ -24,12 +24,6 @@ ENGLISH = [
 PAGES = ["/", "/tong-quan", "/ban-do", "/du-an", "/so-sanh", "/don-vi", "/nhap-lieu"]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path_factory.mktemp("state"))}) as url:
-        yield url
-
-
 def visible_text(page) -> str:
     texts = [page.locator("body").inner_text()]
     texts += page.locator("body").evaluate(  # placeholders are attributes, not text
@@ -44,10 +38,9 @@ def visible_text(page) -> str:
 
 
 def settle(page):
-    page.wait_for_selector("[data-testid='stMain']", timeout=60_000)
-    page.wait_for_timeout(1500)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(1500)
+    """The page's run finished and every frame (map, charts) loaded: all its text is on screen."""
+    wait_rerun(page)
+    frames_loaded(page)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -79,7 +72,8 @@ def test_no_codes_in_map_tables_and_messages(server, path, expander):
         settle(page)
         if expander:
             page.get_by_text(expander).click()
-            page.wait_for_timeout(1500)
+            table = page.locator("[data-testid=stExpanderDetails] [data-testid=stDataFrame] td")
+            table.first.wait_for(state="attached")
         text = visible_text(page)
         text += page.locator("body").evaluate(  # the data grid's accessible mirror (the canvas has no text)
             "b => [...b.querySelectorAll('[data-testid=stDataFrame] td')].map(e => e.textContent).join(' ')"

@@ -368,6 +368,7 @@ def test_cli_unwritable_path(tmp_path, capsys, where):
     assert list((tmp_path / "dir.png").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_cli_runs_as_a_module(tmp_path):
     out = tmp_path / "m.html"
     done = subprocess.run(

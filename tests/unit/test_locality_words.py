@@ -38,6 +38,7 @@ def test_a_licence_file_without_its_parts_is_refused():
         parse_licences("- **x** — Copyright (c) 2020 A B — MIT. Boundaries.\n")
 
 
+@pytest.mark.slow
 def test_validate_refuses_a_profile_whose_exports_cannot_carry_licences(tmp_path):
     """A copy of the province profile whose licence file is missing: validate fails and names the file."""
     for name in ("bac-ninh-2025", "national-2025"):

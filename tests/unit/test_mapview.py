@@ -1,3 +1,4 @@
+import json
 import re
 
 from ktxh_geo.io import shipped as load
@@ -23,12 +24,31 @@ def test_map_loads_only_local_assets(indicators, values, communes):
     assert "d3js" not in html and "d3.min" not in html
 
 
+def _control(html: str, css_class: str) -> str:
+    """The HTML of the map's one control of class ``css_class`` (passed to the page as an inert JSON string)."""
+    found = re.findall(r'"cls":\s*"' + css_class + r'",\s*"html":\s*("(?:[^"\\]|\\.)*")', html)
+    assert len(found) == 1, (css_class, len(found))
+    return json.loads(found[0])
+
+
+LEGEND_ROW = re.compile(
+    r'<div class="row" data-kind="(\w+)"><span class="sw [^"]*" style="background-color:([^"]+)"></span>([^<]*)</div>'
+)
+
+
 def test_map_has_19_communes_legend_and_banner(indicators, values, communes):
     m, cls = _map(indicators, values, communes)
     assert sorted(geojson_codes(m)) == sorted(communes["code"])
     html = m.get_root().render()
-    assert "ktxh-legend" in html and ILLUSTRATIVE_MARK in html
-    assert "Chưa có số liệu" in html
+    legend = _control(html, "ktxh-legend")
+    assert legend.startswith(f"<h4>Tỷ lệ hộ nghèo (%) — {ILLUSTRATIVE_MARK}</h4>")
+    # the legend's rows are this map's classes, in order, each with its colour: the data's own range (0,83–5,98 %
+    # in 2023), then the grey "no data" row
+    rows = LEGEND_ROW.findall(legend)
+    assert rows[: len(cls.legend)] == [(i.kind, i.color, i.label) for i in cls.legend]
+    assert rows[0][2] == "0,83 – 0,95 %" and rows[4][2] == "4,96 – 5,98 %"
+    assert rows[5] == ("no_data", "#bdbdbd", "Chưa có số liệu")
+    assert _control(html, "ktxh-banner") == f"{ILLUSTRATIVE_MARK} — không phải số liệu chính thức"
 
 
 def test_no_banner_without_illustrative_values(indicators, communes):

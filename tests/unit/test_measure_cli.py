@@ -18,12 +18,6 @@ from ktxh_geo.settings import ROOT
 ED = signed_in("A", "cli")
 
 
-@pytest.fixture()
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-    return tmp_path
-
-
 def test_format_distance():
     assert format_distance(849.6) == "850 m"
     assert format_distance(2345.0) == "2,35 km"
@@ -69,6 +63,7 @@ def test_cli_csv_to_file_and_edits_update_the_list(state, tmp_path, capsys):
     assert "đối tượng cần kiểm tra" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_cli_reports_a_wrong_commune_and_exits_0(state):
     # Xuân Lương's market moved (deliberately wrong) into xã Đông Sơn
     save_location("cho_xuan_luong", Point(106.266, 21.477), ED, action="set_point", input_text="t", state=state)

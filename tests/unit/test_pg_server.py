@@ -13,11 +13,13 @@ def engine(pg_url):  # noqa: F811
     eng.dispose()
 
 
+@pytest.mark.slow
 def test_url_is_a_local_psycopg_url(pg_url):  # noqa: F811
     assert pg_url.startswith("postgresql+psycopg://postgres@127.0.0.1:")
     assert pg_url.endswith("/ktxh_test")
 
 
+@pytest.mark.slow
 def test_postgis_point_round_trip_and_contains(engine):
     with engine.begin() as conn:
         assert conn.execute(text("SELECT current_database()")).scalar_one() == "ktxh_test"

@@ -55,8 +55,7 @@ def test_add_slide_copies_the_shipped_deck_then_appends(tmp_path, monkeypatch):
     assert (tmp_path / "state" / "ktxh_store.sqlite").exists() and not (tmp_path / "state" / "slides.json").exists()
 
 
-def test_an_old_slides_file_is_imported_once(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def test_an_old_slides_file_is_imported_once(state, tmp_path):
     old = {"slides": [{"title": "Cũ", "params": {"indicator": "ntm_status"}}]}
     (tmp_path / "slides.json").write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
     deck, error, _ = slides.load_deck()
@@ -66,8 +65,7 @@ def test_an_old_slides_file_is_imported_once(tmp_path, monkeypatch):
     assert [s.title for s in slides.load_deck()[0]] == ["Cũ", "Mới"]
 
 
-def test_broken_user_deck_falls_back_and_is_not_overwritten(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def test_broken_user_deck_falls_back_and_is_not_overwritten(state, tmp_path):
     (tmp_path / "slides.json").write_text("[1, 2", encoding="utf-8")
     deck, error, _ = slides.load_deck()
     assert deck and "slides.json" in error and "không bị xóa" in error

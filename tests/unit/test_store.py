@@ -107,6 +107,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_writer_killed_mid_save_leaves_a_complete_version(tmp_path):
     path = tmp_path / "s.sqlite"
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), ",".join(CODES_19)], env={**os.environ})
@@ -133,8 +134,7 @@ def test_writer_killed_mid_save_leaves_a_complete_version(tmp_path):
     assert _save(path, 5.0) == latest + 1
 
 
-def test_entered_values_replace_illustrative_ones(tmp_path, monkeypatch, communes, indicators):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def test_entered_values_replace_illustrative_ones(state, communes, indicators):
     ind = indicators["poverty_rate"]
     joined = join_indicator(communes, load.load_values(True), ind, 2023, True)
     assert has_illustrative(joined)
@@ -150,8 +150,7 @@ def test_entered_values_replace_illustrative_ones(tmp_path, monkeypatch, commune
     assert len(load.load_values(True, include_entered=False)) == len(values) - 19
 
 
-def test_an_entered_figure_replaces_a_shipped_official_one(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+def test_an_entered_figure_replaces_a_shipped_official_one(state):
     shipped = load.load_values(False)
     row = shipped[(shipped["indicator_id"] == "ntm_status") & (shipped["level"] == "commune")].iloc[0]
     cell = store.Cell("ntm_status", row["code"], row["edition"], int(row["year"]), None, "NTM kiểu mẫu")
@@ -210,6 +209,7 @@ def _assert_version_1_then_new_save(path):
     con.close()
 
 
+@pytest.mark.slow
 def test_writer_killed_inside_a_transaction_readers_see_the_previous_version(tmp_path):
     """SIGKILL while a save's rows are written but not committed: readers (even the first one) see version 1."""
     path, marker = tmp_path / "s.sqlite", tmp_path / "marker"
@@ -243,6 +243,7 @@ HOT_JOURNAL_WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_hot_rollback_journal_left_by_a_killed_writer_does_not_take_readers_down(tmp_path):
     """The old failure: a hot journal and read-only (mode=ro) readers gave "attempt to write a readonly database"."""
     path, marker = tmp_path / "s.sqlite", tmp_path / "marker"

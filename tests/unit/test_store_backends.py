@@ -35,6 +35,7 @@ def _save(value, **kw):
     return store.save(_cells(value), **{**args, **kw})
 
 
+@pytest.mark.slow
 def test_versions_restore_and_history(target):
     assert store.latest_version() == 0 and store.snapshot().empty
     assert _save(1.0) == 1 and _save(2.0) == 2
@@ -58,6 +59,7 @@ def test_versions_restore_and_history(target):
     assert hist.iloc[0]["restored_from"] == 1 and hist["n_changes"].tolist() == [3, 1, 3, 3]
 
 
+@pytest.mark.slow
 def test_refusals_and_a_failed_save_write_nothing(target):
     _save(1.0)
     key = db.state_version()
@@ -73,6 +75,7 @@ def test_refusals_and_a_failed_save_write_nothing(target):
     assert _save(3.0) == 2  # the number of the failed save is not burnt either
 
 
+@pytest.mark.slow
 def test_locations_history_slides_and_the_cache_key(target):
     keys = {db.state_version()}
     row = register.save_location("cho_bo_ha", Point(106.19, 21.44), AN, action="set_point", input_text="WGS84")
@@ -96,6 +99,7 @@ def test_locations_history_slides_and_the_cache_key(target):
             assert tuple(kind) == ("POINT", 4326)
 
 
+@pytest.mark.slow
 def test_sign_in_throttle(target):
     t0 = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
     for i in range(5):
@@ -105,6 +109,7 @@ def test_sign_in_throttle(target):
     assert store.failures("an", since=t0) == []
 
 
+@pytest.mark.slow
 def test_postgresql_without_schema_is_refused_with_a_message(pg_url):
     with pg_schema(pg_url, upgrade=False) as url:
         with pytest.raises(StorageError, match="db upgrade"):
@@ -143,6 +148,7 @@ SERVER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_eight_writers_on_two_servers_lose_nothing(target):
     """2 "servers" × 4 writer processes × 50 saves = 400 versions, numbers 1..400, every cell kept."""
     env = {**os.environ}
@@ -160,9 +166,9 @@ def test_eight_writers_on_two_servers_lose_nothing(target):
     assert sorted(snap["version_id"]) == list(range(1, 401))
 
 
-def test_db_copy_moves_an_old_sqlite_store_to_postgresql(tmp_path, monkeypatch, pg_url, capsys):
+@pytest.mark.slow
+def test_db_copy_moves_an_old_sqlite_store_to_postgresql(state, tmp_path, monkeypatch, pg_url, capsys):
     monkeypatch.delenv(db.ENV_URL, raising=False)
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     _save(1.0)
     _save(2.0)
     auth.record_failure("x")
@@ -181,6 +187,7 @@ def test_db_copy_moves_an_old_sqlite_store_to_postgresql(tmp_path, monkeypatch, 
             copy_store(f"sqlite:///{tmp_path / 'ktxh_store.sqlite'}", url)
 
 
+@pytest.mark.slow
 def test_db_upgrade_command(pg_url, capsys):
     from ktxh_geo.__main__ import main
 

@@ -107,6 +107,7 @@ def _value(code: str) -> float:
     return store.snapshot().set_index("code").at[code, "value"]
 
 
+@pytest.mark.slow
 def test_the_second_save_of_a_figure_is_refused_nothing_is_lost(editors):
     a, b = editors
     assert a("open")["figures"] == b("open")["figures"] == 0
@@ -126,6 +127,7 @@ def test_the_second_save_of_a_figure_is_refused_nothing_is_lost(editors):
     assert _value("07243") == 7.0 and _value("07246") == 3.0
 
 
+@pytest.mark.slow
 def test_an_overwrite_covers_only_what_was_shown(editors):
     a, b = editors
     a("open"), b("open")
@@ -138,6 +140,7 @@ def test_an_overwrite_covers_only_what_was_shown(editors):
     assert _value("07243") == 6.0
 
 
+@pytest.mark.slow
 def test_a_restore_over_newer_versions_is_refused(editors):
     a, b = editors
     a("open")
@@ -153,6 +156,7 @@ def test_a_restore_over_newer_versions_is_refused(editors):
     assert "07249" not in set(store.snapshot()["code"])  # the restore replaced everything, as chosen
 
 
+@pytest.mark.slow
 def test_the_second_move_of_an_object_is_refused(editors):
     a, b = editors
     a("open"), b("open")
@@ -167,6 +171,7 @@ def test_the_second_move_of_an_object_is_refused(editors):
     assert history["previous_geometry_wkt"].tolist()[-1] == "POINT (106.19 21.44)"
 
 
+@pytest.mark.slow
 def test_a_slide_added_meanwhile_is_shown_before_adding_another(editors):
     a, b = editors
     a("open"), b("open")
@@ -190,6 +195,7 @@ def _race(expected: int, barrier, results) -> None:
         results.put("conflict")
 
 
+@pytest.mark.slow
 def test_the_check_is_atomic_when_six_editors_save_at_once(target):
     """Six processes read version 0 and save the same cell at the same moment: exactly one is saved."""
     ctx = multiprocessing.get_context("spawn")

@@ -61,9 +61,8 @@ def _clean(message: str, url: str) -> None:
 
 
 @pytest.fixture()
-def pg_store(pg_url, monkeypatch, tmp_path):
+def pg_store(state, pg_url, monkeypatch):
     """A fresh, upgraded PostgreSQL store configured like the app does; yields its URL."""
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     with pg_schema(pg_url) as url:
         monkeypatch.setenv(db.ENV_URL, url)
         yield url
@@ -122,6 +121,7 @@ def _assert_cli_refused(done: subprocess.CompletedProcess, url: str, phrase: str
 # ---------------------------------------------------------------- read-only database and missing grants
 
 
+@pytest.mark.slow
 def test_read_only_database_reads_and_refuses_every_write_with_one_message(pg_store, tmp_path, monkeypatch):
     _save(1.0)
     read_only = pg_store + "%20-cdefault_transaction_read_only%3Don"
@@ -150,12 +150,14 @@ def test_read_only_database_reads_and_refuses_every_write_with_one_message(pg_st
     assert store.latest_version(pg_store) == 1
 
 
+@pytest.mark.slow
 def test_db_upgrade_on_a_read_only_database_exits_2_without_a_traceback(pg_url, tmp_path):
     with pg_schema(pg_url, upgrade=False) as url:
         read_only = url + "%20-cdefault_transaction_read_only%3Don"
         _assert_cli_refused(_cli(tmp_path, read_only, "db", "upgrade"), read_only, "chế độ chỉ đọc")
 
 
+@pytest.mark.slow
 def test_a_role_without_grants_gets_one_message_and_exit_2(pg_store, role, tmp_path):
     _save(1.0)
     reader = role("SELECT")
@@ -170,6 +172,7 @@ def test_a_role_without_grants_gets_one_message_and_exit_2(pg_store, role, tmp_p
         store.latest_version(nobody)
 
 
+@pytest.mark.slow
 def test_db_upgrade_without_the_right_to_create_tables_exits_2(pg_url, tmp_path):
     with pg_schema(pg_url, upgrade=False) as url:
         admin = create_engine(pg_url)
@@ -189,6 +192,7 @@ def test_db_upgrade_without_the_right_to_create_tables_exits_2(pg_url, tmp_path)
             admin.dispose()
 
 
+@pytest.mark.slow
 def test_select_insert_update_delete_are_all_the_app_role_needs(pg_store, role, tmp_path, monkeypatch):
     """Everything the app and the operators do after ``db upgrade`` works as a role with exactly these grants."""
     _save(1.0)
@@ -259,6 +263,7 @@ def _timed(fn) -> tuple[float, object]:
     return time.monotonic() - start, result
 
 
+@pytest.mark.slow
 def test_a_frozen_writer_on_postgresql_stops_no_one_for_long(pg_store, tmp_path, monkeypatch, record_property):
     _save(1.0)
     proc, marker = _freeze(tmp_path, {"KTXH_DB_IDLE_TIMEOUT": "3"})
@@ -285,9 +290,9 @@ def test_a_frozen_writer_on_postgresql_stops_no_one_for_long(pg_store, tmp_path,
     assert history["id"].tolist() == [2, 1] and "treo" not in set(history["user"])
 
 
-def test_a_frozen_writer_on_sqlite_costs_others_only_the_busy_timeout(tmp_path, monkeypatch, record_property):
+@pytest.mark.slow
+def test_a_frozen_writer_on_sqlite_costs_others_only_the_busy_timeout(state, tmp_path, monkeypatch, record_property):
     monkeypatch.delenv(db.ENV_URL, raising=False)
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
     _save(1.0)
     proc, _marker = _freeze(tmp_path, {})
     try:
@@ -303,6 +308,7 @@ def test_a_frozen_writer_on_sqlite_costs_others_only_the_busy_timeout(tmp_path, 
     assert _save(3.0) == 2  # the killed writer's lock went with it
 
 
+@pytest.mark.slow
 def test_a_statement_over_its_time_limit_is_cut_with_a_message(pg_store, monkeypatch):
     monkeypatch.setenv("KTXH_DB_STATEMENT_TIMEOUT", "0.5")
     started = time.monotonic()
@@ -324,6 +330,7 @@ def proxy(pg_url, pg_store):
     cutting.close()
 
 
+@pytest.mark.slow
 def test_a_connection_lost_mid_save_says_nothing_was_saved(proxy):
     cutting, url = proxy
     assert _save(1.0, path=url) == 1
@@ -337,6 +344,7 @@ def test_a_connection_lost_mid_save_says_nothing_was_saved(proxy):
     assert _save(3.0, path=url) == 2  # the pool recovers on the next save
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delivered", [True, False], ids=["committed", "not-committed"])
 def test_a_connection_lost_while_committing_says_the_outcome_is_unknown(proxy, delivered):
     """The client cannot know whether the COMMIT it sent was done: it says so, and reloading tells."""
@@ -350,6 +358,7 @@ def test_a_connection_lost_while_committing_says_the_outcome_is_unknown(proxy, d
     assert store.latest_version() == (2 if delivered else 1)  # today: "Không có gì được lưu" even when it was
 
 
+@pytest.mark.slow
 def test_a_server_that_is_not_there(tmp_path, monkeypatch):
     import socket
 
@@ -398,6 +407,7 @@ def test_every_postgresql_failure_is_one_typed_vietnamese_error(error, cls, phra
     assert "secret" not in str(err) and "tham-so" not in str(err) and not SQL_WORDS.search(str(err))
 
 
+@pytest.mark.slow
 def test_a_backup_during_a_frozen_writer_still_reads_one_snapshot(pg_store, tmp_path):
     """The source's row locks never block a backup (it reads a snapshot)."""
     _save(1.0)

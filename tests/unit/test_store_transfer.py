@@ -119,6 +119,7 @@ def sqlite_store(tmp_path, monkeypatch):
     return tmp_path / "state" / "ktxh_store.sqlite"
 
 
+@pytest.mark.slow
 def test_db_copy_from_a_sqlite_store_being_written_three_times_out_of_three(sqlite_store, tmp_path, pg_url, capsys):
     writers = Writers(tmp_path)
     copied, during = [], []
@@ -138,6 +139,7 @@ def test_db_copy_from_a_sqlite_store_being_written_three_times_out_of_three(sqli
     print(f"\ncopies during writes: {copied} versions, {during} saved meanwhile; writers saved {counts}")
 
 
+@pytest.mark.slow
 def test_db_backup_of_postgresql_being_written_then_restore_while_written(pg_url, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path / "state"))
     backup = tmp_path / "sao-luu.sqlite"
@@ -211,6 +213,7 @@ INSERT INTO changes VALUES (2, 'poverty_rate', '07246', '2020-2024', 2023, NULL,
 """
 
 
+@pytest.mark.slow
 def test_db_copy_of_a_version_1_store_migrates_a_copy_and_leaves_the_source_alone(tmp_path, pg_url, monkeypatch):
     folder = tmp_path / "cu"
     folder.mkdir()
@@ -329,6 +332,7 @@ def test_copying_into_a_store_with_data_is_refused(sqlite_store, tmp_path):
     assert store.snapshot(path=other.file)["value"].tolist() == [5.0]
 
 
+@pytest.mark.slow
 def test_checksums_agree_across_backends(sqlite_store, pg_url):
     store.save([store.Cell("p", "1", "e", 2023, 1.0)], editor=AN, source="s", action="edit", dataset="p")
     register.save_location("cho_bo_ha", Point(106.19, 21.44), AN, action="set_point", input_text="")

@@ -193,6 +193,7 @@ def test_cli_still_replaces_a_regular_file_and_a_link_to_one(tmp_path):
     assert _cli(link) == 0 and link.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_stopped_export_leaves_no_temporary_file(tmp_path, sig):
     out = tmp_path / "ban-do.pdf"

@@ -22,12 +22,6 @@ EDITOR_PC, STRANGER = "10.0.0.5", "203.0.113.9"
 
 
 @pytest.fixture
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-    return tmp_path
-
-
-@pytest.fixture
 def pbkdf2_calls(monkeypatch):
     """How many PBKDF2 computations ran (each one is the CPU cost an attacker wants the server to pay)."""
     calls = []

@@ -99,6 +99,7 @@ def test_images_and_other_binary_parts_are_not_refused():
         read_table(H.xlsx_with_parts({"xl/media/image1.png": ("image/png", "urn:i", png)}), "anh.xlsx")
 
 
+@pytest.mark.slow
 def test_bombs_are_refused_with_bounded_memory():
     """In a fresh process: the peak memory of refusing both of the issue's files stays near the import cost."""
     code = (
@@ -121,6 +122,7 @@ def test_bombs_are_refused_with_bounded_memory():
     assert json.loads(run.stdout)["grew_mb"] < 100  # the old reader grew by about 1.1 GB on the first one
 
 
+@pytest.mark.slow
 def test_command_line_files_are_read_bounded(tmp_path):
     import os
 

@@ -105,6 +105,7 @@ def _refused(name: str, data: bytes, outline) -> str:
 # ---------------------------------------------------------------- refused under every name, nothing read
 
 
+@pytest.mark.slow
 def test_vrt_gdalg_and_view_geopackage_are_refused_under_every_name(tmp_path, outline, workers):
     planted = H.planted_csv(tmp_path, SECRET)
     # the old reader accepted this one: a 25 ha footprint read from a server file
@@ -209,6 +210,7 @@ def test_zip_member_paths_never_reach_the_file_system(tmp_path, outline):
 # ---------------------------------------------------------------- the worker: killed, confined, gone
 
 
+@pytest.mark.slow
 def test_a_parse_past_its_time_is_killed_and_said_in_vietnamese(tmp_path, outline, workers, monkeypatch):
     monkeypatch.setattr(footprints, "PARSE_SECONDS", 0.3)  # the worker cannot even start in that time
     started = time.monotonic()
@@ -284,6 +286,7 @@ def test_busy_when_every_worker_slot_is_taken(outline, monkeypatch):
     assert taken == sandbox.MAX_WORKERS
 
 
+@pytest.mark.slow
 def test_one_parse_per_file_content(outline, workers):
     data = H.geojson()
     for _ in range(3):  # a page rerun with the file still in the uploader

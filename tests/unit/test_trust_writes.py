@@ -28,12 +28,6 @@ WRITE = "Không ghi được vào kho dữ liệu trong thư mục trạng thái
 READ = "Không đọc được kho dữ liệu trong thư mục trạng thái (KTXH_STATE_DIR): "
 
 
-@pytest.fixture()
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
-    return tmp_path
-
-
 def _cells(value):
     return [store.Cell("poverty_rate", c, "2020-2024", 2023, value) for c in CODES]
 
@@ -242,6 +236,7 @@ def test_unknown_names_lock_the_same_way_and_say_the_same(state):
     assert messages["an"] == messages["khong-co"] and "Tạm khóa" in messages["an"]
 
 
+@pytest.mark.slow
 def test_failure_counter_is_shared_between_processes(state):
     code = (
         "from datetime import datetime, UTC; from ktxh_geo.model import auth\n"
@@ -324,6 +319,7 @@ def _add_one(i, barrier):
     slides.add_slide(slides.Slide(f"Trang {i}", {"indicator": "poverty_rate", "n": str(i)}), signed_in("an", "cli"))
 
 
+@pytest.mark.slow
 def test_sixteen_processes_adding_slides_keep_all_sixteen(state):
     shipped, _, _ = slides.load_deck()
     ctx = multiprocessing.get_context("spawn")

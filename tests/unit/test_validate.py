@@ -222,6 +222,7 @@ def test_project_point_outside_or_in_wrong_commune(copy):
     )
 
 
+@pytest.mark.slow
 def test_cli_exit_codes(copy):
     ok = subprocess.run([sys.executable, "-m", "ktxh_geo", "validate"], cwd=ROOT, capture_output=True, text=True)
     assert ok.returncode == 0 and ok.stdout.startswith("OK: ")
