@@ -113,3 +113,17 @@ def require_office(editor: object, what: str) -> Editor:
     if editor.scope is not None:
         raise Forbidden(f"Chỉ văn phòng (tài khoản không giới hạn theo xã) được {what}. Không có gì được ghi.")
     return editor
+
+
+# ---- following the plan: reporting periods, report states, what a reported value is ----
+# A period is a year and a stage; the plan's section IV asks communes to report every 6 months and at year end.
+STAGES = {"6_thang": "6 tháng", "9_thang": "9 tháng", "uoc_ca_nam": "Ước cả năm", "ca_nam": "Cả năm (thực hiện)"}
+REPORT_STATES = {
+    None: "Chưa gửi",
+    "draft": "Nháp",
+    "submitted": "Đã gửi",
+    "accepted": "Đã duyệt",
+    "returned": "Trả lại",
+}
+REPORT_ACTIONS = {"save": "lưu nháp", "submit": "gửi", "accept": "duyệt", "return": "trả lại"}
+VALUE_STATUSES = {"estimate": "ước tính", "official": "thực hiện"}
