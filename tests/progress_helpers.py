@@ -23,7 +23,7 @@ INDICATORS = (
 def units(profile: str = PROFILE) -> pd.DataFrame:
     with use(profile) as p:
         g = shipped.load_communes(p.default_edition)
-    return pd.DataFrame({"code": g["code"], "name": g["name"]})
+    return pd.DataFrame({"code": g["code"], "name": g["full_name"]})
 
 
 def filled_targets(rows: list[list] | None = None, profile: str = PROFILE) -> bytes:
