@@ -19,7 +19,8 @@ with st.expander("Đăng nhập để báo cáo, duyệt hoặc giao chỉ tiêu
 up.flash()
 province = ui.province_selector("td_province")
 period = up.period_picker(profile)
-tabs = st.tabs(["Tiến độ", "Báo cáo của đơn vị", "Duyệt báo cáo", "Kỳ báo cáo và chỉ tiêu giao"])
+TABS = ["Tiến độ", "Báo cáo của đơn vị", "Duyệt báo cáo", "Kỳ báo cáo và chỉ tiêu giao"]
+tabs = st.tabs(TABS, key="td_tabs")  # keyed: a rerun (a message shown or gone above) keeps the open tab
 ctx = up.context(profile, period, province) if period is not None else None
 with tabs[0]:
     if ctx is not None:

@@ -459,8 +459,10 @@ def rp_max_bytes() -> int:
 
 
 def flash() -> None:
+    """The last action's confirmation, in a slot that is always there (the elements below keep their place)."""
+    slot = st.container(key="td_flash_slot")
     if text := st.session_state.pop("td_flash", None):
-        st.success(md_text(text))
+        slot.success(md_text(text))
 
 
 def units_of(profile: Profile, province: str | None) -> pd.DataFrame:
