@@ -112,22 +112,32 @@ def locality_results(ctx: Context) -> dict[str, dict]:
     return {r["indicator_id"]: r for r in mine.to_dict("records")}
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _stored(profile_id: str, year: int, stage: str, version: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Commune targets, reports and values of a period (``version``: the store's key; any write reads again)."""
+    return (
+        rp.commune_targets(profile_id, year),
+        rp.reports(profile_id, year, stage),
+        rp.report_values(profile_id, year, stage),
+    )
+
+
 def context(profile: Profile, period: pg.Period, province: str | None) -> Context:
     where = ((profile.drill_down["key"], province),) if profile.drill_down and province else ()
     edition = profile.drill_down["edition"] if profile.drill_down and province else profile.default_edition
     communes = ui.communes(edition, where)
     units = pd.DataFrame({"code": communes["code"], "name": communes["full_name"]})
-    year, stage = period.year, period.stage
+    targets, reports, values = _stored(profile.id, period.year, period.stage, ui.store_version())
     return Context(
         profile=profile,
         period=period,
         units=units,
         communes=communes,
         where=where,
-        locality_targets=tg.locality_targets(profile.data_dir, year),
-        commune_targets=rp.commune_targets(profile.id, year),
-        reports=rp.reports(profile.id, year, stage),
-        values=rp.report_values(profile.id, year, stage),
+        locality_targets=tg.locality_targets(profile.data_dir, period.year),
+        commune_targets=targets,
+        reports=reports,
+        values=values,
     )
 
 
@@ -139,12 +149,24 @@ def indicator_names(ctx: Context) -> dict[str, tuple[str, str]]:
 
 
 def tables(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(locality rows, commune rows, reporting status) of the period."""
+    """(locality rows, commune rows, reporting status) of the period, computed once per store version and day."""
+    p = ctx.period
+    deadline = p.deadline.isoformat() if p.deadline else ""
+    province = dict(ctx.where).get(ctx.profile.drill_down.get("key", "")) if ctx.where else None
+    return _tables(ctx.profile.id, p.year, p.stage, deadline, p.shipped, province, ui.store_version(), today())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _tables(profile_id, year, stage, deadline, shipped, province, version, day):
+    from ktxh_geo.model.profile import active
+
+    period = pg.Period(year, stage, date.fromisoformat(deadline) if deadline else None, shipped)
+    ctx = context(active(), period, province)
     local = pg.locality_rows(ctx.locality_targets, locality_results(ctx), indicator_names(ctx))
     in_area = ctx.commune_targets[ctx.commune_targets["code"].isin(set(ctx.units["code"]))]
     names = dict(zip(ctx.units["code"], ctx.units["name"], strict=True))
     communes = pg.commune_rows(in_area, ctx.values, ctx.reports, names)
-    status = pg.reporting_status(ctx.units, ctx.reports, ctx.period.deadline, today())
+    status = pg.reporting_status(ctx.units, ctx.reports, ctx.period.deadline, day)
     return local, communes, status
 
 
@@ -186,7 +208,12 @@ def progress_section(ctx: Context) -> None:
     n_late = int((status["Trễ hạn"] == "có").sum())
     if not ctx.period.shipped:
         st.markdown(f"**{n_sent}/{len(status)} đơn vị đã gửi báo cáo** · {n_ok} đã duyệt · {n_late} quá hạn")
-    if len(communes):
+    kinds = (["progress"] if len(communes) else []) + ([] if ctx.period.shipped else ["status"])
+    words = {"progress": "Tiến độ theo chỉ tiêu", "status": "Tình trạng báo cáo"}
+    kind = kinds[0] if len(kinds) == 1 else None
+    if len(kinds) > 1:  # one map at a time: quicker to redraw, and one screen on a phone
+        kind = st.radio("Bản đồ", kinds, format_func=words.get, horizontal=True, key="td_map_kind")
+    if kind == "progress":
         options = list(dict.fromkeys(communes["indicator_id"]))
         labels = dict(zip(communes["indicator_id"], communes["Chỉ tiêu"], strict=True))
         chosen = st.selectbox("Chỉ tiêu trên bản đồ tiến độ", options, format_func=labels.get, key="td_indicator")
@@ -195,13 +222,13 @@ def progress_section(ctx: Context) -> None:
             _map(joined, cls, ctx, f"{labels[chosen]} — {ctx.period.label}", "td_map_progress")
         table = communes[communes["indicator_id"] == chosen].drop(columns=["code", "indicator_id", "verdict"])
         ui.table(table, "td_communes", "Đơn vị", hide_index=True, width="stretch")
-    if not ctx.period.shipped:
+    elif kind == "status":
         joined, cls = pg.status_layer(ctx.communes, status, ctx.period.year, "Tình trạng báo cáo")
-        st.subheader("Tình trạng báo cáo của các đơn vị")
         with st.container(key="td_status_map"):
             _map(joined, cls, ctx, f"Tình trạng báo cáo — {ctx.period.label}", "td_map_status")
+    if not ctx.period.shipped:
         missing = pg.not_reported(status)
-        st.markdown(f"**Đơn vị chưa báo cáo: {len(missing)}**")
+        st.subheader(f"Đơn vị chưa báo cáo: {len(missing)}")
         shown = status.drop(columns=["code", "status"])
         ui.table(shown, "td_status", "Đơn vị", max_cards=30, hide_index=True, width="stretch")
     compiled_section(ctx, local, communes, status)

@@ -129,16 +129,17 @@ def test_cycle_on_bac_ninh_in_a_browser(server, tmp_path):
         _tab(page, "Tiến độ")
         page.get_by_text("3/198 lượt chỉ tiêu giao cho xã đạt và vượt kế hoạch").wait_for(timeout=30_000)
         page.get_by_text("2/99 đơn vị đã gửi báo cáo").wait_for()
-        frames = page.frame_locator("iframe[title*='streamlit_folium']")
-        progress, status = frames.nth(0), frames.nth(1)
-        for frame in (progress, status):
-            frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+        progress = page.locator(".st-key-td_progress_map").frame_locator("iframe[title*='streamlit_folium']")
+        progress.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
         assert progress.locator(".ktxh-legend", has_text="Vượt kế hoạch").count() == 1
+        page.locator(".st-key-td_progress_map").scroll_into_view_if_needed()
+        page.wait_for_timeout(300)  # the scroll settles (no signal to await)
+        _shot(page, "progress_map_1366x768")
+        page.get_by_text("Tình trạng báo cáo", exact=True).click()
+        status = page.locator(".st-key-td_status_map").frame_locator("iframe[title*='streamlit_folium']")
+        status.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
         assert status.locator(".ktxh-legend", has_text="Đã duyệt").count() == 1
         assert status.locator(".ktxh-legend", has_text="Chưa gửi").count() == 1
-        page.locator(".st-key-td_progress_map").scroll_into_view_if_needed()
-        page.wait_for_timeout(300)  # the map's tiles of shapes settle after the scroll (no signal to await)
-        _shot(page, "progress_map_1366x768")
         page.locator(".st-key-td_status_map").scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         _shot(page, "status_map_1366x768")
