@@ -14,6 +14,7 @@ from datetime import date
 import geopandas as gpd
 import pandas as pd
 
+from ktxh_geo.errors import vn_time
 from ktxh_geo.model import targets as tg
 from ktxh_geo.model.classify import Classification, LegendItem
 from ktxh_geo.text import format_number
@@ -193,7 +194,7 @@ def reporting_status(units: pd.DataFrame, reports: pd.DataFrame, deadline: date 
                 "Đơn vị": name,
                 "status": key,
                 "Tình trạng": STATUS_LABELS[key] if key != "returned" or not late else "Trả lại, quá hạn",
-                "Gửi lúc": sent[:16].replace("T", " ") if sent else "",
+                "Gửi lúc": vn_time(sent) if sent else "",
                 "Trễ hạn": "có" if late else "",
                 "Lý do trả lại": (r or {}).get("reason", "") if state == "returned" else "",
                 "Người cập nhật": (r or {}).get("updated_by", ""),
