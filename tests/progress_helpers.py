@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from ktxh_geo.io import shipped
 from ktxh_geo.model import target_import
-from ktxh_geo.model.profile import use
+from ktxh_geo.vocab.profile import use
 
 PROFILE = "bac-ninh-2025"
 YEAR = 2025

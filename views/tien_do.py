@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from ktxh_geo.model.profile import active
 from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import progress as up
 from ktxh_geo.ui.auth import editor
+from ktxh_geo.vocab.profile import active
 
 ui.page_style()
 st.title("Tiến độ kế hoạch")

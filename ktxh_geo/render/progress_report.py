@@ -24,7 +24,6 @@ from docx.shared import Cm  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from ktxh_geo.model import progress as pg  # noqa: E402
-from ktxh_geo.model.profile import Profile  # noqa: E402
 from ktxh_geo.render.export import neutralised  # noqa: E402
 from ktxh_geo.render.layout import FONT as MAP_FONT  # noqa: E402
 from ktxh_geo.render.report import (  # noqa: E402
@@ -41,6 +40,7 @@ from ktxh_geo.render.report import (  # noqa: E402
     clean,
 )
 from ktxh_geo.text import format_date_vn  # noqa: E402
+from ktxh_geo.vocab.profile import Profile  # noqa: E402
 
 LOCAL_HEADERS = ["Chỉ tiêu", "Đơn vị tính", "Kế hoạch", "Kết quả", "Tỷ lệ", "Đánh giá", "Cách so sánh"]
 COMMUNE_HEADERS = ["Đơn vị", "Chỉ tiêu", "Kế hoạch", "Kết quả", "Tỷ lệ", "Đánh giá"]

@@ -20,12 +20,12 @@ from ktxh_geo.io import reports as rp
 from ktxh_geo.model import progress as pg
 from ktxh_geo.model import target_import
 from ktxh_geo.model import targets as tg
-from ktxh_geo.model.profile import Profile
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.maps import build_map
 from ktxh_geo.ui import conflicts
 from ktxh_geo.ui import data as ui
 from ktxh_geo.vocab import REPORT_STATES, STAGES, VALUE_STATUSES, Editor
+from ktxh_geo.vocab.profile import Profile
 
 MAP_HEIGHT = 460
 VN = timezone(timedelta(hours=7))
@@ -158,7 +158,7 @@ def tables(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _tables(profile_id, year, stage, deadline, shipped, province, version, day):
-    from ktxh_geo.model.profile import active
+    from ktxh_geo.vocab.profile import active
 
     period = pg.Period(year, stage, date.fromisoformat(deadline) if deadline else None, shipped)
     ctx = context(active(), period, province)

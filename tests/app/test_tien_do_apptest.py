@@ -17,8 +17,8 @@ from streamlit.testing.v1 import AppTest
 from ktxh_geo.io import reports as rp
 from ktxh_geo.model import progress as pg
 from ktxh_geo.model.auth import hash_password
-from ktxh_geo.model.profile import use
 from ktxh_geo.render import progress_report
+from ktxh_geo.vocab.profile import use
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "views/tien_do.py"

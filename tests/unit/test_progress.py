@@ -9,7 +9,7 @@ from progress_helpers import INDICATORS, filled_targets, units
 from ktxh_geo.io import shipped
 from ktxh_geo.model import progress, target_import
 from ktxh_geo.model import targets as tg
-from ktxh_geo.model.profile import use
+from ktxh_geo.vocab.profile import use
 
 
 def test_template_round_trip_for_99_units():
