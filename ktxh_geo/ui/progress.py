@@ -314,6 +314,7 @@ def report_section(ctx: Context, editor: Editor | None) -> None:
         kind = st.radio(
             "Loại số liệu",
             list(VALUE_STATUSES),
+            index=list(VALUE_STATUSES).index(old["status"].iloc[0]) if len(old) else 0,
             format_func=STATUS_WORDS.get,
             horizontal=True,
             key=f"{form}-status",

@@ -167,3 +167,35 @@ def test_yen_the_2023_from_the_plan_itself():
 @pytest.mark.parametrize("profile", ["yen-the-2024", "bac-ninh-2025", "national-2025"])
 def test_every_locality_renders_with_an_empty_store(profile):
     _ok(_page(profile, secrets=None))
+
+
+def test_one_province_of_the_country():
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["profile"] = "national-2025"
+    at.query_params["province"] = "24"
+    at.run()
+    at.switch_page(PAGE)
+    _ok(at.run())
+    assert at.selectbox(key="td_province").value == "24"
+
+
+def test_yen_the_2024_starts_empty_and_the_office_reports_the_district():
+    """A 2024 period opened by the office: every target of the plan counted, none reached, nothing invented; the
+    office's own report for the district then gives verdicts by the plan's rules."""
+    office = _login(_page("yen-the-2024"), "van.phong")
+    office.number_input(key="td_new_year").set_value(2024)
+    office.selectbox(key="td_new_stage").set_value("6_thang")
+    _ok(_click(office, "Mở kỳ báo cáo"))
+    office.selectbox(key="td_period").set_value("2024-6_thang").run()
+    assert "0/40 chỉ tiêu đạt và vượt kế hoạch" in [h.value for h in office.subheader]
+    assert set(office.dataframe[0].value["Đánh giá"]) == {"Chưa có số liệu"}
+    office.selectbox(key="td_code").set_value("215").run()
+    form = "td-report-2024-6_thang-215"
+    office.number_input(key=f"{form}-poverty_rate").set_value(1.9)
+    office.number_input(key=f"{form}-child_malnutrition").set_value(10.0)
+    office.text_input(key=f"{form}-source").input("Báo cáo 6 tháng của UBND huyện (minh họa)")
+    _ok(_click(office, "Lưu nháp"))
+    shown = office.dataframe[0].value.set_index("Chỉ tiêu")["Đánh giá"]
+    assert "1/40 chỉ tiêu đạt và vượt kế hoạch" in [h.value for h in office.subheader]
+    assert shown["Tỷ lệ hộ nghèo"] == "Vượt kế hoạch"  # "giảm còn 1,93 %": 1,9 is better
+    assert "Chưa đạt" in set(shown)  # "< 10 %": exactly 10 does not reach it
