@@ -69,10 +69,19 @@ def shipped_periods(profile: Profile) -> list[pg.Period]:
 
 def all_periods(profile: Profile) -> list[pg.Period]:
     """The store's periods (with their deadlines), then the plan's own ones not opened in the store."""
-    stored = rp.periods(profile.id)
-    out = [pg.Period(int(r["year"]), r["stage"], date.fromisoformat(r["deadline"])) for r in stored.to_dict("records")]
+    return _all_periods(profile.id, ui.store_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _all_periods(profile_id: str, version: str) -> list[pg.Period]:
+    from ktxh_geo.vocab.profile import active
+
+    stored = rp.periods(profile_id)
+    out = [
+        pg.Period(int(r["year"]), r["stage"], date.fromisoformat(r["deadline"])) for r in stored.to_dict("records")
+    ]
     taken = {(p.year, p.stage) for p in out}
-    return out + [p for p in shipped_periods(profile) if (p.year, p.stage) not in taken]
+    return out + [p for p in shipped_periods(active()) if (p.year, p.stage) not in taken]
 
 
 def period_picker(profile: Profile) -> pg.Period | None:
@@ -221,7 +230,7 @@ def progress_section(ctx: Context) -> None:
         with st.container(key="td_progress_map"):
             _map(joined, cls, ctx, f"{labels[chosen]} — {ctx.period.label}", "td_map_progress")
         table = communes[communes["indicator_id"] == chosen].drop(columns=["code", "indicator_id", "verdict"])
-        ui.table(table, "td_communes", "Đơn vị", hide_index=True, width="stretch")
+        ui.table(table, "td_communes", "Đơn vị", max_cards=30, hide_index=True, width="stretch")
     elif kind == "status":
         joined, cls = pg.status_layer(ctx.communes, status, ctx.period.year, "Tình trạng báo cáo")
         with st.container(key="td_status_map"):
