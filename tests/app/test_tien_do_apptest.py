@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from ktxh_geo.io import reports as rp
 from ktxh_geo.model import progress as pg
-from ktxh_geo.model.auth import hash_password
+from ktxh_geo.model.auth import hash_password, signed_in
 from ktxh_geo.render import progress_report
 from ktxh_geo.vocab.profile import use
 
@@ -199,3 +199,29 @@ def test_yen_the_2024_starts_empty_and_the_office_reports_the_district():
     assert "1/40 chỉ tiêu đạt và vượt kế hoạch" in [h.value for h in office.subheader]
     assert shown["Tỷ lệ hộ nghèo"] == "Vượt kế hoạch"  # "giảm còn 1,93 %": 1,9 is better
     assert "Chưa đạt" in set(shown)  # "< 10 %": exactly 10 does not reach it
+
+
+def test_two_reporters_of_one_unit_a_stale_form_is_refused_with_what_changed():
+    secrets = {
+        "editors": {n: hash_password(PASSWORD, 1_000) for n in ("van.phong", "an", "binh")},
+        "editor_scopes": {"an": ["07210"], "binh": ["07210"]},
+    }
+    rp.open_period(P, 2025, "6_thang", date(2099, 6, 20), editor=signed_in("van.phong", "password"))
+    row = {
+        "indicator_id": "thu_ngan_sach",
+        "code": "07210",
+        "name": "Thu ngân sách (minh họa)",
+        "unit": "tỷ đồng",
+        "rule": "at_least",
+        "value": 50,
+    }
+    rp.import_targets(P, 2025, [row], editor=signed_in("van.phong", "password"), source="QĐ (minh họa)")
+    an, binh = _login(_page(secrets=secrets), "an"), _login(_page(secrets=secrets), "binh")
+    _report(an, "07210", {"thu_ngan_sach": 51.0}, "Báo cáo của An (minh họa)", send=False)
+    _report(binh, "07210", {"thu_ngan_sach": 49.0}, "Báo cáo của Bình (minh họa)", send=False)  # a stale form
+    warned = [w.value for w in binh.warning]
+    assert any("đã được người khác thay đổi" in w and "an" in w for w in warned), warned
+    assert rp.report_values(P, 2025, "6_thang").at[0, "value"] == 51.0  # nothing of Bình's was written
+    _ok(_click(binh, "Lưu đè (ghi vào lịch sử là lưu đè)"))
+    assert rp.report_values(P, 2025, "6_thang").at[0, "value"] == 49.0
+    assert rp.events(P, 2025, "6_thang")["overwrote"].tolist() == ["", "1"]
