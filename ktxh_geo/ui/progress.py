@@ -77,9 +77,7 @@ def _all_periods(profile_id: str, version: str) -> list[pg.Period]:
     from ktxh_geo.vocab.profile import active
 
     stored = rp.periods(profile_id)
-    out = [
-        pg.Period(int(r["year"]), r["stage"], date.fromisoformat(r["deadline"])) for r in stored.to_dict("records")
-    ]
+    out = [pg.Period(int(r["year"]), r["stage"], date.fromisoformat(r["deadline"])) for r in stored.to_dict("records")]
     taken = {(p.year, p.stage) for p in out}
     return out + [p for p in shipped_periods(active()) if (p.year, p.stage) not in taken]
 
