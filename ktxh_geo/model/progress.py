@@ -19,6 +19,7 @@ from ktxh_geo.model import targets as tg
 from ktxh_geo.model.classify import Classification, LegendItem
 from ktxh_geo.text import format_number
 from ktxh_geo.vocab import STAGES, VALUE_STATUSES
+from ktxh_geo.vocab import STATUS_LABELS as KIND_LABELS
 
 # reporting status of a commune in a period: its report's state, "late" when the deadline passed without one
 NOT_SENT, LATE = "none", "late"
@@ -82,6 +83,7 @@ def locality_rows(
                 "Chỉ tiêu": name,
                 "Đơn vị tính": unit,
                 "Kế hoạch": tg.rule_text(t, unit) if t.rule != "milestone" else "hoàn thành",
+                "Loại chỉ tiêu": KIND_LABELS.get(t.status, t.status),  # "suy ra từ văn bản": see the note
                 "Kết quả": _result_text(got.get("value"), got.get("value_text", ""), unit),
                 "Loại số liệu": VALUE_STATUSES.get(got.get("status"), got.get("status") or ""),
                 "Tỷ lệ": tg.percent_text(v.percent),

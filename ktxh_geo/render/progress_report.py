@@ -42,7 +42,7 @@ from ktxh_geo.render.report import (  # noqa: E402
 from ktxh_geo.text import format_date_vn  # noqa: E402
 from ktxh_geo.vocab.profile import Profile  # noqa: E402
 
-LOCAL_HEADERS = ["Chỉ tiêu", "Đơn vị tính", "Kế hoạch", "Kết quả", "Tỷ lệ", "Đánh giá", "Cách so sánh"]
+LOCAL_HEADERS = ["Chỉ tiêu", "Đơn vị tính", "Kế hoạch", "Loại chỉ tiêu", "Kết quả", "Tỷ lệ", "Đánh giá", "Cách so sánh"]
 COMMUNE_HEADERS = ["Đơn vị", "Chỉ tiêu", "Kế hoạch", "Kết quả", "Tỷ lệ", "Đánh giá"]
 STATUS_HEADERS = ["Đơn vị", "Tình trạng", "Gửi lúc", "Trễ hạn", "Lý do trả lại"]
 
@@ -178,7 +178,7 @@ def render_xlsx(parts: Parts) -> bytes:
     summary = pd.DataFrame({"Nội dung": [parts.title, *parts.headlines(), *[f"Nguồn: {s}" for s in parts.sources()]]})
     sheets = {"Tổng hợp": summary}
     if len(parts.local):
-        sheets["Chỉ tiêu"] = parts.local[[*LOCAL_HEADERS, "Nguồn"]]
+        sheets["Chỉ tiêu"] = parts.local[[*LOCAL_HEADERS, "Nguồn", "Ghi chú"]]
     if len(parts.communes):
         sheets["Chỉ tiêu giao cho xã"] = parts.communes[[*COMMUNE_HEADERS, "Nguồn"]]
     if not parts.period.shipped:

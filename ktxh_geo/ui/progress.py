@@ -202,7 +202,7 @@ def progress_section(ctx: Context) -> None:
         st.subheader(pg.headline_text(met, counted))
         st.caption(
             f"Chỉ tiêu của toàn {md_text(ctx.profile.area_name)} theo kế hoạch năm {ctx.period.year}; "
-            "kỳ chưa có số liệu được tính là chưa đạt trong tổng số."
+            "chỉ tiêu chưa có số liệu vẫn được tính trong tổng số; chỉ tiêu “suy ra từ văn bản” có ghi chú cách suy ra."
         )
         shown = local.drop(columns=["indicator_id", "verdict"])
         ui.table(shown, "td_local", "Chỉ tiêu", hide_index=True, width="stretch")

@@ -162,6 +162,7 @@ def test_yen_the_2023_from_the_plan_itself():
     assert "3/3 chỉ tiêu đạt và vượt kế hoạch" in heads, heads
     table = at.dataframe[0].value
     assert set(table["Tỷ lệ"]) == {"đạt 149,95 % KH", "đạt 150 % KH", "đạt 116,63 % KH"}
+    assert set(table["Loại chỉ tiêu"]) == {"suy ra từ văn bản"}  # the plan states no 2023 target: read from its %
 
 
 @pytest.mark.parametrize("profile", ["yen-the-2024", "bac-ninh-2025", "national-2025"])
