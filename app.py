@@ -27,6 +27,7 @@ pages = [
     st.Page("views/so_sanh.py", title="So sánh hai bản đồ", icon=":material/compare:", url_path="so-sanh"),
     st.Page("views/don_vi.py", title="Đơn vị hành chính", icon=":material/account_tree:", url_path="don-vi"),
     st.Page("views/nhap_lieu.py", title="Nhập số liệu", icon=":material/upload_file:", url_path="nhap-lieu"),
+    st.Page("views/tien_do.py", title="Tiến độ kế hoạch", icon=":material/fact_check:", url_path="tien-do"),
 ]
 try:
     if notice := ui.choose_profile():  # the locality (profile) of this session, from ?profile= or its last choice

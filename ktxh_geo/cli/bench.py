@@ -52,6 +52,8 @@ def run(repeat: int = 20, pages: bool = True, paint: bool = True) -> Iterator[tu
     yield "map_build", _median_ms(lambda: build_map(tm.joined, tm.classification, outline, projects), repeat), "ms"
     if pages:
         yield from page_benchmarks(repeat)
+        if profile.kind == "province":
+            yield from progress_benchmarks(repeat)
     if paint:
         yield from paint_benchmarks()
     if profile.id == DEFAULT_PROFILE:
@@ -81,6 +83,69 @@ def page_benchmarks(repeat: int = 20) -> Iterator[tuple[str, float, str]]:
     if drill:  # a province's communes in the national view
         ms = page_rerun_ms("views/ban_do.py", repeat, {**_params(), "province": "24"})
         yield "page_rerun_ban_do_province_24", ms, "ms"
+
+
+def seed_progress(profile_id: str, codes: list[str], n_indicators: int = 30, year: int = 2025) -> None:
+    """A throwaway store at province scale for the progress page: 4 periods, ``n_indicators`` targets for every
+    unit, every unit's report accepted in each period (made-up numbers, in a temporary folder only)."""
+    from datetime import date
+
+    from ktxh_geo.io import reports as rp
+    from ktxh_geo.vocab import STAGES, signed_in
+
+    office = signed_in("bench", "cli")
+    for i, stage in enumerate(STAGES):
+        rp.open_period(profile_id, year, stage, date(year, min(12, 3 * i + 6), 20), editor=office)
+    rows = [
+        {
+            "indicator_id": f"ct_{k:02d}",
+            "code": c,
+            "name": f"Chỉ tiêu {k}",
+            "unit": "%",
+            "rule": "at_least",
+            "value": 50.0 + k,
+        }
+        for k in range(n_indicators)
+        for c in codes
+    ]
+    rp.import_targets(profile_id, year, rows, editor=office, source="bench")
+    for stage in STAGES:
+        for j, c in enumerate(codes):
+            values = [rp.ReportValue(f"ct_{k:02d}", 40.0 + (j + k) % 30, source="bench") for k in range(n_indicators)]
+            v = rp.save_report(profile_id, year, stage, c, values, editor=office, expected_version=None, submit=True)
+            rp.review_report(profile_id, year, stage, c, editor=office, accept=True, expected_version=v)
+
+
+def progress_benchmarks(repeat: int = 20) -> Iterator[tuple[str, float, str]]:
+    """The progress page ("Tiến độ kế hoạch") at province scale: every unit × 30 indicators × 4 periods, all
+    reported and accepted, in a temporary store (target: rerun ≤ 150 ms)."""
+    import tempfile
+
+    from ktxh_geo.io import db
+    from ktxh_geo.ui.bench import page_rerun_ms
+
+    profile = active()
+    codes = list(load.load_communes()["code"])
+    saved = {k: os.environ.get(k) for k in ("KTXH_STATE_DIR", db.ENV_URL)}
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["KTXH_STATE_DIR"] = tmp
+        os.environ.pop(db.ENV_URL, None)
+        try:
+            start = time.perf_counter()
+            seed_progress(profile.id, codes)
+            yield "progress_seed_writes", (time.perf_counter() - start) * 1000, "ms"
+            yield (
+                f"page_rerun_tien_do_{len(codes)}_units_30_indicators",
+                page_rerun_ms("views/tien_do.py", repeat, _params()),
+                "ms",
+            )
+        finally:
+            db.dispose()
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
 
 def paint_benchmarks() -> Iterator[tuple[str, float, str]]:

@@ -485,4 +485,7 @@ def state_version(b: Backend | None = None) -> str:
     """A cheap string that changes with every write of figures, locations or slides on any server: a cache key."""
     b = b or backend()
     values = counter_values(b)
-    return f"{b.describe()}#v{values.get('versions', 0)}#r{values.get('register', 0)}#s{values.get('slides', 0)}"
+    return (
+        f"{b.describe()}#v{values.get('versions', 0)}#r{values.get('register', 0)}#s{values.get('slides', 0)}"
+        f"#p{values.get('reports', 0)}#t{values.get('targets', 0)}"
+    )

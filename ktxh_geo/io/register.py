@@ -37,7 +37,7 @@ from ktxh_geo.io import db, schema
 from ktxh_geo.io.shipped import WGS84, load_outline, load_projects
 from ktxh_geo.settings import state_dir  # noqa: F401 — the state folder, for callers and tests
 from ktxh_geo.text import MAX_NOTE_CHARS, within
-from ktxh_geo.vocab import PRECISION_LABELS, Editor, require_editor
+from ktxh_geo.vocab import PRECISION_LABELS, Editor, require_office
 from ktxh_geo.vocab.profile import active
 
 EDITS_FILE = "projects_edits.geojson"
@@ -271,7 +271,7 @@ def save_location(
     ``overwrite`` (the version shown in the conflict) covers it. Returns the history row written, with the
     object's new ``edit_version``.
     """
-    who = require_editor(editor).name
+    who = require_office(editor, "sửa vị trí dự án").name
     note = within(note, MAX_NOTE_CHARS, "Ghi chú")
     input_text = within(input_text, MAX_NOTE_CHARS, "Dữ liệu nhập")
     if precision not in PRECISION_LABELS or precision == "unknown":

@@ -7,7 +7,10 @@
 3. optimistic concurrency and less repetition: a value's source is the source of the version that set it
    (``snapshot.set_in`` → ``versions.source``, stored once per version, not once per value); writes made over
    someone else's change record it (``overwrote``); slide decks are kept per locality (``slides.profile``; rows of
-   the one shared deck of version 2 get profile "" and are assigned to their locality by ``model.slides``).
+   the one shared deck of version 2 get profile "" and are assigned to their locality by ``model.slides``);
+4. following the plan through the year: commune targets imported by the planning office (``commune_targets``,
+   ``target_imports``, ``target_changes``), reporting periods (``periods``), one report per commune and period
+   (``reports``) with every version of its values kept (``report_values``) and its history (``report_events``).
 
 ``upgrade_conn`` creates or migrates inside the caller's transaction; every step checks what is there first, so it is
 idempotent and a half-old layout (version 1 tables next to version 3 ones) converges.
@@ -43,8 +46,8 @@ from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 from ktxh_geo.errors import SchemaError
 
-SCHEMA_VERSION = 3
-COUNTERS = ("versions", "register", "slides")  # one row per kind of write, locked by its writers
+SCHEMA_VERSION = 4
+COUNTERS = ("versions", "register", "slides", "reports", "targets")  # one row per kind of write, locked by its writers
 
 
 # ---------------------------------------------------------------- geometry: PostGIS, or WKB in SQLite
@@ -241,6 +244,123 @@ slides = Table(
     PrimaryKeyConstraint("profile", "position"),
 )
 
+# ---- following the plan (version 4)
+
+# one row per import of commune targets (the office's Excel template): who, when, which file, its source
+target_imports = Table(
+    "target_imports",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("profile", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("user", Text, nullable=False),
+    Column("file", Text, nullable=False, server_default=""),
+    Column("source", Text, nullable=False),
+    Column("overwrote", Text, nullable=False, server_default=""),
+    CheckConstraint("length(trim(source)) > 0", name="target_imports_source"),
+)
+
+# the current target of each commune, indicator and year (an import replaces the indicators it holds)
+commune_targets = Table(
+    "commune_targets",
+    METADATA,
+    Column("profile", Text, nullable=False),
+    Column("indicator_id", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("name", Text, nullable=False),  # the indicator's name and unit, as the template gave them
+    Column("unit", Text, nullable=False, server_default=""),
+    Column("rule", Text, nullable=False),
+    Column("value", Float),
+    Column("low", Float),
+    Column("high", Float),
+    Column("strict", Integer, nullable=False, server_default="0"),
+    Column("wording", Text, nullable=False, server_default=""),
+    Column("set_in", Integer, ForeignKey("target_imports.id"), nullable=False),
+    PrimaryKeyConstraint("profile", "indicator_id", "code", "year"),
+)
+
+# what each import changed (old and new target as text): the trace of every replaced target
+target_changes = Table(
+    "target_changes",
+    METADATA,
+    Column("import_id", Integer, ForeignKey("target_imports.id"), nullable=False),
+    Column("indicator_id", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("old", Text, nullable=False, server_default=""),
+    Column("new", Text, nullable=False, server_default=""),
+)
+Index("target_changes_import", target_changes.c.import_id)
+
+# a reporting period: a year and a stage (6 tháng, 9 tháng, ước cả năm, cả năm), opened by the office
+periods = Table(
+    "periods",
+    METADATA,
+    Column("profile", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("stage", Text, nullable=False),
+    Column("deadline", Text, nullable=False),  # ISO date: reports after it are late
+    Column("opened_by", Text, nullable=False),
+    Column("opened_at", Text, nullable=False),
+    PrimaryKeyConstraint("profile", "year", "stage"),
+)
+
+# one commune's report for one period: its state and current version (the form's expected version)
+reports = Table(
+    "reports",
+    METADATA,
+    Column("profile", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("stage", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("submitted_at", Text, nullable=False, server_default=""),
+    Column("reason", Text, nullable=False, server_default=""),  # why the office returned it (the reporter sees it)
+    PrimaryKeyConstraint("profile", "year", "stage", "code"),
+    CheckConstraint("state IN ('draft', 'submitted', 'accepted', 'returned')", name="reports_state"),
+)
+
+# every version of every report's values (never updated: a new version adds rows)
+report_values = Table(
+    "report_values",
+    METADATA,
+    Column("profile", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("stage", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("indicator_id", Text, nullable=False),
+    Column("value", Float),
+    Column("value_text", Text, nullable=False, server_default=""),
+    Column("status", Text, nullable=False),  # "estimate" (ước tính) or "official" (thực hiện)
+    Column("source", Text, nullable=False),
+    Column("entered_by", Text, nullable=False),
+    Column("entered_at", Text, nullable=False),
+    PrimaryKeyConstraint("profile", "year", "stage", "code", "version", "indicator_id"),
+)
+
+# append-only history of the reports: saved, submitted, accepted, returned (with the reason)
+report_events = Table(
+    "report_events",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("profile", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("stage", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("who", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("overwrote", Text, nullable=False, server_default=""),
+)
+Index("report_events_report", *(report_events.c[n] for n in ("profile", "year", "stage", "code")))
+
 # files of the state folder written before this store existed, imported once each
 legacy_imports = Table(
     "legacy_imports",
@@ -252,7 +372,23 @@ legacy_imports = Table(
 )
 
 # what ``db copy`` / ``db backup`` / ``db restore`` move, in this order (parents first), then the counters
-COPY_TABLES = (versions, snapshot, changes, login_attempts, location_history, location_edits, slides, legacy_imports)
+COPY_TABLES = (
+    versions,
+    snapshot,
+    changes,
+    login_attempts,
+    location_history,
+    location_edits,
+    slides,
+    legacy_imports,
+    target_imports,
+    commune_targets,
+    target_changes,
+    periods,
+    reports,
+    report_values,
+    report_events,
+)
 
 
 # ---------------------------------------------------------------- create and migrate
@@ -348,6 +484,8 @@ def upgrade_conn(conn: Connection) -> tuple[int, int]:
         "versions": conn.execute(select(func.coalesce(func.max(versions.c.id), 0))).scalar(),
         "register": conn.execute(select(func.coalesce(func.max(location_history.c.id), 0))).scalar(),
         "slides": 1 if conn.execute(select(func.count()).select_from(slides)).scalar() else 0,
+        "reports": conn.execute(select(func.coalesce(func.max(report_events.c.id), 0))).scalar(),
+        "targets": conn.execute(select(func.coalesce(func.max(target_imports.c.id), 0))).scalar(),
     }
     for name in COUNTERS:
         if name not in have:

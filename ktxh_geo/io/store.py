@@ -36,7 +36,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 from ktxh_geo.errors import Change, InputError
 from ktxh_geo.io import db, schema
 from ktxh_geo.text import MAX_SOURCE_CHARS, format_number, within
-from ktxh_geo.vocab import Editor, require_editor
+from ktxh_geo.vocab import Editor, require_office, require_scope
 
 STORE_FILE = db.STORE_FILE
 KEY = ("indicator_id", "code", "edition", "year")
@@ -323,8 +323,8 @@ def save(
     version (the user chose to save over it; recorded). None (the command line): nothing to compare with.
     Refused (``Forbidden``, nothing written) unless ``editor`` is a signed-in Editor; its name is recorded.
     """
-    editor = require_editor(editor)
     cells = list(cells)
+    editor = require_scope(editor, {cell.code for cell in cells})  # a commune's reporter: its communes only
     source = within(source, MAX_SOURCE_CHARS, "Nguồn số liệu")
     keys = {cell.key for cell in cells}
 
@@ -360,7 +360,7 @@ def restore(
     looking at) raises ``Conflict`` unless ``overwrite`` covers it. Refused (``Forbidden``, nothing written) unless
     ``editor`` is a signed-in Editor; its name is recorded.
     """
-    editor = require_editor(editor)
+    editor = require_office(editor, "khôi phục một phiên bản cũ")
 
     def build(con, _old: dict) -> dict:
         if con.execute(select(schema.versions.c.id).where(schema.versions.c.id == version_id)).first() is None:

@@ -106,6 +106,19 @@ def _entries(editors: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     return out
 
 
+def scope_of(name: str, scopes: Mapping[str, object] | None) -> frozenset[str] | None:
+    """The communes (GSO codes) ``name`` may report for, from [editor_scopes] (``name = ["07210", …]``, names
+    compared canonically); None when the name has no entry: the planning office, unrestricted. An entry that is
+    not a list of codes gives an empty scope (writes nothing) rather than an unrestricted one (fail closed)."""
+    for key, codes in (scopes or {}).items():
+        if canonical_name(key) == canonical_name(name):
+            if isinstance(codes, str) or not isinstance(codes, list | tuple):
+                log.error("[editor_scopes]: the entry of %r is not a list of commune codes; it may write nothing", key)
+                return frozenset()
+            return frozenset(str(c).strip() for c in codes if str(c).strip())
+    return None
+
+
 def configured_name(name: str, editors: Mapping[str, str]) -> str | None:
     """The configured editor ``name`` stands for (canonical comparison), or None."""
     entry = _entries(editors).get(canonical_name(name))
@@ -285,6 +298,7 @@ def sign_in(
     now: datetime | None = None,
     path: Path | None = None,
     attempts: Attempts | None = None,
+    scopes: Mapping[str, object] | None = None,
 ) -> Editor:
     """Check a password sign-in from ``client`` and return the Editor; ``Forbidden`` (Vietnamese) when refused.
 
@@ -308,4 +322,4 @@ def sign_in(
         until = locked_until(name, client=client, now=now, path=path)
         raise Forbidden(locked_message(until) if until else WRONG)
     clear(name, client=client, path=path)
-    return signed_in(configured, "password")
+    return signed_in(configured, "password", scope_of(configured, scopes))

@@ -37,7 +37,7 @@ from ktxh_geo.errors import Change, DataError
 from ktxh_geo.io import db, schema
 from ktxh_geo.settings import state_dir
 from ktxh_geo.text import MAX_TITLE_CHARS, within
-from ktxh_geo.vocab import Editor, require_editor
+from ktxh_geo.vocab import Editor, require_office
 from ktxh_geo.vocab.profile import DEFAULT_PROFILE, active, available, load
 
 DECK_FILE = "slides.json"
@@ -247,7 +247,7 @@ def add_slide(
     ``DeckError`` when an old user deck file is broken (it is left as it is); ``StorageError`` when the store
     cannot be written.
     """
-    who = require_editor(editor).name
+    who = require_office(editor, "thêm trang trình chiếu").name
     title = within(slide.title, MAX_TITLE_CHARS, "Tên trang trình chiếu")
     if not title:
         raise DeckError("Tên trang trình chiếu không được để trống.")

@@ -30,6 +30,7 @@ from ktxh_geo.model.auth import (
     Editor,
     entry_fingerprint,
     require_editor,
+    scope_of,
     sign_in,
     signed_in,
 )
@@ -86,7 +87,7 @@ def _oidc_identity(sec: dict) -> Editor | None:
     email = str(st.user.get("email") or "").strip().lower()
     if not email or email not in _allowed_emails(sec) or not _email_verified():
         return None
-    return signed_in(email, "oidc")
+    return signed_in(email, "oidc", scope_of(email, sec.get("editor_scopes")))
 
 
 def _session_editor(sec: dict) -> Editor | None:
@@ -99,7 +100,8 @@ def _session_editor(sec: dict) -> Editor | None:
     if ed.method != "password":
         return None
     kept = st.session_state.get(ENTRY_KEY)
-    if kept is None or kept != entry_fingerprint(ed.name, sec.get("editors") or {}):
+    changed_scope = ed.scope != scope_of(ed.name, sec.get("editor_scopes"))
+    if kept is None or kept != entry_fingerprint(ed.name, sec.get("editors") or {}) or changed_scope:
         st.session_state.pop(SESSION_KEY, None)
         st.session_state.pop(ENTRY_KEY, None)
         st.session_state[ENDED_KEY] = True
@@ -135,7 +137,7 @@ def editor() -> Editor | None:
     ed = _session_editor(sec)
     if ed is not None:
         cols = st.columns([4, 1])
-        cols[0].success(f"Đang đăng nhập với quyền biên tập: {md_text(ed.name)}")
+        cols[0].success(f"Đang đăng nhập với quyền biên tập: {md_text(ed.name)}{_scope_words(ed)}")
         if cols[1].button("Đăng xuất", key="logout"):
             st.session_state.pop(SESSION_KEY, None)
             st.rerun()
@@ -150,7 +152,7 @@ def editor() -> Editor | None:
         submitted = st.form_submit_button("Đăng nhập")
     if submitted:
         try:
-            ed = sign_in(user, password, editors, client=client_id())
+            ed = sign_in(user, password, editors, client=client_id(), scopes=sec.get("editor_scopes"))
         except KtxhError as err:  # wrong password, locked name, rate limit, or the store cannot be read
             st.error(str(err))
             return None
@@ -158,6 +160,13 @@ def editor() -> Editor | None:
         st.session_state[ENTRY_KEY] = entry_fingerprint(ed.name, editors)
         st.rerun()
     return None
+
+
+def _scope_words(ed: Editor) -> str:
+    """ " (báo cáo của xã: 07210, 07228)" for a commune's reporter; nothing for the office."""
+    if ed.scope is None:
+        return ""
+    return f" (người báo cáo của đơn vị: {md_text(', '.join(sorted(ed.scope)) or 'chưa được giao đơn vị nào')})"
 
 
 def _oidc_editor(sec: dict) -> Editor | None:
@@ -178,5 +187,5 @@ def _oidc_editor(sec: dict) -> Editor | None:
             cols[0].warning(f"Tài khoản {who} chưa được cấp quyền biên tập ([auth_editors]).")
         return None
     st.session_state[SESSION_KEY] = ed
-    cols[0].success(f"Đang đăng nhập với quyền biên tập: {md_text(ed.name)}")
+    cols[0].success(f"Đang đăng nhập với quyền biên tập: {md_text(ed.name)}{_scope_words(ed)}")
     return ed

@@ -68,14 +68,21 @@ class Editor:
     name: str
     method: str  # "password", "oidc" or "cli"
     _proof: object = field(default=None, repr=False, compare=False)
+    # the communes (GSO codes) a commune's reporter may write; None: the planning office (every unit, reviews)
+    scope: frozenset[str] | None = None
+
+    @property
+    def scoped(self) -> bool:
+        return self.scope is not None
 
 
-def signed_in(name: str, method: str) -> Editor:
-    """The identity of someone whose credentials were just checked (by ``model.auth`` or OIDC)."""
+def signed_in(name: str, method: str, scope: frozenset[str] | None = None) -> Editor:
+    """The identity of someone whose credentials were just checked (by ``model.auth`` or OIDC); ``scope``: the
+    communes of a commune's reporter, from the configuration ([editor_scopes]), never from the user."""
     name = (name or "").strip()
     if not name or method not in ("password", "oidc", "cli"):
         raise Forbidden("Không xác định được người biên tập đã đăng nhập.")
-    return Editor(name, method, _SIGNED)
+    return Editor(name, method, _SIGNED, None if scope is None else frozenset(str(c) for c in scope))
 
 
 def require_editor(editor: object) -> Editor:
@@ -83,3 +90,40 @@ def require_editor(editor: object) -> Editor:
     if not isinstance(editor, Editor) or editor._proof is not _SIGNED or not editor.name:
         raise Forbidden("Cần đăng nhập với quyền biên tập để lưu thay đổi; không có gì được ghi.")
     return editor
+
+
+def require_scope(editor: object, codes) -> Editor:
+    """Refuse a write touching a unit outside a scoped editor's communes (``Forbidden``, nothing written)."""
+    editor = require_editor(editor)
+    if editor.scope is None:
+        return editor
+    outside = sorted({str(c) for c in codes} - editor.scope)
+    if outside:
+        shown = ", ".join(outside[:5]) + (f" và {len(outside) - 5} đơn vị khác" if len(outside) > 5 else "")
+        raise Forbidden(
+            f"Tài khoản {editor.name} chỉ được nhập số liệu của xã được giao ({', '.join(sorted(editor.scope))}); "
+            f"không được ghi số liệu của đơn vị {shown}. Không có gì được ghi."
+        )
+    return editor
+
+
+def require_office(editor: object, what: str) -> Editor:
+    """Refuse ``what`` (a review, a target import, a restore) to a commune's reporter: only the office does it."""
+    editor = require_editor(editor)
+    if editor.scope is not None:
+        raise Forbidden(f"Chỉ văn phòng (tài khoản không giới hạn theo xã) được {what}. Không có gì được ghi.")
+    return editor
+
+
+# ---- following the plan: reporting periods, report states, what a reported value is ----
+# A period is a year and a stage; the plan's section IV asks communes to report every 6 months and at year end.
+STAGES = {"6_thang": "6 tháng", "9_thang": "9 tháng", "uoc_ca_nam": "Ước cả năm", "ca_nam": "Cả năm (thực hiện)"}
+REPORT_STATES = {
+    None: "Chưa gửi",
+    "draft": "Nháp",
+    "submitted": "Đã gửi",
+    "accepted": "Đã duyệt",
+    "returned": "Trả lại",
+}
+REPORT_ACTIONS = {"save": "lưu nháp", "submit": "gửi", "accept": "duyệt", "return": "trả lại"}
+VALUE_STATUSES = {"estimate": "ước tính", "official": "thực hiện"}

@@ -22,7 +22,7 @@ from store_helpers import pg_schema
 
 from ktxh_geo.__main__ import main
 from ktxh_geo.errors import StorageError
-from ktxh_geo.io import db, register, store, transfer
+from ktxh_geo.io import db, register, schema, store, transfer
 from ktxh_geo.model import slides
 from ktxh_geo.vocab import signed_in
 
@@ -278,7 +278,7 @@ def test_version_2_to_3_keeps_sources_and_gives_the_shared_deck_back_to_its_loca
     assert snap.at["07243", "source"] == "QĐ 2.0" and snap.at["07246", "source"] == "QĐ 2.0"
     with sqlite3.connect(sqlite_store) as conn:
         assert "source" not in {r[1] for r in conn.execute("PRAGMA table_info(snapshot)")}
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 3
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == schema.SCHEMA_VERSION
     assert [s.title for s in slides.load_deck("yen-the-2024").slides] == [s.title for s in yen_the]
     assert [s.title for s in slides.load_deck("bac-ninh-2025").slides] == [bac_ninh[0].title, "Mật độ BN"]
     # the next slide added (on Yên Thế) makes the assignment permanent; Bắc Ninh's deck is untouched
