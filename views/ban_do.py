@@ -22,6 +22,7 @@ from ktxh_geo.ui import auth as ui_auth
 from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import slides as ui_slides
 from ktxh_geo.ui import view as ui_view
+from ktxh_geo.ui.card import card_panel
 from ktxh_geo.ui.export_panel import export_panel
 from ktxh_geo.ui.search import follow_click, unit_search
 from ktxh_geo.vocab import FLAGGED_MARK
@@ -253,14 +254,10 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
     value = st_folium(m, height=height, use_container_width=True, returned_objects=clicks, key="map")
     follow_click(value, replace(state, commune=selected), communes)
 
-    if selected and not state.present:
-        row = joined[joined["code"] == selected]
-        if len(row):
-            row = row.iloc[0]
-            st.markdown(f"**{md_text(row['full_name'])}** (mã {md_text(row['code'])}): {md_text(row['display'])}")
-            if row["source"]:
-                note = str(row["value_note"])
-                st.caption(f"Nguồn: {md_text(row['source'])}. {md_text(note[:1].upper() + note[1:])}")
+    if selected and not state.present:  # the commune card: everything known about the selected unit
+        card_panel(selected, state.edition, where, state.illustrative, "")
+    elif state.province and not state.present:  # a province of the country, chosen: its own card
+        card_panel(state.province, profile.base_edition, (), state.illustrative, "")
 
 
 map_panel(state, map_title, joined, classification)

@@ -1,0 +1,89 @@
+"""The commune card of the map page (issue 23), run with AppTest for each locality and a province of the country."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def _map(params: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("views/ban_do.py")
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _card_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in [*at.markdown, *at.caption]).replace("\\", "")  # md_text escapes
+
+
+@pytest.mark.parametrize(
+    "params,expected",
+    [
+        (
+            {"commune": "07285", "indicator": "model_villages"},
+            [
+                "Xã An Thượng (mã 07285)",
+                "Số thôn được công nhận đạt chuẩn NTM kiểu mẫu (công nhận trong năm) (thôn): **3 thôn** · năm: 2023",
+                "hạng 1/17 xã, thị trấn",
+                "Nguồn: Dự thảo Kế hoạch KT-XH 2024, mục A, chú thích 1",
+                "Thôn An Châu — Thôn/bản NTM kiểu mẫu",
+                "Sau sắp xếp thuộc:** Xã Tam Tiến (mã 07264)",
+                "Chỉ tiêu kế hoạch: 1,93 % (năm 2024, chỉ tiêu của huyện Yên Thế)",
+            ],
+        ),
+        (
+            {"profile": "bac-ninh-2025", "commune": "07288"},
+            [
+                "Xã Yên Thế (mã 07288)",
+                "Dân số (người): **30.651 người**",
+                "hạng 55/99 xã, phường",
+                "Gồm các đơn vị trước sắp xếp:** Thị trấn Phồn Xương, Xã Đồng Lạc",
+                "Trụ sở:** Trụ sở Đảng ủy, HĐND, UBND thị trấn Phồn Xương (cũ)",
+                "Nguồn: Dân số: sapnhap.bando.com.vn",
+            ],
+        ),
+        (
+            {"profile": "national-2025", "province": "01", "commune": "00004"},
+            [
+                "Phường Ba Đình (mã 00004)",
+                "Thành phố Hà Nội · đơn vị hành chính",
+                "Dân số (người): **65.023 người**",
+                "hạng 63/126",
+                "Phường Cửa Đông (phần còn lại sau khi sáp nhập vào phường Hoàn Kiếm)",
+                "Trụ sở:** Số 2, phố Trúc Bạch, phường Ba Đình",
+            ],
+        ),
+        (
+            {"profile": "national-2025", "province": "24"},
+            ["Tỉnh Bắc Ninh (mã 24)", "Dân số (người): **3.619.433 người**", "hạng 13/34 tỉnh, thành phố"],
+        ),
+    ],
+)
+def test_card_shows_values_ranks_sources_and_origin(params, expected):
+    at = _map(params)
+    text = _card_text(at)
+    for line in expected:
+        assert line in text, (line, text[:3000])
+    assert at.button(key="card_print")
+
+
+def test_card_prints_one_page_pdf_and_a_word_file():
+    at = _map({"profile": "bac-ninh-2025", "commune": "07288"})
+    at.button(key="card_print").click().run()
+    assert not at.exception, at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Tải the-don-vi_07288.pdf", "Tải the-don-vi_07288.docx"]
+
+
+def test_no_card_without_a_selection():
+    at = _map({})
+    assert not any("Gồm các đơn vị" in m.value or "hạng " in m.value for m in at.markdown)
