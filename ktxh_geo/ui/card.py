@@ -70,7 +70,8 @@ def card_panel(code: str, edition: str, where: tuple[tuple[str, str], ...], illu
                 unit = f" ({md_text(f.indicator.unit)})" if f.indicator.unit else ""
                 parts = [f"**{md_text(f.display)}**"]
                 if f.has_value:
-                    parts.append(f"năm: {md_text(f.year_text)}")
+                    when = f"năm {f.year_text}" if f.year_text.isdigit() else f.year_text
+                    parts.append(md_text(when))
                     parts.append(md_text(f.status_label))
                 if f.rank:
                     parts.append(f"hạng {f.rank}/{f.ranked} {md_text(c.unit_words)} (cao → thấp)")

@@ -32,7 +32,7 @@ def _card_text(at: AppTest) -> str:
             {"commune": "07285", "indicator": "model_villages"},
             [
                 "Xã An Thượng (mã 07285)",
-                "Số thôn được công nhận đạt chuẩn NTM kiểu mẫu (công nhận trong năm) (thôn): **3 thôn** · năm: 2023",
+                "Số thôn được công nhận đạt chuẩn NTM kiểu mẫu (công nhận trong năm) (thôn): **3 thôn** · năm 2023",
                 "hạng 1/17 xã, thị trấn",
                 "Nguồn: Dự thảo Kế hoạch KT-XH 2024, mục A, chú thích 1",
                 "Thôn An Châu — Thôn/bản NTM kiểu mẫu",
