@@ -23,7 +23,7 @@ from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import slides as ui_slides
 from ktxh_geo.ui import view as ui_view
 from ktxh_geo.ui.card import card_panel
-from ktxh_geo.ui.export_panel import export_panel
+from ktxh_geo.ui.export_panel import atlas_panel, export_panel
 from ktxh_geo.ui.search import follow_click, unit_search
 from ktxh_geo.vocab import FLAGGED_MARK
 from ktxh_geo.vocab.editions import EDITIONS
@@ -293,3 +293,4 @@ if not present:
     if len(conflicts):
         st.caption(md_text(conflict_caption(conflicts)))
     export_panel(tm, layers, province)
+    atlas_panel(tm, province)

@@ -87,3 +87,20 @@ def test_card_prints_one_page_pdf_and_a_word_file():
 def test_no_card_without_a_selection():
     at = _map({})
     assert not any("Gồm các đơn vị" in m.value or "hạng " in m.value for m in at.markdown)
+
+
+def test_atlas_panel_makes_the_meeting_pack():
+    at = _map({"indicator": "model_villages"})
+    assert at.multiselect(key="atlas_indicators").value == [
+        "poverty_rate",
+        "ntm_status",
+        "ntm_criteria",
+        "model_villages",
+    ]
+    at.radio(key="atlas_format").set_value("docx")
+    at.button(key="atlas_make").click().run()
+    assert not at.exception, at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "Chưa đưa vào: Tỷ lệ hộ nghèo" in captions  # no figures without the illustrative set: said, not dropped
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Tải tap-ban-do_yen-the-2024.docx" in labels
