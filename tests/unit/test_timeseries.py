@@ -56,3 +56,24 @@ def test_change_map_absolute_and_relative_with_a_diverging_legend():
     assert diff.title == "Thay đổi dân số (từ năm 2024 đến năm 2025) — tỉnh Bắc Ninh"
     assert "không được nêu" not in diff.title
     assert "Phân loại: phân kỳ quanh 0, 6 lớp" in diff.subtitle
+
+
+def test_small_multiples_one_page_one_map_per_year(tmp_path):
+    import subprocess
+
+    from ktxh_geo.render.multiples import render_multiples
+
+    indicators, values, communes = _two_years()
+    with use("bac-ninh-2025"):
+        maps = series(MapRequest("population", None, "2025", False, "quantiles", 5), indicators, values, communes)
+        pdf = render_multiples(maps, "pdf")
+        png = render_multiples(maps, "png", dpi=60)
+    path = tmp_path / "m.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Pages:           1" in info
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
+    assert "Năm 2024" in text and "Năm 2025" in text and "các năm 2024–2025 — tỉnh Bắc Ninh" in text
+    assert maps[0].classification.legend[0].label in text  # the one legend
+    (tmp_path / "m.png").write_bytes(png)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
