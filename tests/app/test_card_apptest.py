@@ -104,3 +104,42 @@ def test_atlas_panel_makes_the_meeting_pack():
     assert "Chưa đưa vào: Tỷ lệ hộ nghèo" in captions  # no figures without the illustrative set: said, not dropped
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Tải tap-ban-do_yen-the-2024.docx" in labels
+
+
+def test_several_years_stepper_same_classes_and_change_map(tmp_path, monkeypatch):
+    """Figures of 2022 entered for Yên Thế's model villages: the year stepper, one legend, the change map."""
+    from ktxh_geo.io.store import Cell, save
+    from ktxh_geo.vocab import signed_in
+
+    monkeypatch.setenv("KTXH_STATE_DIR", str(tmp_path))
+    cells = [Cell("model_villages", c, "2020-2024", 2022, v) for c, v in [("07285", 1.0), ("07246", 6.0)]]
+    save(cells, editor=signed_in("kiểm thử", "cli"), source="Báo cáo kiểm thử", action="import", dataset="test")
+    at = _map({"indicator": "model_villages", "year": "2023"})
+    assert at.sidebar.select_slider(key="v_year").options == ["2022", "2023"]
+    legend_2023 = _map_args_legend(at)
+    at.sidebar.select_slider(key="v_year").set_value(2022).run()
+    assert not at.exception, at.exception
+    assert _map_args_legend(at) == legend_2023  # the same classes in both years
+    at.sidebar.selectbox(key="v_change_from").set_value(2023).run()
+    assert not at.exception, at.exception
+    assert any("Thay đổi số thôn" in s.value for s in at.subheader)
+    script = _map_args(at)["script"]
+    assert "màu phân kỳ quanh 0: đỏ giảm, xanh tăng" in script
+    assert _map_args_legend(at)[0].startswith("-")  # classes below and above 0
+    assert at.button(key="multiples_make")
+
+
+def _map_args(at: AppTest) -> dict:
+    import json
+
+    comps = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
+    return json.loads(comps[0].proto.json_args)
+
+
+def _map_args_legend(at: AppTest) -> list[str]:
+    import re
+
+    script = _map_args(at)["script"].replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')
+    rows = re.findall(r'data-kind="fill"><span[^>]*></span>([^<]*)<', script)
+    assert rows
+    return rows
