@@ -37,6 +37,7 @@ def _card(page, title: str):
     """The card once it shows ``title`` (the search and the map rerun as a fragment: the card is the signal)."""
     card = page.locator(".st-key-ktxh_card")
     card.get_by_text(title, exact=False).first.wait_for(timeout=90_000)
+    card.locator(".st-key-card_print, .st-key-card_pdf").first.wait_for(timeout=90_000)  # the card's last element
     card.scroll_into_view_if_needed()
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     return card
@@ -123,5 +124,35 @@ def test_card_reads_on_a_phone_from_a_link(server, browser, tmp_path):
         box = card.bounding_box()
         assert box and box["width"] <= 390, box  # no sideways scrolling on a phone
         _shot(page, card, "bac-ninh_390x844", tmp_path)
+    finally:
+        context.close()
+
+
+def test_a_click_on_a_commune_opens_its_card(server, browser, tmp_path):
+    """Yên Thế at 1366×768: a real mouse click inside Xã An Thượng → its card, values, rank and source."""
+    from ktxh_geo.io import shipped
+    from ktxh_geo.model import profile as profiles
+
+    with profiles.use("yen-the-2024"):
+        point = shipped.load_communes().set_index("code").loc["07285", "geometry"].representative_point()
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/ban-do?indicator=model_villages")
+        frame_el = page.locator("iframe[title*='streamlit_folium']").first
+        frame_el.wait_for(timeout=90_000)
+        frame = frame_el.element_handle().content_frame()
+        frame.wait_for_function("() => window.map && document.querySelector('path.leaflet-interactive')")
+        frame_el.scroll_into_view_if_needed()
+        x, y = frame.evaluate(
+            "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+            [point.y, point.x],
+        )
+        box = frame_el.bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        card = _card(page, "Xã An Thượng (mã 07285)")
+        text = card.inner_text()
+        assert "3 thôn" in text and "hạng 1/17" in text and "Nguồn: Dự thảo Kế hoạch KT-XH 2024" in text, text
+        _shot(page, card, "yen-the_click_1366x768", tmp_path)
     finally:
         context.close()
