@@ -143,3 +143,18 @@ def _map_args_legend(at: AppTest) -> list[str]:
     rows = re.findall(r'data-kind="fill"><span[^>]*></span>([^<]*)<', script)
     assert rows
     return rows
+
+
+@pytest.mark.parametrize("params", [{}, {"profile": "national-2025", "province": "92"}])
+def test_import_page_offers_the_old_communes_tab(params):
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("views/nhap_lieu.py")
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    assert [t.label for t in at.tabs][-1] == "Số liệu theo xã cũ"
+    assert at.number_input(key="old-year").value == 2024

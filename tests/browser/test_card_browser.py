@@ -156,3 +156,45 @@ def test_a_click_on_a_commune_opens_its_card(server, browser, tmp_path):
         _shot(page, card, "yen-the_click_1366x768", tmp_path)
     finally:
         context.close()
+
+
+def test_old_communes_sheet_lands_on_a_provinces_new_units(server, browser, tmp_path):
+    """Cần Thơ (92) of the country at 1366×768: a sheet of 2024 population and area by old wards → the new
+    wards' sums and the area-weighted density, the split ward refused and listed, the unknown row reported."""
+    sheet = tmp_path / "xa-cu-can-tho.csv"
+    sheet.write_text(
+        "Mã xã,Tên xã,Huyện cũ,Dân số,Diện tích tự nhiên,Mật độ dân số\n"
+        "31123,Phường Thới Bình,Quận Ninh Kiều,10000,1,10000\n"
+        "31135,Phường Tân An,Quận Ninh Kiều,20000,2,10000\n"
+        "31144,Phường Xuân Khánh,Quận Ninh Kiều,30000,1,30000\n"
+        "31178,Phường Bùi Hữu Nghĩa,Quận Bình Thủy,5000,1,5000\n"
+        ",Xã Không Có,Huyện Nào Đó,1,1,1\n",
+        encoding="utf-8",
+    )
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/nhap-lieu?profile=national-2025&province=92")
+        page.get_by_role("tab", name="Số liệu theo xã cũ").click()
+        panel = page.get_by_role("tabpanel", name="Số liệu theo xã cũ")
+        panel.locator("input[type=file]").set_input_files(str(sheet))
+        report = page.locator(".st-key-old_report")
+        report.get_by_text("Gộp: Phường Ninh Kiều (31135)").wait_for(timeout=90_000)
+        text = report.inner_text()
+        assert "Không đặt (xã cũ bị chia cho nhiều đơn vị mới): Phường Bùi Hữu Nghĩa" in text, text
+        assert "không tìm thấy xã cũ “Xã Không Có”" in text, text
+        table = page.locator(".st-key-old_placed")
+        table.wait_for()
+        page.locator(".st-key-old_download").wait_for()
+        report.scroll_into_view_if_needed()
+        folder = SHOTS or tmp_path
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / "old_communes_can-tho_1366x768.png"))
+        with page.expect_download() as download:
+            page.locator(".st-key-old_download button").click()
+        rows = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+        placed = {tuple(r.split(",")[:3]): r for r in rows[1:]}
+        assert placed[("population", "commune", "31135")].split(",")[5] == "60000.0"  # 10 000 + 20 000 + 30 000
+        assert placed[("density", "commune", "31135")].split(",")[5] == "15000.0"  # 60 000 people on 4 km²
+    finally:
+        context.close()
