@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from ktxh_geo.errors import KtxhError
-from ktxh_geo.io.shipped import load_origin
+from ktxh_geo.io.shipped import load_origin, load_province_origin
 from ktxh_geo.model.card import CommuneCard, card_notes, commune_card
 from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
@@ -44,7 +44,8 @@ def _card(profile_id, code, edition, where, illustrative, area, version) -> Comm
 
 @st.cache_data(show_spinner=False)
 def _origin(profile_id: str) -> pd.DataFrame:
-    return load_origin()
+    """The units' and (the country) the provinces' origin: codes of 5 and of 2 digits, never the same."""
+    return pd.concat([load_origin(), load_province_origin()], ignore_index=True)
 
 
 def card_panel(code: str, edition: str, where: tuple[tuple[str, str], ...], illustrative: bool, area: str) -> None:

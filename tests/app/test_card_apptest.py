@@ -64,7 +64,13 @@ def _card_text(at: AppTest) -> str:
         ),
         (
             {"profile": "national-2025", "province": "24"},
-            ["Tỉnh Bắc Ninh (mã 24)", "Dân số (người): **3.619.433 người**", "hạng 13/34 tỉnh, thành phố"],
+            [
+                "Tỉnh Bắc Ninh (mã 24)",
+                "Dân số (người): **3.619.433 người**",
+                "hạng 13/34 tỉnh, thành phố",
+                "Gồm các đơn vị trước sắp xếp:** tỉnh Bắc Giang và tỉnh Bắc Ninh",
+                "Trụ sở:** Bắc Giang (cũ)",
+            ],
         ),
     ],
 )
