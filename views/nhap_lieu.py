@@ -28,4 +28,4 @@ with tabs[2]:
 with tabs[3]:
     ui_import.history_section(signed, units)
 with tabs[4]:
-    old_units_section()
+    old_units_section(signed)

@@ -19,6 +19,7 @@ from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.text import format_number
 from ktxh_geo.ui import data as ui
+from ktxh_geo.vocab import Editor
 
 HEADERS = {
     "code": "Mã đơn vị mới",
@@ -29,8 +30,9 @@ HEADERS = {
 }
 
 
-def old_units_section() -> None:
-    """Upload, year (and province on the country), then the report and the placed figures."""
+def old_units_section(editor: Editor | None) -> None:
+    """Upload, year (and province on the country), then the report and the placed figures (for an editor: the
+    page's files are the editors' work, even when nothing is saved)."""
     profile = active()
     st.markdown(
         "Tải lên bảng số liệu theo **xã cũ** (trước 01/7/2025): cột “Mã xã” (mã GSO cũ) hoặc “Tên xã” kèm “Huyện cũ”, "
@@ -39,6 +41,9 @@ def old_units_section() -> None:
         "cột mẫu số thì không tính); tình trạng thì đếm. Xã cũ bị chia cho nhiều đơn vị mới không được gán cả số liệu "
         "mà được liệt kê. Đây là bản xem trước để rà soát; không lưu vào kho số liệu."
     )
+    if editor is None:
+        st.info("Cần đăng nhập với quyền biên tập (thanh bên) để tải lên bảng số liệu.")
+        return
     province = ui.province_selector("old-province") if profile.drill_down else None
     year = st.number_input("Năm của số liệu", min_value=2000, max_value=2030, value=2024, step=1, key="old-year")
     limit = format_number(MAX_BYTES / 1024 / 1024, 0)

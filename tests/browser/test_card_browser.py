@@ -19,7 +19,12 @@ SHOTS = Path(os.environ["KTXH_SHOTS_DIR"]) if os.environ.get("KTXH_SHOTS_DIR") e
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with streamlit_server({"KTXH_STATE_DIR": str(tmp_path_factory.mktemp("state"))}) as url:
+    from ktxh_geo.model.auth import hash_password
+
+    folder = tmp_path_factory.mktemp("state")
+    secrets = folder / "secrets.toml"  # an editor, for the import page's tab
+    secrets.write_text(f'[editors]\nan = "{hash_password("mat-khau-thu", 1_000)}"\n', encoding="utf-8")
+    with streamlit_server({"KTXH_STATE_DIR": str(folder / "state"), "STREAMLIT_SECRETS_FILES": str(secrets)}) as url:
         yield url
 
 
@@ -175,6 +180,10 @@ def test_old_communes_sheet_lands_on_a_provinces_new_units(server, browser, tmp_
     page = context.new_page()
     try:
         page.goto(f"{server}/nhap-lieu?profile=national-2025&province=92")
+        page.get_by_label("Tên đăng nhập").fill("an")
+        page.get_by_label("Mật khẩu").fill("mat-khau-thu")
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.get_by_text("Đang đăng nhập với quyền biên tập: an").wait_for(timeout=30_000)
         page.get_by_role("tab", name="Số liệu theo xã cũ").click()
         panel = page.get_by_role("tabpanel", name="Số liệu theo xã cũ")
         panel.locator("input[type=file]").set_input_files(str(sheet))
