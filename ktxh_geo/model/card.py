@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from ktxh_geo.io.shipped import Indicator
 from ktxh_geo.model.aggregate import join_for_edition
 from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
-from ktxh_geo.model.profile import active
 from ktxh_geo.model.projects import CATEGORIES
 from ktxh_geo.model.projects import STATUS_LABELS as OBJECT_STATUS
 from ktxh_geo.model.thematic import years
 from ktxh_geo.text import format_number, format_value
+from ktxh_geo.vocab.indicators import Indicator
+from ktxh_geo.vocab.profile import active
 
 NO_VALUE = ("missing", "not_applicable")
 ORIGIN_SOURCE = (

@@ -21,11 +21,12 @@ from pathlib import Path
 import pandas as pd
 
 from ktxh_geo.errors import DataError
-from ktxh_geo.io.shipped import VALUE_COLUMNS, Indicator, read_csv_text
+from ktxh_geo.io.shipped import VALUE_COLUMNS, read_csv_text
 from ktxh_geo.io.uploads import CODE_HEADERS, Table, header_key
 from ktxh_geo.model.aggregate import DERIVED_MARK, RULE_LABELS, _status_summary, _sum, _weighted
-from ktxh_geo.model.profile import active
 from ktxh_geo.text import fold, format_number
+from ktxh_geo.vocab.indicators import Indicator
+from ktxh_geo.vocab.profile import active
 
 OLD_UNITS_FILE = "old_units_2024.csv"
 DISTRICT_HEADERS = {"huyen", "huyen cu", "quan huyen", "quan huyen cu", "huyen thi xa thanh pho", "district"}

@@ -14,12 +14,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ktxh_geo.io.shipped import Indicator
 from ktxh_geo.model.aggregate import mark_derived
 from ktxh_geo.model.classify import NO_DATA_COLOR, Classification, LegendItem, classify, palette
 from ktxh_geo.model.join import NO_DATA, weakest_status
 from ktxh_geo.model.thematic import MapRequest, ThematicMap, build, years
 from ktxh_geo.text import format_number
+from ktxh_geo.vocab.indicators import Indicator
 
 DIVERGING = "RdBu"  # ColorBrewer, colour-blind safe: red for a fall, blue for a rise
 DIVERGING_SCHEME = "phân kỳ quanh 0"  # the subtitle says "Phân loại: phân kỳ quanh 0, 6 lớp"

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ktxh_geo.errors import InputError
+from ktxh_geo.errors import ExportError, InputError
 from ktxh_geo.model.join import STATUS_LABELS
-from ktxh_geo.model.profile import active
-from ktxh_geo.render.export import ExportError, MapContext, credits, layout, licences, mappable_indicators, prepare
+from ktxh_geo.model.mapcontext import MapContext, mappable_indicators, prepare
+from ktxh_geo.render.export import credits, layout, licences
 from ktxh_geo.render.layout import FONT, RC, source_line, wrap_text
 from ktxh_geo.text import format_date_vn, format_number
+from ktxh_geo.vocab.profile import active
 
 SOFTWARE = "ktxh-geo"
 PAGE_MM = (297.0, 210.0)  # A4 landscape, as the maps

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from ktxh_geo.model.card import FIGURE_HEADERS, CommuneCard, card_notes
-from ktxh_geo.model.profile import active
 from ktxh_geo.render.layout import FONT, RC, wrap_text
 from ktxh_geo.text import format_date_vn, format_number
+from ktxh_geo.vocab.profile import active
 
 SOFTWARE = "ktxh-geo"
 PAGE_MM = (210.0, 297.0)  # A4 portrait

@@ -14,9 +14,9 @@ import streamlit as st
 from ktxh_geo.errors import KtxhError
 from ktxh_geo.io.shipped import load_origin, load_province_origin
 from ktxh_geo.model.card import CommuneCard, card_notes, commune_card
-from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.ui import data as ui
+from ktxh_geo.vocab.profile import active
 
 log = logging.getLogger(__name__)
 PRINTED = "card_printed"  # session key: {"key": the card printed, "pdf": bytes, "docx": bytes}

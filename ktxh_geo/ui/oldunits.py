@@ -15,11 +15,11 @@ import streamlit as st
 from ktxh_geo.errors import KtxhError
 from ktxh_geo.io.uploads import MAX_BYTES, read_table
 from ktxh_geo.model.oldunits import place
-from ktxh_geo.model.profile import active
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.text import format_number
 from ktxh_geo.ui import data as ui
 from ktxh_geo.vocab import Editor
+from ktxh_geo.vocab.profile import active
 
 HEADERS = {
     "code": "Mã đơn vị mới",

@@ -12,11 +12,11 @@ import logging
 
 import streamlit as st
 
-from ktxh_geo.model.profile import active
 from ktxh_geo.model.thematic import MapRequest, ThematicMap
 from ktxh_geo.model.timeseries import CHANGE_MODES, change, series
 from ktxh_geo.render.escape import md_text
 from ktxh_geo.ui import data as ui
+from ktxh_geo.vocab.profile import active
 
 log = logging.getLogger(__name__)
 FIXED, CHANGE_FROM, CHANGE_MODE = "v_fixed_classes", "v_change_from", "v_change_mode"

@@ -136,7 +136,7 @@ def test_card_reads_on_a_phone_from_a_link(server, browser, tmp_path):
 def test_a_click_on_a_commune_opens_its_card(server, browser, tmp_path):
     """Yên Thế at 1366×768: a real mouse click inside Xã An Thượng → its card, values, rank and source."""
     from ktxh_geo.io import shipped
-    from ktxh_geo.model import profile as profiles
+    from ktxh_geo.vocab import profile as profiles
 
     with profiles.use("yen-the-2024"):
         point = shipped.load_communes().set_index("code").loc["07285", "geometry"].representative_point()

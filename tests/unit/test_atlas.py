@@ -11,7 +11,6 @@ import pytest
 from docx import Document
 
 from ktxh_geo.cli import main
-from ktxh_geo.model.profile import use
 from ktxh_geo.render.atlas import (
     CREDITS_HEADING,
     TABLE_HEADING,
@@ -20,6 +19,7 @@ from ktxh_geo.render.atlas import (
     render_atlas_docx,
     render_atlas_pdf,
 )
+from ktxh_geo.vocab.profile import use
 
 DAY = date(2026, 1, 2)
 

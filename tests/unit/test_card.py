@@ -13,8 +13,8 @@ from docx import Document
 from ktxh_geo.io import shipped as load
 from ktxh_geo.io.register import load_register
 from ktxh_geo.model.card import commune_card
-from ktxh_geo.model.profile import use
 from ktxh_geo.render.card import render_card_docx, render_card_pdf
+from ktxh_geo.vocab.profile import use
 
 
 def _card(profile_id: str, edition: str, code: str, where: dict | None = None, values=None, illustrative=True):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from ktxh_geo.errors import DataError
-from ktxh_geo.io.shipped import Indicator
 from ktxh_geo.io.uploads import read_table
 from ktxh_geo.model.oldunits import old_units, place
-from ktxh_geo.model.profile import set_active, use
+from ktxh_geo.vocab.indicators import Indicator
+from ktxh_geo.vocab.profile import set_active, use
 
 
 def _ind(id_, name, unit, aggregation, denominator="", kind="numeric", decimals=2):

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from ktxh_geo.io import shipped as load
-from ktxh_geo.model.profile import use
 from ktxh_geo.model.thematic import MapRequest, build
 from ktxh_geo.model.timeseries import DIVERGING_SCHEME, change, series
+from ktxh_geo.vocab.profile import use
 
 
 def _two_years():
