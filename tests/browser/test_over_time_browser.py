@@ -89,3 +89,19 @@ def test_year_stepper_keeps_the_classes_and_the_change_map_diverges(server, brow
         _shot(page, "change_1366x768", tmp_path)
     finally:
         context.close()
+
+
+def test_card_shows_the_years_of_a_commune(server, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/ban-do?indicator=model_villages&year=2023&commune=07285")
+        card = page.locator(".st-key-ktxh_card")
+        card.locator(".st-key-card_print").wait_for(timeout=90_000)
+        figure = card.locator(".st-key-card_fig_model_villages")
+        figure.get_by_text("Các năm: 2022: 1 thôn · 2023: 3 thôn").wait_for(timeout=30_000)
+        figure.locator("[data-testid='stVegaLiteChart'], [data-testid='stArrowVegaLiteChart']").first.wait_for()
+        figure.scroll_into_view_if_needed()
+        _shot(page, "card_years_1366x768", tmp_path)
+    finally:
+        context.close()
