@@ -20,9 +20,11 @@ from ktxh_geo.render.escape import md_text
 from ktxh_geo.render.maps import BASEMAPS, map_parts, restyle_group, stable_ids
 from ktxh_geo.ui import auth as ui_auth
 from ktxh_geo.ui import data as ui
+from ktxh_geo.ui import series as ui_series
 from ktxh_geo.ui import slides as ui_slides
 from ktxh_geo.ui import view as ui_view
-from ktxh_geo.ui.export_panel import export_panel
+from ktxh_geo.ui.card import card_panel
+from ktxh_geo.ui.export_panel import atlas_panel, export_panel
 from ktxh_geo.ui.search import follow_click, unit_search
 from ktxh_geo.vocab import FLAGGED_MARK
 from ktxh_geo.vocab.editions import EDITIONS
@@ -113,7 +115,11 @@ with st.sidebar:
     year_options = years(ui.values(True), ind_id, edition) or [profile.editions[edition].valid_from.year]
     if st.session_state.get(W["year"]) not in year_options:
         st.session_state[W["year"]] = year_options[-1]
-    year = st.selectbox("Năm", year_options, key=W["year"])
+    if len(year_options) > 1:  # figures of several years: a stepper, the same classes, the change map
+        year = st.select_slider("Năm", year_options, key=W["year"])
+        over_time = None if ind.is_categorical else ui_series.controls(year_options, year)
+    else:
+        year, over_time = st.selectbox("Năm", year_options, key=W["year"]), None
     scheme, k, breaks = None, 5, None
     if not ind.is_categorical:
         if st.session_state.get(W["scheme"]) not in SCHEMES:
@@ -180,7 +186,10 @@ with st.container(key="ktxh_slidebar", horizontal=True, vertical_alignment="cent
         st.button("Thoát trình chiếu", key="present_exit", on_click=_exit_presentation)
 
 where = {profile.drill_down["key"]: province} if province else None
-tm = ui.thematic(MapRequest(ind_id, year, edition, illustrative, scheme, k, breaks, tuple((where or {}).items())))
+request = MapRequest(ind_id, year, edition, illustrative, scheme, k, breaks, tuple((where or {}).items()))
+tm = ui.thematic(request)
+if over_time:
+    tm = ui_series.over_time(tm, request, *over_time)
 joined, classification = tm.joined, tm.classification
 # One title (ThematicMap.title): the page heading in normal mode, on the map when presenting, in every export.
 map_title = tm.title if present else None
@@ -267,14 +276,10 @@ def map_panel(state: ViewState, title: str | None, joined, classification) -> No
     )
     follow_click(value, replace(state, commune=selected), communes)
 
-    if selected and not state.present:
-        row = joined[joined["code"] == selected]
-        if len(row):
-            row = row.iloc[0]
-            st.markdown(f"**{md_text(row['full_name'])}** (mã {md_text(row['code'])}): {md_text(row['display'])}")
-            if row["source"]:
-                note = str(row["value_note"])
-                st.caption(f"Nguồn: {md_text(row['source'])}. {md_text(note[:1].upper() + note[1:])}")
+    if selected and not state.present:  # the commune card: everything known about the selected unit
+        card_panel(selected, state.edition, where, state.illustrative, "")
+    elif state.province and not state.present:  # a province of the country, chosen: its own card
+        card_panel(state.province, profile.base_edition, (), state.illustrative, "")
 
 
 map_panel(state, map_title, joined, classification)
@@ -310,3 +315,6 @@ if not present:
     if len(conflicts):
         st.caption(md_text(conflict_caption(conflicts)))
     export_panel(tm, layers, province)
+    atlas_panel(tm, province)
+    if over_time:
+        ui_series.multiples_panel(request)

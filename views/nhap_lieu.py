@@ -6,6 +6,7 @@ from ktxh_geo.model.datasets import load_datasets
 from ktxh_geo.ui import data as ui
 from ktxh_geo.ui import imports as ui_import
 from ktxh_geo.ui.auth import editor
+from ktxh_geo.ui.oldunits import old_units_section
 
 ui.page_style()
 st.title("Nhập số liệu cấp xã")
@@ -17,7 +18,7 @@ signed = editor()  # Editor | None: the signed-in identity recorded with every s
 datasets = load_datasets(ui.indicators())
 units = ui.units()
 
-tabs = st.tabs(["Tải mẫu Excel", "Nhập từ tệp", "Sửa trực tiếp", "Lịch sử phiên bản"])
+tabs = st.tabs(["Tải mẫu Excel", "Nhập từ tệp", "Sửa trực tiếp", "Lịch sử phiên bản", "Số liệu theo xã cũ"])
 with tabs[0]:
     ui_import.template_section(datasets, units)
 with tabs[1]:
@@ -26,3 +27,5 @@ with tabs[2]:
     ui_import.edit_section(signed, datasets, units)
 with tabs[3]:
     ui_import.history_section(signed, units)
+with tabs[4]:
+    old_units_section(signed)

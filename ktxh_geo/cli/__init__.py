@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add_export_parser(sub)  # export (png, pdf, html, gpkg, geojson, csv, xlsx)
     __import__("ktxh_geo.cli.db", fromlist=["add_parser"]).add_parser(sub)  # db upgrade | db copy
+    __import__("ktxh_geo.cli.oldunits", fromlist=["add_parser"]).add_parser(sub)  # place-old
 
     args = parser.parse_args(argv)
     from ktxh_geo.errors import KtxhError

@@ -182,6 +182,16 @@ def _export_benchmarks(repeat: int = 5) -> Iterator[tuple[str, float, str]]:
     yield "export_png_a4_300dpi", _median_ms(lambda: render_png(ctx, "a4", "landscape", 300), repeat), "ms"
     yield "export_pdf_a4", _median_ms(lambda: render_pdf(ctx, "a4", "landscape"), repeat), "ms"
     yield "export_html", _median_ms(lambda: render_html(ctx), repeat), "ms"
+    yield from _atlas_benchmarks()
+
+
+def _atlas_benchmarks(repeat: int = 3) -> Iterator[tuple[str, float, str]]:
+    """The atlas of every mappable indicator (the meeting pack), PDF and Word, median of 3."""
+    from ktxh_geo.render.atlas import build_atlas, render_atlas_docx, render_atlas_pdf
+
+    atlas = build_atlas(None, include_illustrative=True)
+    yield "atlas_pdf_all_maps", _median_ms(lambda: render_atlas_pdf(atlas), repeat), "ms"
+    yield "atlas_docx_all_maps", _median_ms(lambda: render_atlas_docx(atlas), repeat), "ms"
 
 
 def _p90(times: list[float]) -> float:

@@ -58,7 +58,12 @@ def add_parser(sub) -> None:
         description="Xuất bản đồ / dữ liệu của một chỉ tiêu. Số liệu minh họa chỉ có khi thêm --illustrative.",
     )
     p.add_argument("--list", action="store_true", help="list the mappable indicator ids and names")
-    p.add_argument("--indicator", help="indicator id (see --list)")
+    p.add_argument("--indicator", help="indicator id (see --list); with --atlas: ids, comma-separated (default: all)")
+    p.add_argument(
+        "--atlas",
+        action="store_true",
+        help="one PDF or Word file (--out .pdf/.docx): cover, contents, a page per map, unit table, credits",
+    )
     p.add_argument("--year", type=int, help="year (default: newest year with commune values)")
     p.add_argument("--edition", default=None, help="edition id (default: the profile's; see the profile)")
     p.add_argument("--province", default=None, help="national profile: one province's communes (GSO code, e.g. 24)")
@@ -112,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
         for ind_id, ind in mappable_indicators().items():
             print(f"{ind_id}\t{ind.name}" + (f" ({ind.unit})" if ind.unit else ""))
         return 0
+    if args.atlas:
+        return _atlas(args)
     try:
         with stop_on_signals():
             fmt = _check(args)
@@ -137,4 +144,34 @@ def run(args: argparse.Namespace) -> int:
     note = " (có số liệu minh họa)" if (ctx.joined["status"] == "illustrative").any() else ""
     extra = f" và {licence_path(out)} (giấy phép)" if fmt == "csv" else ""
     print(f"đã ghi {out}{extra}: {ctx.title}{note}")
+    return 0
+
+
+def _atlas(args: argparse.Namespace) -> int:
+    """``export --atlas``: the chosen indicators (default: every mappable one) as one PDF or Word file."""
+    import time
+
+    from ktxh_geo.errors import KtxhError
+    from ktxh_geo.render.atlas import build_atlas, write_atlas
+    from ktxh_geo.render.export import ExportError
+
+    start = time.perf_counter()
+    try:
+        with stop_on_signals():
+            if not args.out:
+                raise ExportError("thiếu --out (tệp kết quả .pdf hoặc .docx)")
+            fmt = (args.format or args.out.rsplit(".", 1)[-1]).lower()
+            ids = [i.strip() for i in (args.indicator or "").split(",") if i.strip()] or None
+            atlas = build_atlas(ids, args.province, args.illustrative, args.edition)
+            out = write_atlas(atlas, fmt, args.out)
+    except (KtxhError, ValueError) as exc:
+        print(f"lỗi: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_ERROR
+    except Stopped as stop:
+        name = signal.Signals(stop.signum).name
+        print(f"lỗi: đã dừng xuất theo tín hiệu {name}; tệp tạm đã được xóa", file=sys.stderr)
+        return 128 + stop.signum
+    left = f"; chưa đưa vào: {', '.join(atlas.skipped)}" if atlas.skipped else ""
+    seconds = f"{time.perf_counter() - start:.1f}".replace(".", ",")
+    print(f"đã ghi {out}: {atlas.title}, {len(atlas.maps)} bản đồ{left} ({seconds} giây)")
     return 0

@@ -201,6 +201,17 @@ def load_origin() -> pd.DataFrame:
     return _optional_table(path, ORIGIN_COLUMNS) if path else pd.DataFrame(columns=ORIGIN_COLUMNS, dtype=str)
 
 
+PROVINCE_ORIGIN_FILE = "provinces_2025_origin.csv"
+
+
+def load_province_origin() -> pd.DataFrame:
+    """Each province's merged provinces and seat as published, beside the units' origin file; empty if none."""
+    path = active().origin_file
+    if path is None or not (path.parent / PROVINCE_ORIGIN_FILE).exists():
+        return pd.DataFrame(columns=ORIGIN_COLUMNS, dtype=str)
+    return read_csv_text(path.parent / PROVINCE_ORIGIN_FILE)
+
+
 UNIT_COLUMNS = ["gso_code", "name_full", "name", "type", "valid_from", "valid_to", "successor_2025_code", "nq1658_item"]
 CROSSWALK_COLUMNS = ["old_gso_code", "code_on_2025_06_30", "new_gso_code", "new_name", "new_type", "nq1658_item"]
 

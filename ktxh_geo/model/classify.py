@@ -96,8 +96,12 @@ def classify(
     scheme: str | None = None,
     k: int = 5,
     breaks: tuple[float, ...] | None = None,
+    pool: np.ndarray | None = None,
 ) -> Classification:
     """Classify a joined table (see ``join_indicator``) into coloured classes and a legend.
+
+    ``pool``: the values the class breaks are computed from, when not this table's own (the values of every year
+    of a series, so that one colour means the same range in each year's map).
 
     Rows without a value get the grey "Chưa có số liệu" class, never a colour class; thị trấn
     for xã-only indicators get "Không áp dụng"; a figure the plausibility rules flag (status nghi_van) gets its own
@@ -128,11 +132,12 @@ def classify(
         has = joined["value"].notna().to_numpy() & (status != "not_applicable") & ~flagged
         values = joined["value"].to_numpy(dtype=float)[has]
         if len(values):
-            edges = _bins(values, scheme, k, breaks or indicator.breaks)
+            basis = values if pool is None or not len(pool) else np.asarray(pool, dtype=float)
+            edges = _bins(basis, scheme, k, breaks or indicator.breaks)
             class_colors = palette(indicator.palette, len(edges))
             idx = np.searchsorted(edges, values, side="left")
             idx = np.clip(idx, 0, len(edges) - 1)
-            lowest = indicator.min if scheme == "user" and indicator.min is not None else values.min()
+            lowest = indicator.min if scheme == "user" and indicator.min is not None else basis.min()
             range_labels = class_labels(edges, lowest, indicator.decimals, indicator.unit)
             colors[has] = [class_colors[i] for i in idx]
             labels[has] = [range_labels[i] for i in idx]

@@ -61,6 +61,7 @@ class Options:
     profile: str = ""
     default_profile: str = ""
     provinces: frozenset[str] = frozenset()  # drill-down keys of a national profile
+    drill_edition: str = ""  # the edition a province's units are on (a link with province= and no edition=)
     view_box: tuple[float, float, float, float] = (-90.0, -180.0, 90.0, 180.0)  # centre of a link must be inside
 
 
@@ -230,6 +231,9 @@ class ViewState:
                     notices.append(f"Bỏ qua “{key}”: chỉ tiêu phân loại theo nhóm không dùng tham số này.")
 
         edition = changes.get("edition", state.edition)
+        if "edition" not in raw and opts.drill_edition and raw.get("province") in opts.provinces:
+            # "?province=01&commune=00004": a province's units are on the drill-down edition, as the page shows them
+            edition = changes["edition"] = opts.drill_edition
         if "commune" in raw:
             if raw["commune"] in opts.communes.get(edition, frozenset()):
                 changes["commune"] = raw["commune"]
@@ -362,5 +366,6 @@ def shipped_options(values: pd.DataFrame | None = None) -> Options:
         profile=profile.id,
         default_profile=DEFAULT_PROFILE,
         provinces=frozenset(load.load_communes(profile.base_edition)["code"]) if drill else frozenset(),
+        drill_edition=drill.get("edition", "") if drill else "",
         view_box=profile.view_box,
     )

@@ -188,6 +188,11 @@ def _wrap(text: str, width_mm: float, size_pt: float, weight: str = "normal") ->
     return "\n".join(lines)
 
 
+def wrap_text(text: str, width_mm: float, size_pt: float, weight: str = "normal") -> str:
+    """``text`` wrapped to ``width_mm`` in DejaVu Sans at ``size_pt``, its own line breaks kept (print layouts)."""
+    return "\n".join(_wrap(part, width_mm, size_pt, weight) for part in str(text).split("\n"))
+
+
 def _plain(text: object) -> str:
     """Data text for print: line breaks and tabs become spaces, other control and bidi characters show escaped."""
     return printable(" ".join(str(text).split()))

@@ -74,6 +74,11 @@ def _set_language(style, lang: str = "vi-VN") -> None:
 
 
 def _new_document(ctx: MapContext, export_date: date):
+    return new_document(ctx.title, ctx.subtitle, export_date)
+
+
+def new_document(title: str, subtitle: str, export_date: date):
+    """An A4 portrait document in the house style (Times New Roman, Vietnamese), its properties set."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = PAGE_W, PAGE_H
@@ -88,8 +93,8 @@ def _new_document(ctx: MapContext, export_date: date):
     _set_font(styles["Subtitle"], size=12)
     _set_font(styles["Heading 1"], size=14)
     props = doc.core_properties
-    props.title = clean(ctx.title)
-    props.subject = clean(ctx.subtitle)
+    props.title = clean(title)
+    props.subject = clean(subtitle)
     props.author = props.last_modified_by = SOFTWARE
     props.comments = f"Xuất bằng {SOFTWARE} ngày {format_date_vn(export_date)}"
     props.keywords = ""
@@ -126,6 +131,10 @@ def _repeat_header(row) -> None:
     el = OxmlElement("w:tblHeader")
     el.set(qn("w:val"), "true")
     trpr.append(el)
+
+
+# The document helpers, for other one-page documents (the commune card): one house style.
+para, cell_text, repeat_header = _para, _cell, _repeat_header
 
 
 def map_width(size_px: tuple[int, int]) -> Emu:

@@ -20,6 +20,8 @@ from ktxh_geo.ui import data as ui
 
 log = logging.getLogger(__name__)
 READY = "export_ready"  # session key: {"key": what the file was made for, "data": bytes}
+ATLAS_READY = "atlas_ready"  # session key: the atlas made, as READY (with its name and what it left out)
+FORMAT_LABELS = {"pdf": "PDF", "docx": "Word (.docx)"}
 
 PAPERS = {"a4": "A4", "a3": "A3"}
 ORIENTATIONS = {"landscape": "Ngang", "portrait": "Dọc"}
@@ -98,6 +100,74 @@ def export_panel(tm: ThematicMap, layers: list[str] | tuple[str, ...], province:
             icon=":material/download:",
             key="export_download",
         )
+
+
+def atlas_panel(tm: ThematicMap, province: str | None = None) -> None:
+    """An expander making the atlas of the chosen indicators on the map's units: one PDF or Word file."""
+    with st.expander("Xuất tập bản đồ (PDF, Word)"):
+        _atlas_export(tm, province)
+
+
+def _atlas_export(tm: ThematicMap, province: str | None) -> None:
+    """The atlas's indicators, format, make button and download (a failure said in Vietnamese)."""
+    from ktxh_geo.render.atlas import atlas_bytes, atlas_file_name, build_atlas
+    from ktxh_geo.ui.view import W
+
+    indicators = {k: v for k, v in ui.indicators().items() if v.map}
+    chosen = st.multiselect(
+        "Chỉ tiêu đưa vào tập bản đồ",
+        list(indicators),
+        default=list(indicators),
+        format_func=lambda k: indicators[k].name,
+        key="atlas_indicators",
+        placeholder="Chọn chỉ tiêu",
+    )
+    fmt = st.radio("Định dạng", ["pdf", "docx"], format_func=FORMAT_LABELS.get, horizontal=True, key="atlas_format")
+    illustrative = bool(st.session_state.get(W["illustrative"], False))
+    st.caption(
+        "Trang bìa, mục lục, mỗi chỉ tiêu một trang bản đồ (chú giải, nguồn), bảng số liệu các đơn vị, ghi chú; "
+        "nguồn và giấy phép ghi một lần ở cuối. Chỉ tiêu chưa có số liệu được ghi rõ là chưa đưa vào."
+        + (" Có Số liệu minh họa (đang bật ở thanh bên)." if illustrative else "")
+    )
+    if not chosen:
+        st.info("Chọn ít nhất một chỉ tiêu.")
+        return
+    key = (tm.profile.id, province, tm.edition.id, tuple(chosen), fmt, illustrative, ui.store_version())
+    ready = st.session_state.get(ATLAS_READY)
+    if ready is None or ready["key"] != key:
+        slot = st.empty()
+        if not slot.button("Tạo tập bản đồ", type="primary", icon=":material/menu_book:", key="atlas_make"):
+            return
+        try:
+            with st.spinner("Đang tạo tập bản đồ…"):
+                atlas = build_atlas(chosen, province, illustrative, tm.edition.id)
+                data = atlas_bytes(atlas, fmt)
+        except KtxhError as err:
+            st.error(f"Không tạo được tập bản đồ: {md_text(err)}")
+            return
+        except Exception:  # never a traceback on the page
+            log.exception("atlas export failed")
+            st.error("Không tạo được tập bản đồ: gặp lỗi ngoài dự kiến khi xuất (đã ghi vào nhật ký máy chủ).")
+            return
+        slot.empty()
+        ready = st.session_state[ATLAS_READY] = {
+            "key": key,
+            "data": data,
+            "name": atlas_file_name(atlas, fmt),
+            "skipped": atlas.skipped,
+        }
+    for name, why in ready["skipped"].items():
+        st.caption(f"Chưa đưa vào: {md_text(name)} — {md_text(why)}")
+    st.download_button(
+        f"Tải {ready['name']}",
+        data=ready["data"],
+        file_name=ready["name"],
+        mime=FORMATS[fmt][1],
+        on_click="ignore",
+        type="primary",
+        icon=":material/download:",
+        key="atlas_download",
+    )
 
 
 def _make(fmt: str, ctx: MapContext, paper: str, orientation: str, dpi: int, name: str) -> bytes | None:
