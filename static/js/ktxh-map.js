@@ -216,10 +216,29 @@ root.ktxh = root.ktxh || {};
   };
   // Labels placed greedily (items in the given order: largest unit first), each at its point or at one of a
   // few offsets; a label that would overlap one already placed (or an overlay) is hidden. Recomputed on zoom.
-  K.labels = function (map, spec) {
-    var group = L.layerGroup(), items = [], shown = spec.show !== false;
+  // Where each label goes, in order (most important first): [dx, dy] from its anchor, or null (hidden). A label
+  // takes the first nearby position that overlaps nothing placed before it (nor the ``busy`` rectangles: the map's
+  // controls) and lies wholly inside the map (``size``): a label is never shown cut at the map's edge.
+  K.placeLabels = function (boxes, size, busy) {
     var OFFS = [[0, 0], [0, -0.9], [0, 0.9], [-0.45, 0], [0.45, 0], [-0.35, -0.8], [0.35, -0.8], [-0.35, 0.8],
       [0.35, 0.8], [0, -1.7], [0, 1.7]];
+    var taken = busy.slice(), m = 2;
+    function hit(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+    return boxes.map(function (bx) {
+      for (var i = 0; i < OFFS.length; i++) {
+        var dx = Math.round(OFFS[i][0] * bx.w), dy = Math.round(OFFS[i][1] * bx.h);
+        var r = [bx.p.x + dx - bx.w / 2 - m, bx.p.y + dy - bx.h / 2 - m, bx.p.x + dx + bx.w / 2 + m,
+          bx.p.y + dy + bx.h / 2 + m];
+        if (r[0] < 0 || r[1] < 0 || r[2] > size.x || r[3] > size.y) continue;
+        if (taken.some(function (b) { return hit(r, b); })) continue;
+        taken.push(r);
+        return [dx, dy];
+      }
+      return null;
+    });
+  };
+  K.labels = function (map, spec) {
+    var group = L.layerGroup(), items = [], shown = spec.show !== false;
     spec.items.forEach(function (it) {
       var el = document.createElement('div');
       el.className = spec.cls + (it[4] ? ' ' + it[4] : '');
@@ -229,32 +248,25 @@ root.ktxh = root.ktxh || {};
       items.push({ el: el, marker: mk, area: it[3] || 0 });
     });
     items.sort(function (a, b) { return b.area - a.area; });
-    function hit(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
     function place() {
       if (!map.hasLayer(group)) return;
       var off = map.getZoom() < (spec.minZoom || 0);
       var busy = K.overlayRects ? K.overlayRects(map).map(function (r) { return [r.x0, r.y0, r.x1, r.y1]; }) : [];
-      items.forEach(function (it) {
-        var el = it.el;
-        el.style.left = '0px'; el.style.top = '0px';
-        if (off) { el.style.visibility = 'hidden'; return; }
-        var w = el.offsetWidth, h = el.offsetHeight, p = map.latLngToContainerPoint(it.marker.getLatLng());
-        var m = 2, done = false;
-        for (var i = 0; i < OFFS.length && !done; i++) {
-          var dx = Math.round(OFFS[i][0] * w), dy = Math.round(OFFS[i][1] * h);
-          var r = [p.x + dx - w / 2 - m, p.y + dy - h / 2 - m, p.x + dx + w / 2 + m, p.y + dy + h / 2 + m];
-          if (busy.some(function (b) { return hit(r, b); })) continue;
-          busy.push(r);
-          el.style.left = dx + 'px'; el.style.top = dy + 'px';
-          done = true;
-        }
-        el.style.visibility = done ? '' : 'hidden';
+      items.forEach(function (it) { it.el.style.left = '0px'; it.el.style.top = '0px'; });
+      var boxes = items.map(function (it) {
+        return { w: it.el.offsetWidth, h: it.el.offsetHeight, p: map.latLngToContainerPoint(it.marker.getLatLng()) };
+      });
+      var spots = off ? items.map(function () { return null; }) : K.placeLabels(boxes, map.getSize(), busy);
+      items.forEach(function (it, i) {
+        var at = spots[i];
+        if (at) { it.el.style.left = at[0] + 'px'; it.el.style.top = at[1] + 'px'; }
+        it.el.style.visibility = at ? '' : 'hidden';
       });
     }
     group.place = place;
     K.of(map).labels = group;  // placed again by a restyle (contrast changes their size)
     if (shown) group.addTo(map);
-    map.on('zoomend viewreset resize', place);
+    map.on('zoomend moveend viewreset resize', place);  // after a pan too: labels at the edge come and go
     map.whenReady(function () { place(); setTimeout(place, 300); setTimeout(place, 1500); });
     if (spec.toggle) {
       var ctl = L.control({ position: 'topright' });

@@ -132,3 +132,23 @@ test('restyle before the shapes arrive: applied when they do', async () => {
   assert.strictEqual(layer.subs[1].style.fillColor, '#444');
   assert.strictEqual(m.getContainer().getAttribute('data-ktxh-settled'), '1');
 });
+
+test('placeLabels: important labels first, none overlapping, none cut at the map edge', () => {
+  const size = { x: 300, y: 200 };
+  const spots = K.placeLabels([
+    { w: 60, h: 14, p: { x: 150, y: 100 } },  // the capital: placed first, at its anchor
+    { w: 60, h: 14, p: { x: 150, y: 100 } },  // same anchor: moved to a free neighbouring place
+    { w: 80, h: 14, p: { x: 10, y: 100 } },   // at the left edge: moved inward (right), not cut
+    { w: 80, h: 14, p: { x: -60, y: 100 } },  // off the map: hidden
+  ], size, [[0, 0, 40, 40]]);
+  assert.deepStrictEqual(spots[0], [0, 0]);
+  assert.ok(spots[1] && (spots[1][0] !== 0 || spots[1][1] !== 0));
+  assert.ok(spots[2]);
+  assert.ok(10 + spots[2][0] - 40 >= 0, 'the edge label lies inside the map');
+  assert.strictEqual(spots[3], null);
+});
+
+test('placeLabels: a label over a control is moved or hidden', () => {
+  const spots = K.placeLabels([{ w: 30, h: 10, p: { x: 20, y: 20 } }], { x: 300, y: 200 }, [[0, 0, 200, 200]]);
+  assert.strictEqual(spots[0], null);
+});
