@@ -253,7 +253,7 @@ def estimate_section(ctx: Context) -> pd.DataFrame | None:
     names = indicator_names(ctx)
     options = est.rule_options(ctx.period.stage)
     ids = [t.indicator_id for t in ctx.locality_targets if t.rule != "milestone"]
-    chosen = st.session_state.setdefault(f"td_estimate_rules-{ctx.period.stage}", {})
+    chosen = st.session_state.setdefault(f"td_estimate_rules-{ctx.profile.id}-{ctx.period.stage}", {})
     for i in ids:
         if i not in chosen:
             ind = catalogue.get(i)
@@ -287,7 +287,8 @@ def estimate_section(ctx: Context) -> pd.DataFrame | None:
     rows = est.rows(ctx.locality_targets, locality_results(ctx), names, ctx.period.stage, chosen)
     st.markdown(f"**{md_text(est.headline(rows))}**")
     st.caption("Số ước tính (không phải số thực hiện), tính từ số liệu của kỳ theo cách ước ghi bên cạnh; không lưu.")
-    ui.table(rows.drop(columns=["indicator_id", "verdict"]), "td_estimate_table", "Chỉ tiêu", hide_index=True)
+    shown = rows.drop(columns=["indicator_id", "verdict"])
+    ui.table(shown, "td_estimate_table", "Chỉ tiêu", hide_index=True, width="stretch")
     return rows
 
 
