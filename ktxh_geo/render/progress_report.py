@@ -23,6 +23,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT  # noqa: E402
 from docx.shared import Cm  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from ktxh_geo.model import estimate as est  # noqa: E402
 from ktxh_geo.model import progress as pg  # noqa: E402
 from ktxh_geo.render.export import neutralised  # noqa: E402
 from ktxh_geo.render.layout import FONT as MAP_FONT  # noqa: E402
@@ -40,11 +41,17 @@ from ktxh_geo.render.report import (  # noqa: E402
     clean,
 )
 from ktxh_geo.text import format_date_vn  # noqa: E402
+from ktxh_geo.vocab import STAGES  # noqa: E402
 from ktxh_geo.vocab.profile import Profile  # noqa: E402
 
 LOCAL_HEADERS = ["Chỉ tiêu", "Đơn vị tính", "Kế hoạch", "Loại chỉ tiêu", "Kết quả", "Tỷ lệ", "Đánh giá", "Cách so sánh"]
 COMMUNE_HEADERS = ["Đơn vị", "Chỉ tiêu", "Kế hoạch", "Kết quả", "Tỷ lệ", "Đánh giá"]
 STATUS_HEADERS = ["Đơn vị", "Tình trạng", "Gửi lúc", "Trễ hạn", "Lý do trả lại"]
+ESTIMATE_HEADERS = ["Chỉ tiêu", "Kế hoạch", "Số kỳ báo cáo", "Cách ước", "Ước cả năm", "Tỷ lệ", "Đánh giá"]
+ESTIMATE_NOTE = (
+    "Số ước tính, không phải số thực hiện: mỗi chỉ tiêu ghi rõ cách ước do văn phòng chọn "
+    "(nhân theo thời gian cho chỉ tiêu cộng dồn, giữ nguyên cho tỷ lệ, mức bình quân)."
+)
 
 
 @dataclass
@@ -58,6 +65,10 @@ class Parts:
     status: pd.DataFrame
     shapes: gpd.GeoDataFrame
     made: date
+    estimate: pd.DataFrame | None = None  # ``model.estimate.rows``, when the office asks for the year's estimate
+
+    def estimated(self) -> bool:
+        return self.estimate is not None and len(self.estimate) > 0
 
     @property
     def title(self) -> str:
@@ -74,6 +85,8 @@ class Parts:
             ok = int((self.status["status"] == "accepted").sum())
             out.append(f"{sent}/{len(self.status)} đơn vị đã gửi báo cáo; {ok} đã duyệt")
             out.append(pg.deadline_text(self.period, self.made))
+        if self.estimated():
+            out.append(est.headline(self.estimate))
         return out
 
     def sources(self) -> list[str]:
@@ -156,6 +169,10 @@ def render_docx(parts: Parts) -> bytes:
     for caption, png in maps(parts):
         doc.add_heading(caption, level=1)
         doc.add_paragraph().add_run().add_picture(io.BytesIO(png), width=min(TEXT_W, Cm(16)))
+    if parts.estimated():
+        doc.add_heading(f"Ước thực hiện cả năm {parts.period.year} từ số liệu {STAGES[parts.period.stage]}", level=1)
+        _para(doc, ESTIMATE_NOTE)
+        _table(doc, parts.estimate, ESTIMATE_HEADERS)
     if not parts.period.shipped:
         missing = parts.not_reported()
         doc.add_heading(f"Đơn vị chưa báo cáo ({len(missing)})", level=1)
@@ -181,6 +198,8 @@ def render_xlsx(parts: Parts) -> bytes:
         sheets["Chỉ tiêu"] = parts.local[[*LOCAL_HEADERS, "Nguồn", "Ghi chú"]]
     if len(parts.communes):
         sheets["Chỉ tiêu giao cho xã"] = parts.communes[[*COMMUNE_HEADERS, "Nguồn"]]
+    if parts.estimated():
+        sheets["Ước cả năm"] = parts.estimate[[*ESTIMATE_HEADERS, "Loại số liệu"]]
     if not parts.period.shipped:
         sheets["Tình trạng báo cáo"] = parts.status[STATUS_HEADERS]
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:

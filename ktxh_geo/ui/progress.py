@@ -17,6 +17,7 @@ from streamlit_folium import st_folium
 
 from ktxh_geo.errors import Conflict, KtxhError
 from ktxh_geo.io import reports as rp
+from ktxh_geo.model import estimate as est
 from ktxh_geo.model import progress as pg
 from ktxh_geo.model import target_import
 from ktxh_geo.model import targets as tg
@@ -206,6 +207,7 @@ def progress_section(ctx: Context) -> None:
         )
         shown = local.drop(columns=["indicator_id", "verdict"])
         ui.table(shown, "td_local", "Chỉ tiêu", hide_index=True, width="stretch")
+    estimate = estimate_section(ctx) if len(local) and est.applies(ctx.period.stage) else None
     if len(communes):
         met, counted = pg.headline(communes)
         st.subheader(pg.headline_text(met, counted, "lượt chỉ tiêu giao cho xã"))
@@ -238,15 +240,64 @@ def progress_section(ctx: Context) -> None:
         st.subheader(f"Đơn vị chưa báo cáo: {len(missing)}")
         shown = status.drop(columns=["code", "status"])
         ui.table(shown, "td_status", "Đơn vị", max_cards=30, hide_index=True, width="stretch")
-    compiled_section(ctx, local, communes, status)
+    compiled_section(ctx, local, communes, status, estimate)
 
 
-def compiled_section(ctx: Context, local, communes, status) -> None:
+def estimate_section(ctx: Context) -> pd.DataFrame | None:
+    """The toggle "Ước cả năm từ số 6 tháng": the rule of each indicator (proposed only for rates and averages, the
+    office chooses the others), the estimates with the rule beside each, marked "ước tính"; computed, never stored."""
+    months = STAGES[ctx.period.stage]
+    if not st.toggle(f"Ước cả năm từ số {months}", key="td_estimate"):
+        return None
+    catalogue = ui.indicators()
+    names = indicator_names(ctx)
+    options = est.rule_options(ctx.period.stage)
+    ids = [t.indicator_id for t in ctx.locality_targets if t.rule != "milestone"]
+    chosen = st.session_state.setdefault(f"td_estimate_rules-{ctx.profile.id}-{ctx.period.stage}", {})
+    for i in ids:
+        if i not in chosen:
+            ind = catalogue.get(i)
+            chosen[i] = est.default_rule(ind.aggregation, ind.unit) if ind else est.NONE
+    with st.expander("Cách ước từng chỉ tiêu", expanded=False):
+        st.caption(
+            f"Chỉ tiêu cộng dồn theo thời gian (sản lượng, thu ngân sách…): {options[est.SCALE]}; tỷ lệ, mức bình "
+            f"quân: {options[est.KEEP]}. Chỉ tỷ lệ và mức bình quân được chọn sẵn; chỉ tiêu khác văn phòng tự chọn."
+        )
+        frame = pd.DataFrame(
+            {
+                "indicator_id": ids,
+                "Chỉ tiêu": [names.get(i, (i, ""))[0] for i in ids],
+                "Cách ước": [options[chosen[i]] for i in ids],
+            }
+        )
+        edited = st.data_editor(
+            frame,
+            key=f"td_estimate_editor-{ctx.period.stage}",
+            hide_index=True,
+            width="stretch",
+            disabled=["indicator_id", "Chỉ tiêu"],
+            column_config={
+                "indicator_id": None,
+                "Cách ước": st.column_config.SelectboxColumn(options=list(options.values()), required=True),
+            },
+        )
+        back = {text: key for key, text in options.items()}
+        picked = zip(edited["indicator_id"], edited["Cách ước"], strict=True)
+        chosen.update({i: back.get(text, est.NONE) for i, text in picked})
+    rows = est.rows(ctx.locality_targets, locality_results(ctx), names, ctx.period.stage, chosen)
+    st.markdown(f"**{md_text(est.headline(rows))}**")
+    st.caption("Số ước tính (không phải số thực hiện), tính từ số liệu của kỳ theo cách ước ghi bên cạnh; không lưu.")
+    shown = rows.drop(columns=["indicator_id", "verdict"])
+    ui.table(shown, "td_estimate_table", "Chỉ tiêu", hide_index=True, width="stretch")
+    return rows
+
+
+def compiled_section(ctx: Context, local, communes, status, estimate: pd.DataFrame | None = None) -> None:
     from ktxh_geo.render import progress_report
 
     st.subheader("Báo cáo tổng hợp")
-    stem = f"tien-do-{ctx.profile.id}-{ctx.period.year}-{ctx.period.stage}"
-    parts = progress_report.Parts(ctx.profile, ctx.period, local, communes, status, ctx.communes, today())
+    stem = f"tien-do-{ctx.profile.id}-{ctx.period.year}-{ctx.period.stage}" + ("-uoc" if estimate is not None else "")
+    parts = progress_report.Parts(ctx.profile, ctx.period, local, communes, status, ctx.communes, today(), estimate)
     left, right = st.columns(2)
     if left.button("Tạo báo cáo Word và Excel", key="td_make"):
         st.session_state["td_files"] = (stem, progress_report.render_docx(parts), progress_report.render_xlsx(parts))

@@ -200,6 +200,22 @@ def test_yen_the_2024_starts_empty_and_the_office_reports_the_district():
     assert "1/40 chỉ tiêu đạt và vượt kế hoạch" in [h.value for h in office.subheader]
     assert shown["Tỷ lệ hộ nghèo"] == "Vượt kế hoạch"  # "giảm còn 1,93 %": 1,9 is better
     assert "Chưa đạt" in set(shown)  # "< 10 %": exactly 10 does not reach it
+    office.toggle(key="td_estimate").set_value(True)
+    _ok(office.run())
+    # two estimated (both rates, kept): poverty 1,9 beats "giảm còn 1,93"; malnutrition 10 misses "< 10"
+    assert any(m.value.startswith("**Ước cả năm: 1/40 chỉ tiêu đạt và vượt kế hoạch") for m in office.markdown)
+    guess = next(d.value for d in office.dataframe if "Cách ước" in d.value.columns and "Ước cả năm" in d.value)
+    guess = guess.set_index("Chỉ tiêu")
+    assert guess.loc["Tỷ lệ hộ nghèo", "Cách ước"] == "giữ nguyên số 6 tháng"  # a rate: kept, proposed by its kind
+    assert guess.loc["Tỷ lệ hộ nghèo", "Ước cả năm"] == "1,9 %"
+    assert guess.loc["Tỷ lệ hộ nghèo", "Đánh giá"] == "Vượt kế hoạch (ước)"
+    assert guess.loc["Tỷ lệ hộ nghèo", "Loại số liệu"] == "ước tính"
+    assert (guess["Đánh giá"] == "Chưa có số liệu 6 tháng").sum() == len(guess) - 2  # nothing else invented
+    _ok(_click(office, "Tạo báo cáo Word và Excel"))
+    stem, word, _ = office.session_state["td_files"]
+    assert stem.endswith("-uoc")
+    cells = [c.text for t in Document(io.BytesIO(word)).tables for r in t.rows for c in r.cells]
+    assert "giữ nguyên số 6 tháng" in cells and "Vượt kế hoạch (ước)" in cells
 
 
 def test_two_reporters_of_one_unit_a_stale_form_is_refused_with_what_changed():

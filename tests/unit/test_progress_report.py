@@ -9,6 +9,7 @@ from hostile import HOSTILE
 from openpyxl import load_workbook
 
 from ktxh_geo.io import shipped
+from ktxh_geo.model import estimate as est
 from ktxh_geo.model import progress as pg
 from ktxh_geo.model import targets as tg
 from ktxh_geo.render import progress_report
@@ -107,3 +108,28 @@ def test_hostile_text_comes_out_as_typed_and_inert():
     wb = load_workbook(io.BytesIO(progress_report.render_xlsx(_parts(source=HOSTILE[9]))))
     sources = [row[6] for row in wb["Chỉ tiêu giao cho xã"].iter_rows(min_row=2, values_only=True) if row[6]]
     assert sources == ["'" + HOSTILE[9]] * 2  # a formula as typed, never as a formula
+
+
+def test_year_estimate_reads_back_with_its_rule_column():
+    parts = _parts()
+    targets = [
+        tg.Target("thu", "locality", "", 2025, "at_least", value=100.0),
+        tg.Target("ngheo", "locality", "", 2025, "at_most", value=2.0),
+    ]
+    names = {"thu": ("Thu ngân sách (minh họa)", "tỷ đồng"), "ngheo": ("Tỷ lệ hộ nghèo (minh họa)", "%")}
+    results = {"thu": {"value": 45.0}, "ngheo": {"value": 1.9}}
+    parts.estimate = est.rows(targets, results, names, "6_thang", {"thu": est.SCALE, "ngheo": est.KEEP})
+    doc = Document(io.BytesIO(progress_report.render_docx(parts)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Ước cả năm: 1/2 chỉ tiêu đạt và vượt kế hoạch (2 chỉ tiêu được ước)" in text
+    assert "Ước thực hiện cả năm 2025 từ số liệu 6 tháng" in text
+    table = next(t for t in doc.tables if t.rows[0].cells[3].text == "Cách ước")
+    body = [[c.text for c in r.cells] for r in table.rows[1:]]
+    assert body[0][3:] == ["số 6 tháng × 2", "90 tỷ đồng", "đạt 90 % KH", "Chưa đạt (ước)"]
+    assert body[1][3:5] == ["giữ nguyên số 6 tháng", "1,9 %"] and body[1][6] == "Vượt kế hoạch (ước)"
+    wb = load_workbook(io.BytesIO(progress_report.render_xlsx(parts)))
+    rows = list(wb["Ước cả năm"].iter_rows(values_only=True))
+    assert rows[0] == (*progress_report.ESTIMATE_HEADERS, "Loại số liệu")
+    assert rows[1][3:] == ("số 6 tháng × 2", "90 tỷ đồng", "đạt 90 % KH", "Chưa đạt (ước)", "ước tính")
+    assert rows[2][3] == "giữ nguyên số 6 tháng" and rows[2][7] == "ước tính"
+    assert "Ước cả năm" not in load_workbook(io.BytesIO(progress_report.render_xlsx(_parts()))).sheetnames
