@@ -599,7 +599,7 @@ def label_layer(
     weight = [FIRST if c in first else round(float(a)) for c, a in zip(codes, areas, strict=True)]
     items = [[lat, lon, str(text), 2 * FIRST, "ktxh-fixed"] for text, lon, lat in fixed]
     items += [[p.y, p.x, str(n), w] for p, n, w in zip(points, names, weight, strict=True)]
-    spec = {"cls": css_class, "items": items}
+    spec: dict[str, object] = {"cls": css_class, "items": items}
     if toggle:
         spec["toggle"] = "Nhãn"
     if min_zoom is not None:
