@@ -161,6 +161,8 @@ def paint_benchmarks() -> Iterator[tuple[str, float, str]]:
         print(f"# map page not measured: {path} missing (a checkout's tool)")
         return
     spec = importlib.util.spec_from_file_location("map_bench", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     try:

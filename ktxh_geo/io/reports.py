@@ -127,7 +127,7 @@ def _target_text(row: dict) -> str:
         return f"{format_number(row.get('low'))}–{format_number(row.get('high'))}"
     if row.get("rule") == "milestone":
         return "hoàn thành"
-    sign = {"at_most": "≤", "at_least": "≥", "count": "≥"}.get(row.get("rule"), "")
+    sign = {"at_most": "≤", "at_least": "≥", "count": "≥"}.get(row.get("rule") or "", "")
     return f"{row.get('rule')} {sign} {format_number(row.get('value'))}"
 
 

@@ -10,6 +10,7 @@ by both, so the page and the paper never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import geopandas as gpd
 import pandas as pd
@@ -225,7 +226,16 @@ def objects_in(projects: gpd.GeoDataFrame | None, unit: gpd.GeoSeries | None, co
     ]
 
 
-def _origin(code: str, edition: str, origin: pd.DataFrame, communes: gpd.GeoDataFrame) -> dict[str, str]:
+class _Origin(TypedDict, total=False):
+    """The origin fields of a ``CommuneCard`` that ``_origin`` knows (any of them may be missing)."""
+
+    predecessors: str
+    successor: str
+    seat: str
+    origin_source: str
+
+
+def _origin(code: str, edition: str, origin: pd.DataFrame, communes: gpd.GeoDataFrame) -> _Origin:
     """Predecessors, successor and seat: the published origin table, else the profile's own unit history."""
     row = origin[origin["code"] == code] if len(origin) else origin
     if len(row):
@@ -248,7 +258,7 @@ def _origin(code: str, edition: str, origin: pd.DataFrame, communes: gpd.GeoData
         units = crosswalk.predecessors(code, edition)
     except (KeyError, ValueError):
         return {}
-    out = {"predecessors": ", ".join(u.full_name for u in units if u.code != code or len(units) > 1)}
+    out: _Origin = {"predecessors": ", ".join(u.full_name for u in units if u.code != code or len(units) > 1)}
     unit = communes[communes["code"] == code]
     if "admin_centre_stated" in unit.columns and len(unit):
         out["seat"] = str(unit["admin_centre_stated"].iloc[0] or "")

@@ -250,7 +250,7 @@ def place(
             have = [m for m in whole if m.code in values.index]
             if not have:
                 continue
-            if rule == "weighted_mean" and any(m.code not in weights.index for m in have):
+            if rule == "weighted_mean" and weights is not None and any(m.code not in weights.index for m in have):
                 lacking = [m.full_name for m in have if m.code not in weights.index]
                 out.incomplete.append(f"{ind.name}: {label} thiếu mẫu số của {', '.join(lacking)}")
                 continue

@@ -85,7 +85,7 @@ def locality_rows(
                 "Kế hoạch": tg.rule_text(t, unit) if t.rule != "milestone" else "hoàn thành",
                 "Loại chỉ tiêu": KIND_LABELS.get(t.status, t.status),  # "suy ra từ văn bản": see the note
                 "Kết quả": _result_text(got.get("value"), got.get("value_text", ""), unit),
-                "Loại số liệu": VALUE_STATUSES.get(got.get("status"), got.get("status") or ""),
+                "Loại số liệu": VALUE_STATUSES.get(got.get("status") or "", got.get("status") or ""),
                 "Tỷ lệ": tg.percent_text(v.percent),
                 "Đánh giá": v.label,
                 "verdict": v.key,

@@ -95,6 +95,11 @@ def _text(raw) -> str:
     return str(raw).strip()
 
 
+def _cell(cells: list, i: int | None) -> str:
+    """The text of column ``i`` of a row; "" where the column is absent or the row is short."""
+    return _text(cells[i]) if i is not None and i < len(cells) else ""
+
+
 def check(data: bytes, filename: str, year: int, units: pd.DataFrame) -> TargetReport:
     """Check a filled template against the locality's units (``units``: code, name); never raises for bad input."""
     try:
@@ -102,7 +107,7 @@ def check(data: bytes, filename: str, year: int, units: pd.DataFrame) -> TargetR
     except FileProblem as exc:
         return TargetReport(printable(filename), year, [Issue(printable(filename), None, None, str(exc))])
     report = TargetReport(table.file, year)
-    where = {h: None for h in HEADERS}
+    where: dict[str, int | None] = {h: None for h in HEADERS}
     for i, h in enumerate(table.headers):
         found = _KEYS.get(header_key(h))
         if found and where[found] is None:
@@ -115,13 +120,13 @@ def check(data: bytes, filename: str, year: int, units: pd.DataFrame) -> TargetR
     seen: dict[tuple[str, str], int] = {}
     defined: dict[str, tuple[str, str]] = {}
     for cells, number in zip(table.rows, table.row_numbers, strict=True):
-        get = {h: (_text(cells[where[h]]) if where[h] is not None and where[h] < len(cells) else "") for h in HEADERS}
+        get = {h: _cell(cells, where[h]) for h in HEADERS}
         if not get["Mã chỉ tiêu"] and not get["Chỉ tiêu"] and not get["Tên chỉ tiêu"]:
             continue  # a template row left blank
         issues_before = len(report.issues)
 
         def bad(column: str, message: str, number: int = number) -> None:
-            col = table.column_letters[where[column]] if where.get(column) is not None else column
+            col = table.column_letters[i] if (i := where.get(column)) is not None else column
             report.issues.append(Issue(table.file, number, f"{col} ({column})", message))
 
         for h in HEADERS:

@@ -178,6 +178,13 @@ def percent(target: Target, result: float | None) -> float | None:
     return float(result) / float(target.value) * 100.0
 
 
+def _bound(value: float | None) -> float:
+    """A bound the target's rule needs; a target without it is a programming error (as ``float(None)`` was)."""
+    if value is None:
+        raise TypeError("target has no value for its rule")
+    return float(value)
+
+
 def _done(result) -> bool:
     from ktxh_geo.text import fold
 
@@ -198,10 +205,10 @@ def verdict(target: Target, result) -> Verdict:
         return Verdict(REACHED if _done(result) else NOT_REACHED, None)
     r = float(result)
     if target.rule == "range":
-        if r > float(target.high) + EPS:
+        if r > _bound(target.high) + EPS:
             return Verdict(EXCEEDED, None)
-        return Verdict(REACHED if r >= float(target.low) - EPS else NOT_REACHED, None)
-    t = float(target.value)
+        return Verdict(REACHED if r >= _bound(target.low) - EPS else NOT_REACHED, None)
+    t = _bound(target.value)
     better = r - t if target.rule in ("at_least", "count") else t - r
     if target.strict:
         key = REACHED if better > EPS else NOT_REACHED

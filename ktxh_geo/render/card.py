@@ -72,15 +72,20 @@ def card_blocks(card: CommuneCard, export_date: date) -> list[Block]:
 SIZES = {"title": 1.5, "subtitle": 1.0, "heading": 1.15, "text": 1.0, "bullet": 1.0, "table": 0.85, "small": 0.8}
 
 
-def _layout(blocks: list[Block], base: float, width: float) -> tuple[list[tuple[str, float, str, list]], float]:
+TableRow = tuple[list[str], float, str]  # wrapped cells, height in mm, font weight
+Laid = tuple[str, float, str | list[TableRow], list]  # kind, size, wrapped text or table rows, widths or [gap, weight]
+
+
+def _layout(blocks: list[Block], base: float, width: float) -> tuple[list[Laid], float]:
     """Blocks as (kind, size, wrapped text or table cells, column widths) and the height they take, in mm."""
-    out, height = [], 0.0
+    out: list[Laid] = []
+    height = 0.0
     for b in blocks:
         size = base * SIZES[b.kind]
         line = size * 0.3528 * 1.3
         if b.kind == "table":
             widths = [width * s for s in COLUMN_SHARES]
-            rows = []
+            rows: list[TableRow] = []
             for i, row in enumerate(b.rows):
                 weight = "bold" if i == 0 else "normal"
                 cells = [wrap_text(c, w - 1.6, size, weight) for c, w in zip(row, widths, strict=True)]
@@ -120,7 +125,7 @@ def render_card_pdf(card: CommuneCard, export_date: date | None = None) -> bytes
         y = MARGIN_MM
         for kind, size, content, extra in laid:
             line = size * 0.3528 * 1.3
-            if kind == "table":
+            if isinstance(content, list):  # a table
                 for cells, h, weight in content:
                     x = MARGIN_MM
                     fig.add_artist(

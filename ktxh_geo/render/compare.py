@@ -11,6 +11,8 @@ import folium
 from branca.element import Element, MacroElement
 from folium.plugins import DualMap
 
+from ktxh_geo.render.maps import page
+
 LEAFLET_SYNC_VERSION = "0.2.4"
 LEAFLET_SYNC_URL = f"/app/static/vendor/leaflet.sync-{LEAFLET_SYNC_VERSION}/L.Map.Sync.js"
 
@@ -31,7 +33,7 @@ class SyncedMaps(DualMap):
         self.default_js = [("Leaflet.Sync", sync_js)]  # never the CDN default
         for m, x in ((left, 0.0), (right, 50.0)):  # layout when rendered as a standalone page
             m.width, m.height, m.left, m.top, m.position = (50.0, "%"), (100.0, "%"), (x, "%"), (0.0, "%"), "absolute"
-        figure = left.get_root()  # keeps the CSS that build_map put into the left map's page header
+        figure = page(left)  # keeps the CSS that build_map put into the left map's page header
         figure.add_child(right)
         if fill:
             figure.header.add_child(Element(f"<style>{FILL_CSS}</style>"), name="ktxh_fill")

@@ -30,7 +30,7 @@ from ktxh_geo.model.join import ILLUSTRATIVE_MARK, STATUS_LABELS
 from ktxh_geo.model.mapcontext import MapContext
 from ktxh_geo.render import report
 from ktxh_geo.render.layout import RC, boundary_credit, render_layout, source_line
-from ktxh_geo.render.maps import build_map, control, map_js
+from ktxh_geo.render.maps import build_map, control, map_js, page
 from ktxh_geo.settings import LEAFLET_DIR
 from ktxh_geo.text import format_date_vn, printable
 from ktxh_geo.vocab.profile import active
@@ -157,7 +157,7 @@ def render_html(ctx: MapContext, export_date=None) -> str:
     """The interactive map as one HTML file: Leaflet JS and CSS inlined, no tiles, no CDN."""
     m = build_map(ctx.joined, ctx.classification, ctx.outline, ctx.projects, layers=list(ctx.layers), title=ctx.title)
     m.default_js, m.default_css = [], []
-    root = m.get_root()
+    root = page(m)
     root.title = html.escape(ctx.title)
     js = (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
     root.header.add_child(folium.Element(f"<style>{_inline_leaflet_css()}</style>"), name="leaflet_css", index=0)

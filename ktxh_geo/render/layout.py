@@ -24,6 +24,7 @@ from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.patches import Polygon, Rectangle
 from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
+from matplotlib.typing import RcKeyType
 from shapely.geometry import Point
 
 from ktxh_geo.model.classify import NO_DATA_COLOR
@@ -72,7 +73,7 @@ FLAG_HATCH = "\\\\\\"  # a flagged figure (status nghi_van): its own hatch, the 
 FLAG_HATCH_COLOR = "#c0392b"
 HATCHES = {"no_data": (HATCH, HATCH_COLOR), "flagged": (FLAG_HATCH, FLAG_HATCH_COLOR)}  # legend kind → hatch
 _TEXT_TO_PATH = TextToPath()
-RC = {
+RC: dict[RcKeyType, object] = {
     "font.family": "sans-serif",
     "font.sans-serif": [FONT],
     "pdf.fonttype": 42,  # embed TrueType (DejaVu Sans) so PDF text is selectable and searchable

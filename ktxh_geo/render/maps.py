@@ -13,7 +13,7 @@ from functools import lru_cache
 import folium
 import geopandas as gpd
 import shapely
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from ktxh_geo.model.classify import Classification, LegendItem
@@ -108,8 +108,10 @@ class Call(MacroElement):
     def map_name(self) -> str:
         """The JS name of the map this call acts on (its nearest map ancestor: a restyle sits in a feature group)."""
         node = self._parent
-        while not isinstance(node, folium.Map) and getattr(node, "_parent", None) is not None:
+        while node is not None and not isinstance(node, folium.Map) and node._parent is not None:
             node = node._parent
+        if node is None:
+            raise ValueError("a map call outside any map")
         return node.get_name()
 
     def _get_self_bounds(self):
@@ -234,6 +236,14 @@ def geo_layer(gdf: gpd.GeoDataFrame, properties: list[dict] | None = None, url: 
     return Call("geo", {"data": feature_collection(wgs, properties), **spec}, bounds=wgs.total_bounds)
 
 
+def page(m: folium.Map) -> Figure:
+    """The HTML page a map is drawn on (its root: a branca ``Figure`` with header, html and script)."""
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError("the map is not on a page")
+    return root
+
+
 def offline_map(bounds, asset_base: str = STATIC_URL, extra_css: str = "", height: str = "100%") -> folium.Map:
     """An empty map centred on ``bounds`` (minx, miny, maxx, maxy): no tiles, vendored Leaflet, our CSS."""
     minx, miny, maxx, maxy = bounds
@@ -245,7 +255,7 @@ def offline_map(bounds, asset_base: str = STATIC_URL, extra_css: str = "", heigh
         zoom_snap=0.25,
     )
     use_local_leaflet(m, asset_base)  # with static/js/ktxh-map.js: every data-bearing element calls its helpers
-    m.get_root().header.add_child(folium.Element(f"<style>{CSS}{COMPACT_CSS}{FULLSCREEN_CSS}{extra_css}</style>"))
+    page(m).header.add_child(folium.Element(f"<style>{CSS}{COMPACT_CSS}{FULLSCREEN_CSS}{extra_css}</style>"))
     return m
 
 
@@ -375,13 +385,13 @@ def map_parts(
     """
     pc = " ktxh-present" if presentation else (" ktxh-compact" if compact else "")
     m = offline_map(outline.total_bounds, asset_base, extra_css=CONTRAST_CSS, height=height)
-    m.get_root().html.add_child(folium.Element(FLAG_PATTERN))
+    page(m).html.add_child(folium.Element(FLAG_PATTERN))
     m.add_child(Call("scale", {}))
     if not presentation:  # on a half-width map, top right (the title needs the left side's height)
         where = "topright" if compact else "topleft"
         m.add_child(Call("fullscreen", {"title": "Toàn màn hình (bấm lại hoặc Esc để thoát)", "position": where}))
     if presentation:
-        m.get_root().header.add_child(folium.Element(f"<style>{PRESENT_CSS}</style>"))
+        page(m).header.add_child(folium.Element(f"<style>{PRESENT_CSS}</style>"))
         m.add_child(Call("keyForward", {}))
         m.options["keyboard"] = False  # ←/→ step slides (forwarded to the page), never pan the map
         m.options["zoomAnimation"] = False  # projectors and slow laptops: no half-scaled frames
@@ -404,7 +414,7 @@ def map_parts(
         )
     )
     m.add_child(geo_layer(outline, None, url=outline_url, interactive=False, style=OUTLINE_STYLE, name="outline"))
-    urls = list(overlay_urls) or [None] * len(overlays)
+    urls: list[str | None] = list(overlay_urls) or [None] * len(overlays)
     for (_, shape), url in zip(overlays, urls, strict=True):
         m.add_child(geo_layer(shape, None, url=url, interactive=False, style=OVERLAY_STYLE))
     if labels:
@@ -589,7 +599,7 @@ def label_layer(
     weight = [FIRST if c in first else round(float(a)) for c, a in zip(codes, areas, strict=True)]
     items = [[lat, lon, str(text), 2 * FIRST, "ktxh-fixed"] for text, lon, lat in fixed]
     items += [[p.y, p.x, str(n), w] for p, n, w in zip(points, names, weight, strict=True)]
-    spec = {"cls": css_class, "items": items}
+    spec: dict[str, object] = {"cls": css_class, "items": items}
     if toggle:
         spec["toggle"] = "Nhãn"
     if min_zoom is not None:

@@ -58,14 +58,14 @@ def render_multiples(maps: list[ThematicMap], fmt: str = "pdf", export_date: dat
         for i, tm in enumerate(maps):
             r, c = divmod(i, cols)
             x, y = MARGIN_MM + c * cell_w, top + r * cell_h
-            ax = fig.add_axes([x / w_mm, 1 - (y + cell_h) / h_mm, (cell_w - 3) / w_mm, (cell_h - 7) / h_mm])
+            ax = fig.add_axes((x / w_mm, 1 - (y + cell_h) / h_mm, (cell_w - 3) / w_mm, (cell_h - 7) / h_mm))
             shapes = tm.joined.to_crs(crs)
             shapes.plot(ax=ax, color=tm.classification.colors, edgecolor="#444444", linewidth=0.3)
             ax.set_axis_off()
             ax.set_aspect("equal")
             ax.set_title(f"Năm {tm.year}", fontsize=10, family=FONT, weight="bold")
         lax = fig.add_axes(
-            [(w_mm - MARGIN_MM - LEGEND_MM + 3) / w_mm, 0.3, (LEGEND_MM - 3) / w_mm, 1 - top / h_mm - 0.3]
+            ((w_mm - MARGIN_MM - LEGEND_MM + 3) / w_mm, 0.3, (LEGEND_MM - 3) / w_mm, 1 - top / h_mm - 0.3)
         )
         lax.set_axis_off()
         legend = maps[0].classification

@@ -206,7 +206,7 @@ def render_docx(
 
     doc.add_heading("Chú giải", level=1)
     _para(doc, ctx.classification.title, bold=True)
-    counts = {}
+    counts: dict[str, int] = {}
     for label in ctx.classification.class_labels:
         counts[label] = counts.get(label, 0) + 1
     for item in ctx.classification.legend:

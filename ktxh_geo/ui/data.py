@@ -415,7 +415,7 @@ def profile_selector() -> None:
     st.sidebar.selectbox(  # its value is the session's locality (``choose_profile`` sets it)
         "Địa phương",
         list(profiles),
-        format_func=profiles.get,
+        format_func=lambda p: profiles.get(p, p),
         key=PROFILE_WIDGET,
         on_change=_switch_profile,
         help="Huyện, tỉnh hoặc toàn quốc: mọi trang, bản đồ và tệp xuất theo địa phương đã chọn.",

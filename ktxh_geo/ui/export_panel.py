@@ -40,12 +40,19 @@ def export_panel(tm: ThematicMap, layers: list[str] | tuple[str, ...], province:
         paper, orientation, dpi = "a4", "landscape", 300
         if fmt in MAP_FORMATS:
             c1, c2, c3 = st.columns(3)
-            paper = c1.selectbox("Khổ giấy", list(PAPERS), format_func=PAPERS.get, key="export_paper")
-            orientation = c2.selectbox(
-                "Hướng giấy", list(ORIENTATIONS), format_func=ORIENTATIONS.get, key="export_orientation"
+            # the widgets always hold one of their options; the defaults above only satisfy the type of "no choice"
+            paper = c1.selectbox("Khổ giấy", list(PAPERS), format_func=lambda p: PAPERS[p], key="export_paper") or paper
+            orientation = (
+                c2.selectbox(
+                    "Hướng giấy", list(ORIENTATIONS), format_func=lambda o: ORIENTATIONS[o], key="export_orientation"
+                )
+                or orientation
             )
             if fmt == "png":
-                dpi = c3.selectbox("Độ phân giải", list(DPIS), format_func=DPI_LABELS.get, key="export_dpi")
+                dpi = (
+                    c3.selectbox("Độ phân giải", list(DPIS), format_func=lambda d: DPI_LABELS[d], key="export_dpi")
+                    or dpi
+                )
         if fmt == "html":
             st.caption("Một tệp duy nhất, mở được từ USB không cần Internet (không có bản đồ nền).")
         elif fmt == "docx":

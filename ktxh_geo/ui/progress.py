@@ -221,11 +221,13 @@ def progress_section(ctx: Context) -> None:
     words = {"progress": "Tiến độ theo chỉ tiêu", "status": "Tình trạng báo cáo"}
     kind = kinds[0] if len(kinds) == 1 else None
     if len(kinds) > 1:  # one map at a time: quicker to redraw, and one screen on a phone
-        kind = st.radio("Bản đồ", kinds, format_func=words.get, horizontal=True, key="td_map_kind")
+        kind = st.radio("Bản đồ", kinds, format_func=lambda k: words.get(k, k), horizontal=True, key="td_map_kind")
     if kind == "progress":
         options = list(dict.fromkeys(communes["indicator_id"]))
         labels = dict(zip(communes["indicator_id"], communes["Chỉ tiêu"], strict=True))
-        chosen = st.selectbox("Chỉ tiêu trên bản đồ tiến độ", options, format_func=labels.get, key="td_indicator")
+        chosen = st.selectbox(
+            "Chỉ tiêu trên bản đồ tiến độ", options, format_func=lambda i: labels.get(i, i), key="td_indicator"
+        )
         joined, cls = pg.progress_layer(ctx.communes, communes, chosen, ctx.period.year, f"Tiến độ: {labels[chosen]}")
         with st.container(key="td_progress_map"):
             _map(joined, cls, ctx, f"{labels[chosen]} — {ctx.period.label}", "td_map_progress")
@@ -323,7 +325,7 @@ def report_section(ctx: Context, editor: Editor | None) -> None:
         return
     names = dict(zip(ctx.units["code"], ctx.units["name"], strict=True))
     if editor.scoped:
-        codes = [c for c in ctx.units["code"] if c in editor.scope]
+        codes = [c for c in ctx.units["code"] if c in (editor.scope or ())]
     else:
         codes = [ctx.profile.area_code, *ctx.units["code"]]
         names[ctx.profile.area_code] = f"Toàn {ctx.profile.area_name} (văn phòng)"
@@ -463,11 +465,11 @@ def setup_section(profile: Profile, units: pd.DataFrame, editor: Editor | None) 
     st.markdown("**Mở kỳ báo cáo**")
     c1, c2, c3 = st.columns(3)
     year = c1.number_input("Năm", min_value=2000, max_value=2100, value=today().year, step=1, key="td_new_year")
-    stage = c2.selectbox("Kỳ", list(STAGES), format_func=STAGES.get, key="td_new_stage")
+    stage = c2.selectbox("Kỳ", list(STAGES), format_func=lambda s: STAGES.get(s, s), key="td_new_stage")
     deadline = c3.date_input(
         "Hạn gửi báo cáo", value=today() + timedelta(days=14), format="DD/MM/YYYY", key="td_new_deadline"
     )
-    if st.button("Mở kỳ báo cáo", key="td_open"):
+    if st.button("Mở kỳ báo cáo", key="td_open") and stage is not None:
         try:
             rp.open_period(profile.id, int(year), stage, deadline, editor=editor)
         except KtxhError as err:

@@ -76,7 +76,11 @@ def unit_search(state: ViewState, communes: pd.DataFrame) -> str | None:
     if st.session_state.get(W["commune"]) not in labels:
         st.session_state[W["commune"]] = matches[0].code
     chosen = st.selectbox(
-        "Kết quả", list(labels), key=W["commune"], format_func=labels.get, placeholder="Chọn một kết quả"
+        "Kết quả",
+        list(labels),
+        key=W["commune"],
+        format_func=lambda c: labels.get(c, c),
+        placeholder="Chọn một kết quả",
     )
     if national:
         target = table.set_index("code").at[chosen, "province_code"]
