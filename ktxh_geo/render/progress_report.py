@@ -198,7 +198,7 @@ def render_xlsx(parts: Parts) -> bytes:
         sheets["Chỉ tiêu"] = parts.local[[*LOCAL_HEADERS, "Nguồn", "Ghi chú"]]
     if len(parts.communes):
         sheets["Chỉ tiêu giao cho xã"] = parts.communes[[*COMMUNE_HEADERS, "Nguồn"]]
-    if parts.estimated():
+    if parts.estimate is not None and parts.estimated():
         sheets["Ước cả năm"] = parts.estimate[[*ESTIMATE_HEADERS, "Loại số liệu"]]
     if not parts.period.shipped:
         sheets["Tình trạng báo cáo"] = parts.status[STATUS_HEADERS]
