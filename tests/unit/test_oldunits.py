@@ -121,10 +121,16 @@ def test_a_district_places_by_its_own_crosswalk():
     assert row["note"].iloc[0].startswith("tổng của 5 xã cũ")
 
 
-def test_place_old_command_writes_the_placed_figures_and_reports(tmp_path, capsys):
+def test_place_old_command_writes_the_placed_figures_and_reports(tmp_path, capsys, state, monkeypatch):
     import csv
 
     from ktxh_geo.cli import main
+    from ktxh_geo.io import store
+    from ktxh_geo.model.auth import hash_password
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[editors]\nan = "{hash_password("mat-khau-dai-1", 1_000)}"\n', encoding="utf-8")
+    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(secrets))
 
     catalogue = tmp_path / "indicators.csv"
     fields = "id,name,unit,kind,level,applies_to,group,aggregation,denominator,min,max,decimals,scheme,breaks,palette,categories,map,description"  # noqa: E501
@@ -141,10 +147,20 @@ def test_place_old_command_writes_the_placed_figures_and_reports(tmp_path, capsy
         assert main([*args, "--catalogue", str(catalogue), "--out", str(out)]) == 0
         assert main([*args, "--catalogue", str(catalogue)]) == 0  # report only
         assert main(["--profile", "national-2025", "place-old", str(tmp_path / "none.csv"), "--year", "2024"]) == 2
+        assert main([*args, "--catalogue", str(catalogue), "--save", "--user", "an"]) == 2  # no source: nothing saved
+        assert store.latest_version() == 0
+        assert main([*args, "--catalogue", str(catalogue), "--save", "--user", "an", "--source", "Báo cáo 2024"]) == 0
     finally:
         set_active(None)  # the command made its --profile this process's
     printed, errors = capsys.readouterr()
     assert "không mở được tệp" in errors
+    assert "không lưu: Phải ghi rõ nguồn của bảng số liệu theo xã cũ" in errors
+    assert "đã lưu phiên bản 1" in printed and "(trạng thái: tính từ số liệu công bố)" in printed
+    snap = store.snapshot()
+    saved = snap.set_index(["indicator_id", "code"])
+    assert saved.loc[("households", "31135"), "value"] == 5000 and "31120" not in set(snap["code"])
+    assert (snap["dataset"] == store.PLACED_DATASET).all() and snap["source"].str.startswith("Báo cáo 2024 — ").all()
+    assert store.versions()["user"].tolist() == ["an"]
     assert "Không đặt (xã cũ bị chia cho nhiều đơn vị mới): Phường Bùi Hữu Nghĩa" in printed
     rows = {(r["indicator_id"], r["code"]): r for r in csv.DictReader(out.open(encoding="utf-8"))}
     assert float(rows[("households", "31135")]["value"]) == 5000
