@@ -341,6 +341,17 @@ def save_source(placed: Placement, indicators: dict[str, Indicator], origin: str
     return head + ", ".join(labels)
 
 
+def placed_cells(placed: Placement) -> list:
+    """The placed figures as the store's cells (what ``save_placed`` writes)."""
+    from ktxh_geo.io.store import Cell
+
+    return [
+        Cell(r.indicator_id, r.code, r.edition, int(r.year), None if pd.isna(r.value) else float(r.value),
+             r.value_text or "")
+        for r in placed.values.itertuples()
+    ]  # fmt: skip
+
+
 def save_placed(
     placed: Placement,
     indicators: dict[str, Indicator],
@@ -362,13 +373,8 @@ def save_placed(
         raise store.StoreError("Phải ghi rõ nguồn của bảng số liệu theo xã cũ (văn bản, cơ quan, ngày) trước khi lưu.")
     if placed.values.empty:
         raise store.StoreError("Không có giá trị nào đặt được lên đơn vị mới: không lưu gì.")
-    cells = [
-        store.Cell(r.indicator_id, r.code, r.edition, int(r.year), None if pd.isna(r.value) else float(r.value),
-                   r.value_text or "")
-        for r in placed.values.itertuples()
-    ]  # fmt: skip
     return store.save(
-        cells,
+        placed_cells(placed),
         editor=editor,
         source=save_source(placed, indicators, origin, file),
         action="import",
