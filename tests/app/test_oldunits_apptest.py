@@ -1,6 +1,7 @@
 """The "Số liệu theo xã cũ" tab of /nhap-lieu (AppTest): an editor uploads a sheet by old communes, states its source
 and saves; the store holds the placed figures as computed (never official) and a stale second save is refused."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,20 @@ def test_old_communes_tab_saves_computed_figures_and_refuses_a_stale_save():
     values = load_values(include_illustrative=False)
     mine = values[(values["code"] == "07288") & (values["indicator_id"] == "model_villages")]
     assert mine[mine["year"] == 2024]["status"].tolist() == ["computed"]
+
+    # on the map like any saved figure: Xã Yên Thế 4 thôn, "tính từ số liệu công bố", the saved source
+    params = {"indicator": "model_villages", "edition": "2025", "year": "2024"}
+    view = AppTest.from_file(APP, default_timeout=120)
+    view.query_params.update(params)
+    view.run()
+    view.switch_page("views/ban_do.py")
+    view.query_params.update(params)
+    view.run()
+    assert not view.exception, view.exception
+    args = json.loads(next(c for c in view.get("component_instance") if c.proto.component_name.endswith("st_folium"))
+                      .proto.json_args)  # fmt: skip
+    texts = args["script"] + (args.get("feature_group") or "")  # the base map and its restyle
+    assert '"Xã Yên Thế","4 thôn","tính từ số liệu công bố","Báo cáo NTM năm 2024 của các xã — ' in texts
 
     # a second editor's tab, read at version 1; someone saves the same figure meanwhile: its save is refused
     other = _tab()
