@@ -240,7 +240,7 @@ def place(
             },
             index=pd.Index(list(own), name="code"),
         )
-        weights = None
+        weights = pd.Series(dtype=object)  # the denominators of a weighted rate
         if rule == "weighted_mean":
             weights = pd.Series({c: f[ind.denominator] for c, f in figures.items() if ind.denominator in f})
         for new in targets:
