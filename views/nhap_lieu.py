@@ -11,7 +11,8 @@ from ktxh_geo.ui.oldunits import old_units_section
 ui.page_style()
 st.title("Nhập số liệu cấp xã")
 st.caption(
-    "Số liệu nhập ở đây là số liệu chính thức: thay cho số liệu minh họa của cùng xã và năm trên bản đồ. "
+    "Số liệu nhập ở đây là số liệu chính thức (số liệu đặt từ xã cũ lên đơn vị mới: tính từ số liệu công bố): "
+    "thay cho số liệu minh họa của cùng xã và năm trên bản đồ. "
     "Mỗi lần lưu tạo một phiên bản mới (ai, khi nào, nguồn nào), có thể xem lại và khôi phục."
 )
 signed = editor()  # Editor | None: the signed-in identity recorded with every save

@@ -1,8 +1,9 @@
 """``python -m ktxh_geo place-old``: a sheet of figures kept by the old communes, placed on the 2025 units.
 
 Prints the report (merged, split and refused, incomplete, not placed) and, with ``--out``, writes the placed
-figures as a table shaped like data/values.csv (status "computed", the rule and its inputs in ``note``). Nothing is
-saved in the store: the table is for review before entering the figures.
+figures as a table shaped like data/values.csv (status "computed", the rule and its inputs in ``note``). With
+``--save --user NAME --source TEXT`` (as ``import``) the placed figures are saved in the store as a new version, status
+computed, never official; the units the report refused are not saved.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def add_parser(sub) -> None:
     p.add_argument("--province", default=None, help="national profile: the 2025 province (GSO code, e.g. 92)")
     p.add_argument("--catalogue", default=None, help="indicators.csv declaring the sheet's indicators and rules")
     p.add_argument("--out", default=None, help="write the placed figures here (.csv)")
+    p.add_argument("--save", action="store_true", help="lưu vào kho (trạng thái: tính từ số liệu công bố)")
+    p.add_argument("--source", default="", help="nguồn của bảng số liệu theo xã cũ — bắt buộc khi lưu")
+    p.add_argument("--user", default=None, help="tên người biên tập trong mục [editors] của tệp secrets (khi lưu)")
     p.set_defaults(func=run)
 
 
@@ -34,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from ktxh_geo.io import outputs
     from ktxh_geo.io.shipped import load_indicators
     from ktxh_geo.io.uploads import read_file, read_table
-    from ktxh_geo.model.oldunits import place
+    from ktxh_geo.model.oldunits import place, save_placed
 
     try:
         indicators = load_indicators(Path(args.catalogue) if args.catalogue else None)
@@ -50,4 +54,16 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     if args.out:
         print(f"đã ghi {args.out}")
+    if args.save:
+        from ktxh_geo.cli.imports import cli_editor
+        from ktxh_geo.io.store import store_path
+
+        try:
+            vid = save_placed(
+                placed, indicators, editor=cli_editor(args.user), origin=args.source, file=table.file, year=args.year
+            )
+        except KtxhError as exc:  # not an editor, no source, outside the editor's communes, storage failure
+            print(f"không lưu: {' '.join(str(exc).split())}", file=sys.stderr)
+            return EXIT_ERROR
+        print(f"đã lưu phiên bản {vid} vào {store_path()} (trạng thái: tính từ số liệu công bố)")
     return 0

@@ -40,7 +40,7 @@ from ktxh_geo.vocab import Editor, require_office, require_scope
 
 STORE_FILE = db.STORE_FILE
 KEY = ("indicator_id", "code", "edition", "year")
-SNAPSHOT_COLUMNS = ["indicator_id", "code", "edition", "year", "value", "value_text", "source", "version_id"]
+SNAPSHOT_COLUMNS = ["indicator_id", "code", "edition", "year", "value", "value_text", "source", "version_id", "dataset"]
 VERSION_COLUMNS = [
     "id",
     "created_at",
@@ -56,6 +56,8 @@ VERSION_COLUMNS = [
 CHANGE_COLUMNS = ["indicator_id", "code", "edition", "year", "old_value", "old_text", "new_value", "new_text"]
 ACTIONS = {"import": "nhập tệp", "edit": "sửa trực tiếp", "restore": "khôi phục"}
 SUBJECT = "Số liệu"
+# the dataset of a version saving figures placed from the old communes (model.oldunits): computed, never official
+PLACED_DATASET = "xa-cu"
 
 
 class StoreError(InputError):
@@ -109,13 +111,18 @@ def _frame(conn: Connection, query, columns: list[str]) -> pd.DataFrame:
 
 def snapshot(version_id: int | None = None, path: Path | str | None = None) -> pd.DataFrame:
     """All entered values as of a version (default: the current one), one row per indicator/code/year, each with
-    the source of the version that set it."""
+    the source and the dataset of the version that set it."""
     t, v = schema.snapshot, schema.versions
 
     def run(conn):
         vid = version_id if version_id is not None else conn.execute(select(func.max(v.c.id))).scalar()
         query = (
-            select(t.c.indicator_id, t.c.code, t.c.edition, t.c.year, t.c.value, t.c.value_text, v.c.source, t.c.set_in)
+            select(
+                *(t.c[n] for n in ("indicator_id", "code", "edition", "year", "value", "value_text")),
+                v.c.source,
+                t.c.set_in,
+                v.c.dataset,
+            )
             .join_from(t, v, v.c.id == t.c.set_in)
             .where(t.c.version_id == vid)
             .order_by(t.c.indicator_id, t.c.year, t.c.code)
@@ -146,7 +153,9 @@ def changes(version_id: int, path: Path | str | None = None) -> pd.DataFrame:
 
 
 def as_values(snap: pd.DataFrame) -> pd.DataFrame:
-    """A snapshot in the layout of data/values.csv (level=commune, status=official), as text columns."""
+    """A snapshot in the layout of data/values.csv, as text columns: status official, or computed ("tính từ số liệu
+    công bố") for figures placed from the old communes (dataset ``PLACED_DATASET``; their rule is in the source)."""
+    placed = (snap["dataset"] == PLACED_DATASET) if "dataset" in snap else pd.Series(False, index=snap.index)
     out = pd.DataFrame(
         {
             "indicator_id": snap["indicator_id"],
@@ -156,9 +165,12 @@ def as_values(snap: pd.DataFrame) -> pd.DataFrame:
             "year": snap["year"].astype(int).astype(str) if len(snap) else snap["year"],
             "value": [("" if pd.isna(v) else repr(float(v))) for v in snap["value"]],
             "value_text": snap["value_text"].fillna(""),
-            "status": "official",
+            "status": ["computed" if p else "official" for p in placed],
             "source": snap["source"],
-            "note": [f"nhập liệu, phiên bản {int(v)}" for v in snap["version_id"]],
+            "note": [
+                f"{'tính từ số liệu theo xã cũ (quy tắc ghi ở nguồn)' if p else 'nhập liệu'}, phiên bản {int(v)}"
+                for v, p in zip(snap["version_id"], placed, strict=True)
+            ],
         }
     )
     return out.astype(str) if len(out) else out

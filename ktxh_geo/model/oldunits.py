@@ -10,6 +10,10 @@ An old commune that was split among several 2025 units ("phần còn lại …")
 figures are refused and listed, and so is every 2025 unit that received a part of it (its total would be wrong).
 A 2025 unit whose old communes are not all in the sheet gets no sum nor weighted rate (it would be understated).
 The report says what was merged, what was split, what was incomplete and which rows could not be placed.
+
+``save_placed`` saves the placed figures in the store as a new version whose values are computed ("tính từ số liệu
+công bố"), never official: the source names the sheet's origin, the file and each indicator's rule; the units the
+report refused get nothing (they stay missing).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from ktxh_geo.errors import DataError
 from ktxh_geo.io.shipped import VALUE_COLUMNS, read_csv_text
 from ktxh_geo.io.uploads import CODE_HEADERS, Table, header_key
 from ktxh_geo.model.aggregate import DERIVED_MARK, RULE_LABELS, _status_summary, _sum, _weighted
-from ktxh_geo.text import fold, format_number
+from ktxh_geo.text import MAX_SOURCE_CHARS, fold, format_number
 from ktxh_geo.vocab.indicators import Indicator
 from ktxh_geo.vocab.profile import active
 
@@ -67,6 +71,8 @@ class Placement:
         lines += [f"Không tính (thiếu xã cũ): {s}" for s in self.incomplete]
         lines += [f"Không đặt được: {s}" for s in self.unplaced]
         lines += [f"Không gộp chỉ tiêu “{k}”: {v}" for k, v in self.refused.items()]
+        if self.split or self.incomplete:
+            lines.append("Khi lưu: các đơn vị không đặt hoặc không tính ở trên không được lưu (để trống, không ước).")
         return lines
 
 
@@ -234,7 +240,7 @@ def place(
             },
             index=pd.Index(list(own), name="code"),
         )
-        weights = None
+        weights = pd.Series(dtype=object)  # the denominators of a weighted rate
         if rule == "weighted_mean":
             weights = pd.Series({c: f[ind.denominator] for c, f in figures.items() if ind.denominator in f})
         for new in targets:
@@ -310,3 +316,71 @@ def _find(cells, code_col, name_col, district_col, by_code, by_name, where: str,
         which = ", ".join(f"{u.full_name} ({u.district})" for u in candidates[:5])
         out.unplaced.append(f"{where}: “{name}” trùng tên nhiều xã cũ ({which}); hãy ghi thêm huyện cũ hoặc mã xã")
     return None
+
+
+def rules_text(placed: Placement, indicators: dict[str, Indicator]) -> str:
+    """The rule of each saved indicator, e.g. "Số hộ: tổng; Tỷ lệ hộ nghèo: bình quân gia quyền theo Số hộ"."""
+    parts = []
+    for ind_id in dict.fromkeys(placed.values["indicator_id"]):
+        ind = indicators[ind_id]
+        rule = RULE_LABELS[ind.aggregation]
+        if ind.aggregation == "weighted_mean":
+            rule += f" theo {indicators[ind.denominator].name if ind.denominator in indicators else ind.denominator}"
+        parts.append(f"{ind.name}: {rule}")
+    return "; ".join(parts)
+
+
+def save_source(placed: Placement, indicators: dict[str, Indicator], origin: str, file: str) -> str:
+    """The source of every saved value: the sheet's own origin, the uploaded file and each indicator's rule (only
+    the rules' names when that would pass the store's limit)."""
+    head = f"{' '.join(str(origin).split())} — {DERIVED_MARK} từ bảng số liệu theo xã cũ “{file}”, quy tắc: "
+    full = head + rules_text(placed, indicators)
+    if len(full) <= MAX_SOURCE_CHARS:
+        return full
+    labels = dict.fromkeys(RULE_LABELS[indicators[i].aggregation] for i in placed.values["indicator_id"])
+    return head + ", ".join(labels)
+
+
+def placed_cells(placed: Placement) -> list:
+    """The placed figures as the store's cells (what ``save_placed`` writes)."""
+    from ktxh_geo.io.store import Cell
+
+    return [
+        Cell(r.indicator_id, r.code, r.edition, int(r.year), None if pd.isna(r.value) else float(r.value),
+             r.value_text or "")
+        for r in placed.values.itertuples()
+    ]  # fmt: skip
+
+
+def save_placed(
+    placed: Placement,
+    indicators: dict[str, Indicator],
+    *,
+    editor,
+    origin: str,
+    file: str,
+    year: int,
+    expected_version: int | None = None,
+    overwrite: int | None = None,
+) -> int:
+    """Save the placed figures as a new version of the store, status computed (dataset ``PLACED_DATASET``), never
+    official; returns its id. Only ``placed.values`` are written: the split, incomplete and unplaced units get
+    nothing (they stay missing). ``origin``: the sheet's source (required); the conflict check and the editor's
+    scope are the store's (``Conflict``, ``Forbidden``; nothing written)."""
+    from ktxh_geo.io import store
+
+    if not str(origin or "").strip():
+        raise store.StoreError("Phải ghi rõ nguồn của bảng số liệu theo xã cũ (văn bản, cơ quan, ngày) trước khi lưu.")
+    if placed.values.empty:
+        raise store.StoreError("Không có giá trị nào đặt được lên đơn vị mới: không lưu gì.")
+    return store.save(
+        placed_cells(placed),
+        editor=editor,
+        source=save_source(placed, indicators, origin, file),
+        action="import",
+        dataset=store.PLACED_DATASET,
+        year=year,
+        file=file,
+        expected_version=expected_version,
+        overwrite=overwrite,
+    )

@@ -1,8 +1,9 @@
 """The "Số liệu theo xã cũ" tab of the import page: a sheet of the old communes' figures placed on the 2025 units.
 
-A preview for review: the report (merged, split and refused, incomplete, not placed) and the placed figures, with a
-CSV download. Nothing is saved: placed figures are computed ("tính từ số liệu công bố"), not the official figures
-the other tabs save.
+The report (merged, split and refused, incomplete, not placed) and the placed figures, with a CSV download; then an
+editor states the sheet's source and saves them as a new version of the store. Saved placed figures are computed
+("tính từ số liệu công bố"), never official: their source names the sheet and each indicator's rule; the units the
+report refused are not saved. A save is checked against the version the upload was read at, as on the other tabs.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from ktxh_geo.errors import KtxhError
+from ktxh_geo.errors import Conflict, KtxhError
+from ktxh_geo.io import store
 from ktxh_geo.io.uploads import MAX_BYTES, read_table
-from ktxh_geo.model.oldunits import place
+from ktxh_geo.model.oldunits import place, placed_cells, save_placed
 from ktxh_geo.render.escape import md_text
-from ktxh_geo.text import format_number
+from ktxh_geo.text import MAX_SOURCE_CHARS, format_number
+from ktxh_geo.ui import conflicts
 from ktxh_geo.ui import data as ui
 from ktxh_geo.vocab import Editor
 from ktxh_geo.vocab.profile import active
@@ -39,7 +42,8 @@ def old_units_section(editor: Editor | None) -> None:
         "rồi mỗi chỉ tiêu một cột (tên hoặc mã chỉ tiêu). Ứng dụng đặt số liệu lên đơn vị mới theo bảng chuyển đổi "
         "chính thức và quy tắc của từng chỉ tiêu: số lượng cộng lại; tỷ lệ bình quân gia quyền theo mẫu số (không có "
         "cột mẫu số thì không tính); tình trạng thì đếm. Xã cũ bị chia cho nhiều đơn vị mới không được gán cả số liệu "
-        "mà được liệt kê. Đây là bản xem trước để rà soát; không lưu vào kho số liệu."
+        "mà được liệt kê. Rà soát báo cáo và bảng dưới đây, ghi nguồn rồi lưu: số liệu lưu có trạng thái “tính từ số "
+        "liệu công bố” (không phải số liệu chính thức); đơn vị không đặt được để trống."
     )
     if editor is None:
         st.info("Cần đăng nhập với quyền biên tập (thanh bên) để tải lên bảng số liệu.")
@@ -53,8 +57,11 @@ def old_units_section(editor: Editor | None) -> None:
     if upload is None:
         return
     data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    form = f"old-{digest[:12]}-{int(year)}-{province or ''}"
+    basis = conflicts.basis(form, store.latest_version, fresh=False)  # the version when this file was uploaded
     try:
-        placed = _placed(profile.id, hashlib.sha256(data).hexdigest(), data, upload.name, int(year), province)
+        placed = _placed(profile.id, digest, data, upload.name, int(year), province)
     except KtxhError as err:
         st.error(md_text(str(err)))
         return
@@ -66,6 +73,7 @@ def old_units_section(editor: Editor | None) -> None:
     if placed.values.empty:
         return
     names = ui.communes(_edition(profile), ((profile.drill_down["key"], province),) if province else ())
+    units = names
     names = names.set_index("code")["full_name"]
     indicators = ui.indicators()
     table = pd.DataFrame(
@@ -93,6 +101,52 @@ def old_units_section(editor: Editor | None) -> None:
         icon=":material/download:",
         key="old_download",
     )
+    _save_section(editor, placed, indicators, upload.name, int(year), form, basis, units)
+
+
+def _save_section(editor: Editor, placed, indicators, file: str, year: int, form: str, basis: int, units) -> None:
+    """The sheet's source and the save button; a save over someone's change since the upload asks first."""
+    from ktxh_geo.ui.imports import figures_table
+
+    origin = st.text_input(
+        "Nguồn của bảng số liệu theo xã cũ (bắt buộc): văn bản, cơ quan, ngày",
+        key=f"source-{form}",
+        placeholder="ví dụ: Báo cáo thống kê năm 2024 của các xã",
+        max_chars=MAX_SOURCE_CHARS // 2,
+    )
+    st.caption(
+        f"Lưu {format_number(len(placed.values), 0)} giá trị với trạng thái “tính từ số liệu công bố”; nguồn ghi kèm "
+        "tên tệp và quy tắc gộp của từng chỉ tiêu."
+    )
+    cells = placed_cells(placed)
+    shown = pd.DataFrame({"gso_code": units["code"], "name_full": units["full_name"]})
+    overwrite = conflicts.choice(form, table=lambda c: figures_table(c, shown, cells))
+    if st.button("Lưu vào kho số liệu", type="primary", disabled=not origin.strip(), key="old_save") or overwrite:
+        try:
+            vid = save_placed(
+                placed,
+                indicators,
+                editor=editor,
+                origin=origin,
+                file=file,
+                year=year,
+                expected_version=basis,
+                overwrite=overwrite,
+            )
+        except Conflict as exc:
+            conflicts.refused(form, exc)
+            st.rerun()
+        except KtxhError as exc:
+            st.error(md_text(str(exc)))
+            return
+        conflicts.saved(form)
+        st.cache_data.clear()
+        over = " (lưu đè lên thay đổi của người khác, đã ghi vào lịch sử)" if overwrite else ""
+        left = " Các đơn vị không đặt được không được lưu (để trống)." if placed.split or placed.incomplete else ""
+        st.success(
+            f"Đã lưu phiên bản {vid}: {format_number(len(cells), 0)} giá trị, trạng thái “tính từ số liệu công bố”"
+            f"{over}.{left} Bản đồ đã dùng số liệu mới."
+        )
 
 
 def _edition(profile) -> str:

@@ -121,10 +121,16 @@ def test_a_district_places_by_its_own_crosswalk():
     assert row["note"].iloc[0].startswith("tổng của 5 xã cũ")
 
 
-def test_place_old_command_writes_the_placed_figures_and_reports(tmp_path, capsys):
+def test_place_old_command_writes_the_placed_figures_and_reports(tmp_path, capsys, state, monkeypatch):
     import csv
 
     from ktxh_geo.cli import main
+    from ktxh_geo.io import store
+    from ktxh_geo.model.auth import hash_password
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[editors]\nan = "{hash_password("mat-khau-dai-1", 1_000)}"\n', encoding="utf-8")
+    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(secrets))
 
     catalogue = tmp_path / "indicators.csv"
     fields = "id,name,unit,kind,level,applies_to,group,aggregation,denominator,min,max,decimals,scheme,breaks,palette,categories,map,description"  # noqa: E501
@@ -141,11 +147,78 @@ def test_place_old_command_writes_the_placed_figures_and_reports(tmp_path, capsy
         assert main([*args, "--catalogue", str(catalogue), "--out", str(out)]) == 0
         assert main([*args, "--catalogue", str(catalogue)]) == 0  # report only
         assert main(["--profile", "national-2025", "place-old", str(tmp_path / "none.csv"), "--year", "2024"]) == 2
+        assert main([*args, "--catalogue", str(catalogue), "--save", "--user", "an"]) == 2  # no source: nothing saved
+        assert store.latest_version() == 0
+        assert main([*args, "--catalogue", str(catalogue), "--save", "--user", "an", "--source", "Báo cáo 2024"]) == 0
     finally:
         set_active(None)  # the command made its --profile this process's
     printed, errors = capsys.readouterr()
     assert "không mở được tệp" in errors
+    assert "không lưu: Phải ghi rõ nguồn của bảng số liệu theo xã cũ" in errors
+    assert "đã lưu phiên bản 1" in printed and "(trạng thái: tính từ số liệu công bố)" in printed
+    snap = store.snapshot()
+    saved = snap.set_index(["indicator_id", "code"])
+    assert saved.loc[("households", "31135"), "value"] == 5000 and "31120" not in set(snap["code"])
+    assert (snap["dataset"] == store.PLACED_DATASET).all() and snap["source"].str.startswith("Báo cáo 2024 — ").all()
+    assert store.versions()["user"].tolist() == ["an"]
     assert "Không đặt (xã cũ bị chia cho nhiều đơn vị mới): Phường Bùi Hữu Nghĩa" in printed
     rows = {(r["indicator_id"], r["code"]): r for r in csv.DictReader(out.open(encoding="utf-8"))}
     assert float(rows[("households", "31135")]["value"]) == 5000
     assert float(rows[("poverty_rate", "31135")]["value"]) == pytest.approx(1.8)
+
+
+def test_saved_placed_figures_are_computed_with_their_rule_never_official(state):
+    from ktxh_geo.errors import Conflict, Forbidden
+    from ktxh_geo.io import store
+    from ktxh_geo.model.oldunits import save_placed
+    from ktxh_geo.vocab import signed_in
+
+    placed = _place(SHEET)
+    office = signed_in("văn phòng", "password")
+    with use("national-2025"):
+        basis = store.latest_version()
+        vid = save_placed(
+            placed, CATALOGUE, editor=office, origin="Báo cáo thống kê 2024 của các phường", file="so-lieu-xa-cu.csv",
+            year=2024, expected_version=basis,
+        )  # fmt: skip
+        from ktxh_geo.io.shipped import load_values
+
+        values = load_values(include_illustrative=False)
+    snap = store.snapshot()
+    assert vid == 1 and len(snap) == len(placed.values) and (snap["dataset"] == store.PLACED_DATASET).all()
+    rate = snap[(snap["indicator_id"] == "poverty_rate") & (snap["code"] == "31135")].iloc[0]
+    assert rate["value"] == pytest.approx(1.8)
+    assert rate["source"].startswith("Báo cáo thống kê 2024 của các phường — Số liệu gộp theo đơn vị mới")
+    assert "“so-lieu-xa-cu.csv”" in rate["source"] and "Số hộ dân cư: tổng" in rate["source"]
+    assert "Tỷ lệ hộ nghèo: bình quân gia quyền theo Số hộ dân cư" in rate["source"]
+    assert not set(snap["code"]) & {"31120", "31168", "31147"}  # split and incomplete units stay missing
+    mine = values[values["source"].str.contains("so-lieu-xa-cu.csv", regex=False)]
+    assert len(mine) == len(placed.values) and set(mine["status"]) == {"computed"}  # never official
+    assert mine["note"].str.startswith("tính từ số liệu theo xã cũ").all()
+    row = mine[(mine["indicator_id"] == "households") & (mine["code"] == "31135")]
+    assert row["value"].tolist() == [5000]
+
+    # someone else changes a placed figure; a second save from the version first read is refused, nothing written
+    store.save([store.Cell("households", "31135", "2025", 2024, 4999.0)], editor=office, source="sửa tay",
+               action="edit", dataset="households", year=2024)  # fmt: skip
+    with pytest.raises(Conflict), use("national-2025"):
+        save_placed(placed, CATALOGUE, editor=office, origin="Báo cáo", file="so-lieu-xa-cu.csv", year=2024,
+                    expected_version=basis)  # fmt: skip
+    assert store.latest_version() == 2
+    # a commune's reporter may not save figures of other units (the store's scope check)
+    with pytest.raises(Forbidden), use("national-2025"):
+        save_placed(placed, CATALOGUE, editor=signed_in("xã", "password", frozenset({"31147"})), origin="Báo cáo",
+                    file="so-lieu-xa-cu.csv", year=2024)  # fmt: skip
+    assert store.latest_version() == 2
+    report = "\n".join(placed.report())
+    assert "không được lưu (để trống" in report
+
+
+def test_saving_needs_the_sheets_origin(state):
+    from ktxh_geo.io.store import StoreError, latest_version
+    from ktxh_geo.model.oldunits import save_placed
+    from ktxh_geo.vocab import signed_in
+
+    with pytest.raises(StoreError, match="nguồn của bảng số liệu theo xã cũ"), use("national-2025"):
+        save_placed(_place(SHEET), CATALOGUE, editor=signed_in("a", "cli"), origin=" ", file="x.csv", year=2024)
+    assert latest_version() == 0
