@@ -40,21 +40,45 @@ def block_outside(context) -> list[str]:
     return blocked
 
 
+_PLAYWRIGHT = None
+_CHROMIUM = None
+
+
+def chromium():
+    """The one chromium of this test process. Playwright's sync API runs one instance per thread: a second
+    ``sync_playwright()`` while the first is running fails ("Sync API inside the asyncio loop"), so every browser
+    test, fixture and helper takes its browser from here and opens its own context."""
+    global _PLAYWRIGHT, _CHROMIUM
+    if _CHROMIUM is None or not _CHROMIUM.is_connected():
+        from playwright.sync_api import sync_playwright
+
+        if _PLAYWRIGHT is None:
+            _PLAYWRIGHT = sync_playwright().start()
+        _CHROMIUM = _PLAYWRIGHT.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return _CHROMIUM
+
+
+def stop_chromium() -> None:
+    """Close the process's chromium and Playwright (end of the test session)."""
+    global _PLAYWRIGHT, _CHROMIUM
+    if _CHROMIUM is not None:
+        _CHROMIUM.close()
+    if _PLAYWRIGHT is not None:
+        _PLAYWRIGHT.stop()
+    _PLAYWRIGHT = _CHROMIUM = None
+
+
 @contextmanager
 def offline_page(width: int = 1600, height: int = 1000):
     """A Chromium page on which every request to a non-local host is aborted and recorded."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": width, "height": height})
-        blocked = block_outside(context)
-        page = context.new_page()
-        page.blocked = blocked
-        try:
-            yield page
-        finally:
-            browser.close()
+    context = chromium().new_context(viewport={"width": width, "height": height})
+    blocked = block_outside(context)
+    page = context.new_page()
+    page.blocked = blocked
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def map_frame(page, timeout: float = 60_000):

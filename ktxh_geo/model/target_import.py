@@ -139,7 +139,8 @@ def check(data: bytes, filename: str, year: int, units: pd.DataFrame) -> TargetR
             bad("Mã xã", f"mã “{printable(get['Mã xã'])}” không phải đơn vị cấp xã của địa phương này.")
         elif get["Tên xã"]:
             given, known = fold(get["Tên xã"]), fold(names[code])
-            if given not in known and known not in given:  # "Bắc Giang" for "Phường Bắc Giang" is the same unit
+            # a name without its unit word ("X" for "Phường X") is the same unit
+            if given not in known and known not in given:
                 bad("Tên xã", f"tên “{printable(get['Tên xã'])}” không khớp mã {code} ({names[code]}).")
         indicator = get["Mã chỉ tiêu"]
         if not _SLUG.match(indicator):

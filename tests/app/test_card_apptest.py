@@ -129,7 +129,7 @@ def test_several_years_stepper_same_classes_and_change_map(tmp_path, monkeypatch
     at.sidebar.selectbox(key="v_change_from").set_value(2023).run()
     assert not at.exception, at.exception
     assert any("Thay đổi số thôn" in s.value for s in at.subheader)
-    script = _map_args(at)["script"]
+    script = _map_text(at)
     assert "màu phân kỳ quanh 0: đỏ giảm, xanh tăng" in script
     assert _map_args_legend(at)[0].startswith("-")  # classes below and above 0
     assert at.button(key="multiples_make")
@@ -142,10 +142,16 @@ def _map_args(at: AppTest) -> dict:
     return json.loads(comps[0].proto.json_args)
 
 
+def _map_text(at: AppTest) -> str:
+    """What the map page sends the map: its base map and the restyle (legend, fills) beside it."""
+    args = _map_args(at)
+    return args["script"] + (args.get("feature_group") or "")
+
+
 def _map_args_legend(at: AppTest) -> list[str]:
     import re
 
-    script = _map_args(at)["script"].replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')
+    script = _map_text(at).replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')
     rows = re.findall(r'data-kind="fill"><span[^>]*></span>([^<]*)<', script)
     assert rows
     return rows

@@ -7,7 +7,7 @@ and saves starts its own server with ``streamlit_server(env)`` (tests/browser.py
 """
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from browser import chromium, stop_chromium, streamlit_server
 
 
 @pytest.fixture(scope="session")
@@ -18,10 +18,6 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    """One chromium for the tests that open their own contexts (a context per viewport, offline)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    """The process's one chromium for the tests that open their own contexts (a context per viewport, offline)."""
+    yield chromium()
+    stop_chromium()

@@ -9,9 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, streamlit_server
-
-from ktxh_geo.ui.bench import CHROMIUM_ARGS
+from browser import streamlit_server
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ["KTXH_SHOTS_DIR"]) if os.environ.get("KTXH_SHOTS_DIR") else None
@@ -26,16 +24,6 @@ def server(tmp_path_factory):
     secrets.write_text(f'[editors]\nan = "{hash_password("mat-khau-thu", 1_000)}"\n', encoding="utf-8")
     with streamlit_server({"KTXH_STATE_DIR": str(folder / "state"), "STREAMLIT_SECRETS_FILES": str(secrets)}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _card(page, title: str):

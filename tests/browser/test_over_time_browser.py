@@ -8,11 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, streamlit_server
+from browser import streamlit_server
 
 from ktxh_geo.io.db import STORE_FILE
 from ktxh_geo.io.store import Cell, save
-from ktxh_geo.ui.bench import CHROMIUM_ARGS
 from ktxh_geo.vocab import signed_in
 
 pytestmark = pytest.mark.browser
@@ -29,16 +28,6 @@ def server(tmp_path_factory):
          path=state / STORE_FILE)  # fmt: skip
     with streamlit_server({"KTXH_STATE_DIR": str(state)}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _legend(page, title_part: str) -> list[str]:
