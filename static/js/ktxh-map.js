@@ -266,7 +266,7 @@ root.ktxh = root.ktxh || {};
     group.place = place;
     K.of(map).labels = group;  // placed again by a restyle (contrast changes their size)
     if (shown) group.addTo(map);
-    map.on('zoomend moveend viewreset resize', place);  // after a pan too: labels at the edge come and go
+    map.on('zoomend viewreset resize', place);
     map.whenReady(function () { place(); setTimeout(place, 300); setTimeout(place, 1500); });
     if (spec.toggle) {
       var ctl = L.control({ position: 'topright' });
