@@ -203,8 +203,10 @@ def test_downloads_of_a_province_carry_its_words_and_frame(server, browser, tmp_
     try:
         page.goto(f"{server}/ban-do?{query}")
         wait_run(page)
-        page.get_by_text("Xuất bản đồ").click()
-        page.get_by_text(fmt_label, exact=False).first.click()
+        page.get_by_text("Xuất bản đồ", exact=True).click()
+        # the format inside this panel (the card's "In thẻ (PDF, Word)" and the atlas panel also say PDF)
+        panel = page.locator("[data-testid='stExpander']").filter(has=page.get_by_text("Xuất bản đồ", exact=True))
+        panel.get_by_text(fmt_label, exact=False).first.click()
         page.locator(".st-key-export_make button", has_text=suffix).click()  # the file is made in the page's run
         button = page.locator("[data-testid='stDownloadButton'] button", has_text=suffix)
         button.wait_for(timeout=60_000)
