@@ -106,7 +106,16 @@ def test_click_object_on_map_selects_its_row(server):
         frame = settled_map(page)  # clicked while refitting, the marker would move from under the pointer
         # the two CCN markers are drawn in the cluster colour; the first is CCN Đông Sơn (register order)
         popup = frame.locator(".leaflet-popup-content")
-        frame.locator("path.leaflet-interactive[stroke='#7b3294']").first.click(force=True)
+        marker = frame.locator("path.leaflet-interactive[stroke='#7b3294']").first
+        # the marker where it stays: its box unchanged over five animation frames (a late refit moves it)
+        marker.evaluate(
+            """e => new Promise(done => { let last = '', same = 0;
+                 const look = () => { const b = JSON.stringify(e.getBoundingClientRect());
+                   same = b === last ? same + 1 : 0; last = b;
+                   if (same >= 5) done(); else requestAnimationFrame(look); };
+                 look(); })"""
+        )
+        marker.click(force=True)
         popup.wait_for(timeout=30_000)
         assert "Cụm công nghiệp Đông Sơn" in popup.inner_text()
         # the rerun selects the row and the map is rebuilt around the object
