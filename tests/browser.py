@@ -186,3 +186,17 @@ def wait_run(page, after: int = 0, timeout: float = 120_000) -> int:
             if "detached" not in str(exc).lower():
                 raise
     return run_count(page)
+
+
+STILL = """e => new Promise(done => { let last = '', same = 0;
+  const look = () => { const b = JSON.stringify(e.getBoundingClientRect());
+    same = b === last ? same + 1 : 0; last = b;
+    if (same >= 5) done(); else requestAnimationFrame(look); };
+  look(); })"""
+
+
+def still(locator):
+    """The element once its box is unchanged over five animation frames (a late refit moves what is under the
+    pointer); the locator, for chaining."""
+    locator.evaluate(STILL)
+    return locator

@@ -1,7 +1,7 @@
 """Real-browser tests: Debian's Chromium driven by Playwright, with the internet blocked."""
 
 import pytest
-from browser import map_frame, offline_page, settled_map
+from browser import map_frame, offline_page, settled_map, still
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def test_hover_shows_value_unit_year_and_source(server):
         frame = settled_map(page)  # a refit under the pointer would move the commune away from it
         # Đồng Tiến holds no project marker, so the pointer lands on the commune itself
         # (labels have pointer-events: none).
-        label = frame.locator(".ktxh-label", has_text="Đồng Tiến")
+        label = still(frame.locator(".ktxh-label", has_text="Đồng Tiến"))
         box = label.bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         tip = frame.locator(".leaflet-tooltip").first
