@@ -118,20 +118,22 @@ RUN_FINISHED = """n => {
 }"""
 
 
-# The map's own "settled" mark (an element with ``data-ktxh-settled``) once the map gives one. Until then what the
-# map does is known: render/maps.py refits at 200, 800 and 2000 ms after it is made and when the fonts are loaded
-# (K.fitClear), and places labels at 300 and 1500 ms; each refit moves the map. So: settled when no map of the frame
-# has moved for longer than the last of those, counted from when this check first saw the map.
+# Settled: the map's own marks say it will not move by itself any more — ``data-ktxh-settled`` (shapes fetched, the
+# restyle applied) and no ``data-ktxh-fitted="0"`` (static/js/ktxh-map.js K.fitClear: its late refits for fonts, the app
+# page's overlays and the iframe's final size have all run) — and no map of the frame has moved for 300 ms since (a
+# resize of the iframe refits at once). A page whose map gives no mark: no move for longer than the last timed refit.
 MAP_SETTLED = """() => {
-  if (document.querySelector('[data-ktxh-settled]')) return true;
   if (typeof L === 'undefined' || !document.querySelector('path.leaflet-interactive')) return false;
+  const fitting = document.querySelector('[data-ktxh-fitted="0"]');
+  const marked = !!document.querySelector('[data-ktxh-settled]');
+  if (fitting || (document.querySelector('[data-ktxh-fitted]') && !marked)) return false;
   const maps = [];
   for (const k of Object.keys(window)) { try { if (window[k] instanceof L.Map) maps.push(window[k]); } catch (e) {} }
   if (!maps.length) return false;
-  const now = performance.now();
+  const now = performance.now(), quiet = marked ? 300 : 2300;
   maps.forEach(m => { if (!m.__ktxhStill) {
     m.__ktxhStill = now; m.on('move zoom resize viewreset', () => { m.__ktxhStill = performance.now(); }); } });
-  return document.fonts.status === 'loaded' && maps.every(m => now - m.__ktxhStill > 2300);
+  return document.fonts.status === 'loaded' && maps.every(m => now - m.__ktxhStill > quiet);
 }"""
 
 

@@ -348,8 +348,13 @@ root.ktxh = root.ktxh || {};
     fit();
     K.settle(map);
     map.on('resize', fit);
-    [200, 800, 2000].forEach(function (t) { setTimeout(fit, t); });
-    if (document.fonts && document.fonts.ready) document.fonts.ready.then(fit);
+    // The late refits (fonts, overlays of the app page, the iframe's final size) are counted: once the last has run,
+    // data-ktxh-fitted="1" on the map's container says the map will not move by itself any more.
+    var late = [200, 800, 2000].map(function (t) { return new Promise(function (r) { setTimeout(r, t); }); });
+    if (document.fonts && document.fonts.ready) late.push(document.fonts.ready);
+    c.setAttribute('data-ktxh-fitted', '0');
+    late.forEach(function (p) { p.then(fit); });
+    Promise.all(late).then(function () { c.setAttribute('data-ktxh-fitted', '1'); });
     F.refit = fit;
     K.of(map).fitter = F;
     return F;

@@ -1,7 +1,7 @@
 """Real-browser test of the side-by-side view: both maps draw offline and move together."""
 
 import pytest
-from browser import offline_page, wait_rerun
+from browser import MAP_SETTLED, offline_page, wait_rerun
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = pytest.mark.browser
@@ -14,13 +14,15 @@ def _view(frame, name):
 
 
 def _compare_frame(page):
-    """The component frame once both maps are drawn and the page has finished running."""
+    """The component frame once both maps are drawn, the page has finished running and neither map will move by
+    itself any more (each refits late for fonts and the iframe's size; the other follows)."""
     iframe = page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=60_000)
     frame = iframe.content_frame()
     frame.wait_for_function("window.map_div && window.map_div2", timeout=60_000)
     frame.locator("#map_div path.leaflet-interactive").first.wait_for(timeout=60_000)
     frame.locator("#map_div2 path.leaflet-interactive").first.wait_for(timeout=60_000)
     wait_rerun(page)
+    frame.wait_for_function(MAP_SETTLED, timeout=60_000)
     return frame
 
 

@@ -152,3 +152,27 @@ test('placeLabels: a label over a control is moved or hidden', () => {
   const spots = K.placeLabels([{ w: 30, h: 10, p: { x: 20, y: 20 } }], { x: 300, y: 200 }, [[0, 0, 200, 200]]);
   assert.strictEqual(spots[0], null);
 });
+
+test('fitClear: refits late (fonts, overlays, the iframe size), then marks the map fitted', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const m = map(), c = m.getContainer(), views = [];
+  Object.assign(c, {
+    getBoundingClientRect: () => ({ left: 0, top: 0, right: 800, bottom: 600, width: 800, height: 600 }),
+    querySelectorAll: () => [], addEventListener() {},
+  });
+  Object.assign(m, { getSize: () => ({ x: 800, y: 600 }), getBoundsZoom: () => 10, on() {},
+    fitBounds(b, o) { views.push(o.paddingTopLeft); } });
+  L.point = (x, y) => ({ x, y });
+  const flush = () => new Promise((r) => setImmediate(r));
+  K.fitClear(m, { bounds: [[21.3, 106.0], [21.6, 106.3]] });
+  assert.strictEqual(views.length, 1);  // fitted at once
+  assert.strictEqual(c.getAttribute('data-ktxh-fitted'), '0');  // late refits to come
+  t.mock.timers.tick(1999);
+  await flush();
+  assert.strictEqual(views.length, 3);  // at 200 and 800 ms
+  assert.strictEqual(c.getAttribute('data-ktxh-fitted'), '0');
+  t.mock.timers.tick(1);
+  await flush();
+  assert.strictEqual(views.length, 4);  // the last, at 2000 ms
+  assert.strictEqual(c.getAttribute('data-ktxh-fitted'), '1');
+});
