@@ -78,6 +78,7 @@ def test_moving_one_map_moves_the_other(server):
         page.mouse.move(x + 60, y + 40, steps=8)
         page.mouse.move(x + 120, y + 80, steps=8)
         page.mouse.up()
+        frame.wait_for_function(MAP_SETTLED, timeout=10_000)  # the drag's inertia is over, on both maps
         frame.wait_for_function(  # the right map followed the drag: it moved, to where the left one is
             "lat => { const a = window.map_div.getCenter(), b = window.map_div2.getCenter();"
             " return b.lat !== lat && Math.abs(a.lat - b.lat) < 1e-6 && Math.abs(a.lng - b.lng) < 1e-6; }",
